@@ -1,0 +1,1 @@
+"""ecoach: a Telegram e-coaching assistant for alumnae of a leadership program."""

@@ -1,0 +1,113 @@
+"""The composition root: build_application() wires settings, database, texts and handlers."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from telegram import BotCommand, Update
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest
+
+from bot.clock import Clock, SystemClock
+from bot.commands import MENU
+from bot.context import EcoachContext, UpdateScope, current_scope
+from bot.i18n import Texts
+from bot.settings import Settings
+from db.engine import create_engine, session_factory
+from db.people import stored_locale
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """What handlers and jobs share. The engine lives from post_init to post_shutdown."""
+
+    settings: Settings
+    clock: Clock
+    texts: Texts
+    engine: AsyncEngine | None = None
+    sessions: async_sessionmaker[AsyncSession] | None = field(default=None, repr=False)
+
+    def open_session(self) -> AsyncSession:
+        if self.sessions is None:
+            raise RuntimeError("the database is not open: post_init has not run")
+        return self.sessions()
+
+
+class EcoachApplication(Application):
+    """Runs every update inside one database session, committed when its handlers are done."""
+
+    def __init__(self, *, runtime: Runtime, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.runtime = runtime
+
+    async def process_update(self, update: object) -> None:
+        try:
+            async with self.runtime.open_session() as session:
+                scope = UpdateScope(session, await self._locale_of(session, update))
+                token = current_scope.set(scope)
+                try:
+                    await super().process_update(update)
+                    await session.commit()
+                finally:
+                    current_scope.reset(token)
+        except Exception as exc:  # a failure outside any handler, e.g. the database is down
+            await self.process_error(update, exc)
+
+    async def _locale_of(self, session: AsyncSession, update: object) -> str:
+        user = update.effective_user if isinstance(update, Update) else None
+        if user is None:
+            return self.runtime.settings.default_locale
+        chosen = await stored_locale(session=session, telegram_id=user.id)
+        return chosen or self.runtime.texts.locale_for(user.language_code)
+
+
+async def post_init(application: Application) -> None:
+    """Open the database and publish the command menu in both languages."""
+    runtime: Runtime = application.runtime  # type: ignore[attr-defined]
+    runtime.engine = create_engine(runtime.settings.database_url)
+    runtime.sessions = session_factory(runtime.engine)
+    for locale, language_code in (("id", None), ("en", "en")):
+        commands = [
+            BotCommand(command.en if locale == "en" else command.id, runtime.texts.render(locale, f"commands.{command.key}"))
+            for command in MENU
+        ]
+        await application.bot.set_my_commands(commands, language_code=language_code)
+
+
+async def post_shutdown(application: Application) -> None:
+    runtime: Runtime = application.runtime  # type: ignore[attr-defined]
+    if runtime.engine is not None:
+        await runtime.engine.dispose()
+        runtime.engine = runtime.sessions = None
+
+
+def build_application(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    request: BaseRequest | None = None,
+) -> EcoachApplication:
+    """Build the bot. Production passes settings only; tests may pass a clock and a request."""
+    from handlers import register_handlers  # handlers import bot.context; keep this module light
+
+    runtime = Runtime(settings=settings, clock=clock or SystemClock(), texts=Texts(settings.default_locale))
+    api = settings.telegram_api_url
+    builder = (
+        ApplicationBuilder()
+        .application_class(EcoachApplication, kwargs={"runtime": runtime})
+        .token(settings.token)
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .context_types(ContextTypes(context=EcoachContext))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application = builder.build()
+    register_handlers(application)
+    return application  # type: ignore[return-value]

@@ -1,0 +1,164 @@
+"""The `ecoach` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+
+import httpx
+
+from bot.clock import SystemClock
+from bot.settings import Settings, SettingsError, load_settings
+from db.cohorts import CohortError, create_cohort, invite_link, list_cohorts
+from db.engine import create_engine, session_factory
+from db.migrate import upgrade
+from db.models import Cohort
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def _months(value: str) -> int:
+    if not value.isdigit() or not 3 <= int(value) <= 6:
+        raise argparse.ArgumentTypeError("monitoring months must be a whole number from 3 to 6")
+    return int(value)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ecoach", description="E-coaching assistant for the alumnae of a leadership program, on Telegram.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("run", help="upgrade the database, then run the bot (long polling)")
+
+    db_parser = commands.add_parser("db", help="database maintenance")
+    db_commands = db_parser.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="upgrade the database schema to the latest version")
+
+    cohort = commands.add_parser("cohort", help="create and list cohorts (angkatan)")
+    cohort_commands = cohort.add_subparsers(dest="cohort_command", required=True, metavar="ACTION")
+    create = cohort_commands.add_parser("create", help="create a cohort and print its invite links")
+    create.add_argument("--name", required=True, help="the cohort's name, e.g. 'Angkatan I 2026'")
+    create.add_argument("--training-end", required=True, type=_iso_date, metavar="YYYY-MM-DD", help="the last day of the training")
+    create.add_argument("--months", required=True, type=_months, metavar="N", help="monitoring months after the training, 3 to 6")
+    create.add_argument("--json", action="store_true", help="print one JSON object")
+    listing = cohort_commands.add_parser("list", help="list cohorts with their invite links")
+    listing.add_argument("--json", action="store_true", help="print a JSON array")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        if args.command == "run":
+            return _run(settings)
+        if args.command == "db":
+            upgrade(settings.database_url)
+            print("database is up to date")
+            return 0
+        if args.cohort_command == "create":
+            return asyncio.run(_cohort_create(settings, args))
+        return asyncio.run(_cohort_list(settings, args))
+    except (SettingsError, CohortError) as exc:
+        print(f"ecoach: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(settings: Settings) -> int:
+    from telegram import Update
+
+    from bot.app import build_application
+    from bot.logs import configure_logging
+
+    token = settings.token  # fails first, with one line, when the token is missing
+    configure_logging(secrets=[token])
+    upgrade(settings.database_url)
+    application = build_application(settings)
+    application.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+def bot_username(settings: Settings) -> str:
+    """The bot's @username for t.me links: from ECOACH_BOT_USERNAME, else asked of the Bot API."""
+    if settings.bot_username:
+        return settings.bot_username.lstrip("@")
+    try:
+        token = settings.token
+    except SettingsError:
+        raise SettingsError("set ECOACH_BOT_USERNAME (or TELEGRAM_BOT_TOKEN) so invite links can be printed") from None
+    try:
+        answer = httpx.get(f"{settings.telegram_api_url}/bot{token}/getMe", timeout=15).json()
+    except (httpx.HTTPError, ValueError):
+        raise SettingsError("could not reach the Bot API to learn the bot's username; set ECOACH_BOT_USERNAME") from None
+    if not answer.get("ok"):
+        raise SettingsError("the Bot API refused TELEGRAM_BOT_TOKEN; check the token or set ECOACH_BOT_USERNAME")
+    return answer["result"]["username"]
+
+
+def _describe(cohort: Cohort, username: str) -> dict[str, object]:
+    return {
+        "id": cohort.id,
+        "name": cohort.name,
+        "training_end": cohort.training_end.isoformat(),
+        "months": cohort.monitoring_months,
+        "alumni_code": cohort.alumni_code,
+        "coach_code": cohort.coach_code,
+        "alumni_link": invite_link(username, cohort.alumni_code),
+        "coach_link": invite_link(username, cohort.coach_code),
+    }
+
+
+def _print_cohort(data: dict[str, object]) -> None:
+    print(f"#{data['id']} {data['name']} (training ended {data['training_end']}, {data['months']} months of monitoring)")
+    print(f"  alumnae: {data['alumni_code']}  {data['alumni_link']}")
+    print(f"  coaches: {data['coach_code']}  {data['coach_link']}")
+
+
+async def _cohort_create(settings: Settings, args: argparse.Namespace) -> int:
+    username = bot_username(settings)
+    await asyncio.to_thread(upgrade, settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            cohort = await create_cohort(session=session, name=args.name, training_end=args.training_end, months=args.months, now=SystemClock().now())
+            await session.commit()
+    finally:
+        await engine.dispose()
+    data = _describe(cohort, username)
+    if args.json:
+        print(json.dumps(data))
+    else:
+        _print_cohort(data)
+    return 0
+
+
+async def _cohort_list(settings: Settings, args: argparse.Namespace) -> int:
+    username = bot_username(settings)
+    await asyncio.to_thread(upgrade, settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            cohorts = await list_cohorts(session=session)
+    finally:
+        await engine.dispose()
+    described = [_describe(cohort, username) for cohort in cohorts]
+    if args.json:
+        print(json.dumps(described))
+    else:
+        for data in described:
+            _print_cohort(data)
+        if not described:
+            print("no cohorts yet: create one with `ecoach cohort create`")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,63 @@
+"""Run the real `ecoach run` process against a double, and kill or stop it like an operator."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bot.double.core import BotApiDouble
+
+
+class BotProcess:
+    """One `ecoach run` child process; its output goes to `log_path`."""
+
+    def __init__(self, double: BotApiDouble, api_url: str, env: dict[str, str], log_path: Path) -> None:
+        self.double = double
+        self.api_url = api_url
+        self.env = env
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 60) -> BotProcess:
+        """Start the bot and wait until it polls for updates."""
+        env = {**os.environ, **self.env, "TELEGRAM_BOT_TOKEN": self.double.token, "TELEGRAM_API_URL": self.api_url}
+        polls_before = self.double.count_calls("getUpdates")
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run"], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        while self.double.count_calls("getUpdates") <= polls_before:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"ecoach run exited with {self.process.returncode}:\n{self.log()}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"ecoach run did not start polling in {timeout}s:\n{self.log()}")
+            time.sleep(0.05)
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as when a machine loses power."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self, timeout: float = 30) -> int:
+        """SIGTERM and wait for a clean exit; return the exit code."""
+        if self.process is None:
+            return 0
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        return self.process.returncode
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

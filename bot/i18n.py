@@ -1,0 +1,62 @@
+"""Texts per locale: one TOML catalog of Jinja2 templates per language."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FunctionLoader, StrictUndefined
+
+from bot.settings import LOCALES
+
+CATALOGS = Path(__file__).parent / "locales"
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = str(value)
+    return flat
+
+
+def load_catalog(locale: str, directory: Path = CATALOGS) -> dict[str, str]:
+    with (directory / f"{locale}.toml").open("rb") as handle:
+        return _flatten(tomllib.load(handle))
+
+
+class Texts:
+    """Renders `key` for a locale. Values are HTML-escaped; the catalogs hold the markup."""
+
+    def __init__(self, default_locale: str = "id", directory: Path = CATALOGS) -> None:
+        self.default_locale = default_locale
+        self.catalogs = {locale: load_catalog(locale, directory) for locale in LOCALES}
+        self._env = Environment(
+            loader=FunctionLoader(self._source),
+            autoescape=True,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def _source(self, name: str) -> str:
+        locale, _, key = name.partition(":")
+        try:
+            return self.catalogs[locale][key]
+        except KeyError:
+            raise KeyError(f"no text {key!r} for locale {locale!r}") from None
+
+    def render(self, locale: str, key: str, **values: Any) -> str:
+        if locale not in self.catalogs:
+            locale = self.default_locale
+        return self._env.get_template(f"{locale}:{key}").render(**values).strip()
+
+    def locale_for(self, language_code: str | None) -> str:
+        """The locale for a Telegram language code: English only when she uses English."""
+        if language_code and language_code.lower().split("-")[0] == "en":
+            return "en"
+        return self.default_locale

@@ -1,0 +1,95 @@
+"""Settings from environment variables and an optional .env file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+LOCALES = ("id", "en")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """Every knob of ecoach, read once at start-up."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_url: str = Field(default="https://api.telegram.org", alias="TELEGRAM_API_URL")
+    data_dir: Path = Field(default=Path("data"), alias="ECOACH_DATA_DIR")
+    database_url_override: str | None = Field(default=None, alias="DATABASE_URL")
+    admin_ids: Annotated[frozenset[int], NoDecode] = Field(
+        default=frozenset(), alias="ECOACH_ADMIN_IDS"
+    )
+    default_timezone: str = Field(default="Asia/Jakarta", alias="ECOACH_DEFAULT_TIMEZONE")
+    default_locale: str = Field(default="id", alias="ECOACH_DEFAULT_LOCALE")
+    sweep_seconds: float = Field(default=60, gt=0, alias="ECOACH_SWEEP_SECONDS")
+    bot_username: str | None = Field(default=None, alias="ECOACH_BOT_USERNAME")
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not all(part.lstrip("-").isdigit() for part in parts):
+                raise ValueError("must be comma-separated numeric Telegram user ids")
+            return frozenset(int(part) for part in parts)
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in LOCALES:
+            raise ValueError(f"must be one of {', '.join(LOCALES)}")
+        return value
+
+    @property
+    def database_url(self) -> str:
+        """The configured URL, or a SQLite file under the data directory."""
+        if self.database_url_override:
+            return self.database_url_override
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'ecoach.sqlite3').resolve()}"
+
+    @property
+    def token(self) -> str:
+        """The bot token; raises SettingsError when it is not set."""
+        if self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value():
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and export it"
+            )
+        return self.telegram_bot_token.get_secret_value()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning validation errors into one line naming the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else "settings"
+        alias = Settings.model_fields[field].alias if field in Settings.model_fields else field
+        # Never echo the input: it may be the token.
+        raise SettingsError(f"{alias or field} is invalid: {error['msg']}") from None

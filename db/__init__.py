@@ -1,0 +1,1 @@
+"""Data layer: typed models, services that take an AsyncSession, Alembic migrations."""

@@ -1,0 +1,47 @@
+"""Alembic environment: async engine, URL handed in by db.migrate."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import context
+from sqlalchemy.engine import Connection
+
+from db.engine import create_engine, is_sqlite
+from db.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _configure(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=is_sqlite(str(connection.engine.url)),
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run_async(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_configure)
+    finally:
+        await engine.dispose()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:  # tests hand in a live connection
+        _configure(connection)
+        return
+    asyncio.run(_run_async(config.attributes["database_url"]))
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline migrations are not supported; use `ecoach db upgrade`")
+run_migrations_online()

@@ -1,0 +1,152 @@
+"""Fixtures: a fresh migrated database per test, the Bot API double, the bot in-process and live."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+
+from bot.app import EcoachApplication, build_application, post_init, post_shutdown
+from bot.clock import FrozenClock
+from bot.double import BotApiDouble, DoubleRequest, DoubleServer
+from bot.double.process import BotProcess
+from bot.settings import Settings
+from db.engine import create_engine, session_factory
+from db.migrate import upgrade
+
+PG_URL = os.environ.get("ECOACH_TEST_DATABASE_URL")
+TOKEN = "7000001:TEST-" + "x" * 30  # fixed so a test can search logs for it
+
+
+def _admin_dsn(url: str, database: str | None = None) -> str:
+    parsed = make_url(url).set(drivername="postgresql")
+    if database:
+        parsed = parsed.set(database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+async def _pg_admin(sql: str) -> None:
+    connection = await asyncpg.connect(_admin_dsn(PG_URL))
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Migrate once per run; each test then gets a copy of this template."""
+    if PG_URL:
+        name = f"ecoach_tpl_{secrets.token_hex(4)}"
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+        url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        upgrade(url)
+        yield name
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    else:
+        path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+        upgrade(f"sqlite+aiosqlite:///{path}")
+        yield str(path)
+
+
+@pytest.fixture
+def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database for one test: SQLite by default, PostgreSQL in CI."""
+    if PG_URL:
+        name = f"ecoach_t_{secrets.token_hex(6)}"
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{database_template}"'))
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    else:
+        path = tmp_path / "ecoach.sqlite3"
+        shutil.copyfile(database_template, path)
+        yield f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+async def session(database_url: str) -> AsyncIterator[AsyncSession]:
+    engine = create_engine(database_url)
+    async with session_factory(engine)() as session:
+        yield session
+    await engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(datetime(2026, 3, 2, 3, 0, tzinfo=UTC))  # a Monday, 10:00 WIB
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        _env_file=None,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        DATABASE_URL=database_url,
+        ECOACH_DATA_DIR=str(tmp_path / "data"),
+        ECOACH_ADMIN_IDS="900001",
+    )
+
+
+@pytest.fixture
+def double() -> BotApiDouble:
+    return BotApiDouble(TOKEN)
+
+
+@dataclass
+class InProcessBot:
+    """The real Application, fed updates from the double without HTTP."""
+
+    app: EcoachApplication
+    double: BotApiDouble
+    clock: FrozenClock
+    _offset: int = 0
+
+    async def run_pending(self) -> int:
+        """Process every update the double's users have sent so far; return how many."""
+        status, body = self.double.call(TOKEN, "getUpdates", {"offset": self._offset, "timeout": 0})
+        assert status == 200, body
+        for data in body["result"]:
+            await self.app.process_update(Update.de_json(data, self.app.bot))
+            self._offset = data["update_id"] + 1
+        return len(body["result"])
+
+
+@pytest.fixture
+async def bot(settings: Settings, double: BotApiDouble, clock: FrozenClock) -> AsyncIterator[InProcessBot]:
+    app = build_application(settings, clock=clock, request=DoubleRequest(double))
+    await app.initialize()
+    await post_init(app)
+    try:
+        yield InProcessBot(app, double, clock)
+    finally:
+        await post_shutdown(app)
+        await app.shutdown()
+
+
+@pytest.fixture
+def api_server(double: BotApiDouble) -> Iterator[DoubleServer]:
+    with DoubleServer(double) as server:
+        yield server
+
+
+@pytest.fixture
+def live_bot(api_server: DoubleServer, database_url: str, tmp_path: Path) -> Iterator[BotProcess]:
+    """The real `ecoach run` process, polling the double over loopback HTTP."""
+    env = {"DATABASE_URL": database_url, "ECOACH_DATA_DIR": str(tmp_path / "data"), "ECOACH_SWEEP_SECONDS": "1"}
+    process = BotProcess(api_server.double, api_server.url, env, tmp_path / "bot.log")
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()

@@ -1,0 +1,93 @@
+"""The `ecoach` command line, run as a user would run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.double import DoubleServer
+from tests.conftest import TOKEN
+
+ECOACH = str(Path(sys.executable).parent / "ecoach")
+CODE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def ecoach(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ECOACH_", "DATABASE_URL"))}
+    return subprocess.run([ECOACH, *args], env={**clean, **env}, cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def test_help_lists_every_command(tmp_path: Path) -> None:
+    done = ecoach("--help", env={}, cwd=tmp_path)
+    assert done.returncode == 0
+    for word in ("run", "db", "cohort"):
+        assert word in done.stdout
+    cohort_help = ecoach("cohort", "create", "--help", env={}, cwd=tmp_path)
+    assert "--training-end" in cohort_help.stdout and "--json" in cohort_help.stdout
+
+
+def test_run_without_token_prints_one_line_and_exits_2(tmp_path: Path) -> None:
+    done = ecoach("run", env={}, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.strip().count("\n") == 0
+    assert "TELEGRAM_BOT_TOKEN" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_malformed_setting_exits_2_naming_it(tmp_path: Path) -> None:
+    done = ecoach("run", env={"TELEGRAM_BOT_TOKEN": TOKEN, "ECOACH_SWEEP_SECONDS": "often"}, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.startswith("ecoach: error: ECOACH_SWEEP_SECONDS is invalid")
+    assert TOKEN not in done.stderr + done.stdout
+
+
+def test_cohort_create_and_list_as_json(tmp_path: Path, database_url: str) -> None:
+    env = {"DATABASE_URL": database_url, "ECOACH_BOT_USERNAME": "ecoach_demo_bot"}
+    done = ecoach("cohort", "create", "--name", "Angkatan III 2026", "--training-end", "2026-10-15", "--months", "6", "--json", env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    cohort = json.loads(done.stdout)
+    assert cohort["name"] == "Angkatan III 2026"
+    assert CODE.match(cohort["alumni_code"]) and CODE.match(cohort["coach_code"])
+    assert cohort["alumni_link"] == f"https://t.me/ecoach_demo_bot?start={cohort['alumni_code']}"
+    assert cohort["coach_link"] == f"https://t.me/ecoach_demo_bot?start={cohort['coach_code']}"
+    listed = json.loads(ecoach("cohort", "list", "--json", env=env, cwd=tmp_path).stdout)
+    assert [c["id"] for c in listed] == [cohort["id"]]
+    text = ecoach("cohort", "list", env=env, cwd=tmp_path).stdout
+    assert "Angkatan III 2026" in text and cohort["alumni_link"] in text
+
+
+def test_cohort_links_use_the_username_from_the_bot_api(tmp_path: Path, database_url: str, api_server: DoubleServer) -> None:
+    env = {"DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api_server.url}
+    done = ecoach("cohort", "create", "--name", "Angkatan IV", "--training-end", "2026-11-01", "--months", "3", "--json", env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["alumni_link"].startswith(f"https://t.me/{api_server.double.username}?start=")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--training-end", "15-10-2026", "--months", "6"], "YYYY-MM-DD"),
+        (["--training-end", "2026-02-30", "--months", "6"], "YYYY-MM-DD"),
+        (["--training-end", "2026-10-15", "--months", "7"], "from 3 to 6"),
+        (["--training-end", "2026-10-15", "--months", "x"], "from 3 to 6"),
+    ],
+)
+def test_cohort_create_refuses_bad_arguments(tmp_path: Path, database_url: str, args: list[str], message: str) -> None:
+    env = {"DATABASE_URL": database_url, "ECOACH_BOT_USERNAME": "ecoach_demo_bot"}
+    done = ecoach("cohort", "create", "--name", "X", *args, env=env, cwd=tmp_path)
+    assert done.returncode == 2
+    assert message in done.stderr
+    listed = json.loads(ecoach("cohort", "list", "--json", env=env, cwd=tmp_path).stdout)
+    assert listed == []
+
+
+def test_cohort_create_without_a_way_to_name_the_bot_says_so(tmp_path: Path, database_url: str) -> None:
+    done = ecoach("cohort", "create", "--name", "X", "--training-end", "2026-10-15", "--months", "3", env={"DATABASE_URL": database_url}, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "ECOACH_BOT_USERNAME" in done.stderr

@@ -1,0 +1,87 @@
+"""The Bot API double answers like Telegram, over real HTTP."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from bot.double import BotApiDouble, DoubleServer
+from tests.conftest import TOKEN
+
+
+@pytest.fixture
+def api(api_server: DoubleServer) -> httpx.Client:
+    with httpx.Client(base_url=f"{api_server.url}/bot{TOKEN}", timeout=10) as client:
+        yield client
+
+
+def test_get_me_and_wrong_token(api: httpx.Client, api_server: DoubleServer) -> None:
+    me = api.post("/getMe").json()
+    assert me["ok"] and me["result"]["is_bot"] and me["result"]["username"] == "ecoach_test_bot"
+    wrong = httpx.post(f"{api_server.url}/bot123:nope/getMe")
+    assert wrong.status_code == 401 and wrong.json() == {"ok": False, "error_code": 401, "description": "Unauthorized"}
+
+
+def test_send_message_errors_have_telegram_shapes(api: httpx.Client, double: BotApiDouble) -> None:
+    double.user(5, "Sari")
+    empty = api.post("/sendMessage", data={"chat_id": "5", "text": ""})
+    assert empty.status_code == 400 and empty.json()["description"] == "Bad Request: message text is empty"
+    long = api.post("/sendMessage", data={"chat_id": "5", "text": "a" * 4097})
+    assert long.status_code == 400 and long.json()["description"] == "Bad Request: message text is too long"
+    assert api.post("/sendMessage", data={"chat_id": "5", "text": "a" * 4096}).status_code == 200
+    bad_html = api.post("/sendMessage", data={"chat_id": "5", "text": "<b>x", "parse_mode": "HTML"})
+    assert bad_html.status_code == 400 and "can't parse entities" in bad_html.json()["description"]
+    unknown_tag = api.post("/sendMessage", data={"chat_id": "5", "text": "<script>x</script>", "parse_mode": "HTML"})
+    assert unknown_tag.status_code == 400
+    unknown_chat = api.post("/sendMessage", data={"chat_id": "77", "text": "hi"})
+    assert unknown_chat.json()["description"] == "Bad Request: chat not found"
+
+
+def test_blocked_user_and_rate_limit(api: httpx.Client, double: BotApiDouble) -> None:
+    double.user(6, "Maya")
+    double.block(6)
+    blocked = api.post("/sendMessage", data={"chat_id": "6", "text": "hi"})
+    assert blocked.status_code == 403
+    assert blocked.json() == {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
+    double.block(6, False)
+    double.fail_next("sendMessage", 429, "Too Many Requests: retry after 7", retry_after=7)
+    limited = api.post("/sendMessage", data={"chat_id": "6", "text": "hi"})
+    assert limited.status_code == 429 and limited.json()["parameters"] == {"retry_after": 7}
+    assert api.post("/sendMessage", data={"chat_id": "6", "text": "hi"}).status_code == 200
+
+
+def test_html_is_parsed_into_what_the_user_reads(api: httpx.Client, double: BotApiDouble) -> None:
+    sari = double.user(7, "Sari")
+    api.post("/sendMessage", data={"chat_id": "7", "text": "<b>Hai</b> &lt;b&gt; &amp; 5 > 3 & co", "parse_mode": "HTML"})
+    assert sari.next_message().text == "Hai <b> & 5 > 3 & co"
+
+
+def test_long_polling_returns_user_updates_in_order(api: httpx.Client, double: BotApiDouble) -> None:
+    sari = double.user(8, "Sari")
+    sari.send("/start abc")
+    sari.send("halo")
+    updates = api.post("/getUpdates", data={"timeout": "1"}).json()["result"]
+    assert [u["message"]["text"] for u in updates] == ["/start abc", "halo"]
+    assert updates[0]["message"]["entities"] == [{"type": "bot_command", "offset": 0, "length": 6}]
+    confirmed = api.post("/getUpdates", data={"offset": str(updates[-1]["update_id"] + 1), "timeout": "0"}).json()
+    assert confirmed["result"] == []
+
+
+def test_files_round_trip(api: httpx.Client, api_server: DoubleServer, double: BotApiDouble) -> None:
+    sari = double.user(9, "Sari")
+    update = sari.send_document(b"%PDF-1.4 bukti", "bukti.pdf", "application/pdf")
+    document = update["message"]["document"]
+    file = api.post("/getFile", data={"file_id": document["file_id"]}).json()["result"]
+    data = httpx.get(f"{api_server.url}/file/bot{TOKEN}/{file['file_path']}").content
+    assert data == b"%PDF-1.4 bukti"
+    sent = api.post("/sendPhoto", data={"chat_id": "9", "caption": "grafik"}, files={"photo": ("chart.png", b"\x89PNG", "image/png")})
+    assert sent.status_code == 200 and sent.json()["result"]["caption"] == "grafik"
+    assert sari.messages()[-1].file is not None and sari.messages()[-1].file.data == b"\x89PNG"
+
+
+def test_group_commands_carry_the_bot_name(double: BotApiDouble) -> None:
+    group = double.group(-1001, "Coaches")
+    coach = double.user(10, "Budi")
+    update = coach.send("/mandek 14", chat=group, mention=True)
+    assert update["message"]["text"] == "/mandek@ecoach_test_bot 14"
+    assert update["message"]["chat"] == {"id": -1001, "type": "supergroup", "title": "Coaches"}
