@@ -16,7 +16,9 @@ from bot.context import EcoachContext, UpdateScope, current_scope
 from bot.i18n import Texts
 from bot.settings import Settings
 from db.engine import create_engine, session_factory
+from db.drafts import stored_draft_locale
 from db.people import stored_locale
+from db.updates import claim_update
 
 log = logging.getLogger(__name__)
 
@@ -50,18 +52,37 @@ class EcoachApplication(Application):
                 scope = UpdateScope(session, await self._locale_of(session, update))
                 token = current_scope.set(scope)
                 try:
-                    await super().process_update(update)
+                    if await self._first_delivery(session, update):
+                        await super().process_update(update)
+                    else:
+                        await self._after_redelivery(update)
                     await session.commit()
                 finally:
                     current_scope.reset(token)
         except Exception as exc:  # a failure outside any handler, e.g. the database is down
             await self.process_error(update, exc)
 
+    async def _first_delivery(self, session: AsyncSession, update: object) -> bool:
+        """Telegram redelivers updates a killed process had not confirmed; apply each once."""
+        if not isinstance(update, Update):
+            return True
+        return await claim_update(session=session, update_id=update.update_id, now=self.runtime.clock.now())
+
+    async def _after_redelivery(self, update: object) -> None:
+        """The answer was stored, but the next question may never have been sent: ask it again."""
+        from conversations.engine import reprompt
+
+        assert isinstance(update, Update)
+        if update.effective_chat is not None and update.effective_chat.type == "private":
+            context = self.context_types.context.from_update(update, self)
+            await reprompt(update, context)
+
     async def _locale_of(self, session: AsyncSession, update: object) -> str:
         user = update.effective_user if isinstance(update, Update) else None
         if user is None:
             return self.runtime.settings.default_locale
         chosen = await stored_locale(session=session, telegram_id=user.id)
+        chosen = chosen or await stored_draft_locale(session=session, telegram_id=user.id)
         return chosen or self.runtime.texts.locale_for(user.language_code)
 
 

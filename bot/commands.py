@@ -17,7 +17,13 @@ class Command:
 
 
 START = Command("start", "start", "start")
+PLAN = Command("pap", "plan", "plan")
+LANGUAGE = Command("bahasa", "language", "language")
+CANCEL = Command("batal", "cancel", "cancel")
 HELP = Command("bantuan", "help", "help")
+NEW_COHORT = Command("angkatan_baru", "newcohort", "new_cohort")
 
 # In the order the menu shows them.
-MENU = [START, HELP]
+MENU = [START, PLAN, LANGUAGE, CANCEL, HELP]
+# Shown in /bantuan to organizers only.
+ADMIN_MENU = [NEW_COHORT]

@@ -6,7 +6,10 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FunctionLoader, StrictUndefined
+from datetime import date
+
+from jinja2 import Environment, FunctionLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
 
 from bot.settings import LOCALES
 
@@ -42,6 +45,8 @@ class Texts:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self._env.filters["date"] = self._date_filter
+        self._env.filters["weekday"] = self._weekday_filter
 
     def _source(self, name: str) -> str:
         locale, _, key = name.partition(":")
@@ -53,7 +58,24 @@ class Texts:
     def render(self, locale: str, key: str, **values: Any) -> str:
         if locale not in self.catalogs:
             locale = self.default_locale
-        return self._env.get_template(f"{locale}:{key}").render(**values).strip()
+        return self._env.get_template(f"{locale}:{key}").render(_locale=locale, **values).strip()
+
+    def format_date(self, locale: str, day: date) -> str:
+        """15 Januari 2027 / 15 January 2027."""
+        months = self.catalogs[locale]["format.months"].split()
+        return f"{day.day} {months[day.month - 1]} {day.year}"
+
+    def weekday_name(self, locale: str, weekday: int) -> str:
+        return self.catalogs[locale]["format.weekdays"].split()[weekday]
+
+    @pass_context
+    def _date_filter(self, context: Context, value: date | str) -> str:
+        day = date.fromisoformat(value) if isinstance(value, str) else value
+        return self.format_date(context["_locale"], day)
+
+    @pass_context
+    def _weekday_filter(self, context: Context, value: int | str) -> str:
+        return self.weekday_name(context["_locale"], int(value))
 
     def locale_for(self, language_code: str | None) -> str:
         """The locale for a Telegram language code: English only when she uses English."""

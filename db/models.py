@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -14,9 +15,12 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
+    Time,
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy.types import JSON
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Deterministic constraint names keep migrations identical on SQLite and PostgreSQL.
@@ -52,12 +56,27 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), date: Date()}
+    type_annotation_map = {datetime: UTCDateTime(), date: Date(), time: Time(), dict[str, Any]: JSON()}
 
 
 class Role(enum.StrEnum):
     ALUMNI = "alumni"
     COACH = "coach"
+
+
+class PositionLevel(enum.StrEnum):
+    PELAKSANA = "pelaksana"
+    FUNGSIONAL = "fungsional"
+    PENGAWAS = "pengawas"
+    ADMINISTRATOR = "administrator"
+    PIMPINAN_TINGGI = "pimpinan_tinggi"
+    OTHER = "other"
+
+
+class MilestoneStatus(enum.StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
 
 
 class ChatPurpose(enum.StrEnum):
@@ -82,10 +101,17 @@ class Person(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     consent_at: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(default=True)
+    agency: Mapped[str | None] = mapped_column(String(200))  # instansi
+    work_unit: Mapped[str | None] = mapped_column(String(200))  # unit kerja
+    position_level: Mapped[PositionLevel | None] = mapped_column(_enum(PositionLevel))
+    # The weekly reflection reminder, in her own time zone (0 = Monday).
+    reflection_weekday: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
+    reflection_time: Mapped[time] = mapped_column(default=time(15, 0), server_default="15:00:00")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="person")
+    paps: Mapped[list[Pap]] = relationship(back_populates="person", order_by="Pap.id")
 
 
 class Cohort(Base):
@@ -136,3 +162,83 @@ class CohortChat(Base):
 
     cohort: Mapped[Cohort] = relationship(back_populates="chats")
 
+
+
+class Pap(Base):
+    """A Project Action Plan: the SMART change project she carries out in her unit."""
+
+    __tablename__ = "paps"
+    __table_args__ = (UniqueConstraint("person_id", "cohort_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    problem: Mapped[str] = mapped_column(Text)
+    goal: Mapped[str] = mapped_column(Text)  # specific
+    indicator: Mapped[str] = mapped_column(Text)  # measurable
+    baseline: Mapped[str] = mapped_column(Text)
+    target: Mapped[str] = mapped_column(Text)
+    resources: Mapped[str] = mapped_column(Text)  # achievable
+    relevance: Mapped[str] = mapped_column(Text)  # relevant: unit mandate and gender mainstreaming
+    end_date: Mapped[date]  # time-bound
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    person: Mapped[Person] = relationship(back_populates="paps")
+    cohort: Mapped[Cohort] = relationship()
+    milestones: Mapped[list[Milestone]] = relationship(
+        back_populates="pap", order_by="(Milestone.due_date, Milestone.id)", cascade="all, delete-orphan"
+    )
+
+
+class Milestone(Base):
+    """One tahapan of a PAP."""
+
+    __tablename__ = "milestones"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pap_id: Mapped[int] = mapped_column(ForeignKey("paps.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    due_date: Mapped[date]
+    status: Mapped[MilestoneStatus] = mapped_column(_enum(MilestoneStatus), default=MilestoneStatus.PLANNED)
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    done_at: Mapped[datetime | None]
+
+    pap: Mapped[Pap] = relationship(back_populates="milestones")
+
+
+class ConsentRefusal(Base):
+    """She declined consent: the only thing kept about her, so she is not asked twice by mistake."""
+
+    __tablename__ = "consent_refusals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    refused_at: Mapped[datetime]
+
+
+class Draft(Base):
+    """A conversation in progress, saved at every step so a restart loses nothing."""
+
+    __tablename__ = "drafts"
+    __table_args__ = (UniqueConstraint("telegram_id", "flow"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    flow: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    locale: Mapped[str | None] = mapped_column(String(8))  # before she has a profile
+    paused: Mapped[bool] = mapped_column(default=False)  # at most one draft per person is not paused
+    updated_at: Mapped[datetime]
+
+
+class ProcessedUpdate(Base):
+    """Update ids already handled: a redelivered update after a crash is not applied twice."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    processed_at: Mapped[datetime] = mapped_column(index=True)

@@ -2,16 +2,44 @@
 
 from __future__ import annotations
 
-from telegram.ext import Application, CommandHandler
+import re
+from collections.abc import Callable
+from typing import Any
 
-from bot.commands import HELP, START
-from handlers import errors, help_menu, start
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.commands import CANCEL, HELP, LANGUAGE, NEW_COHORT, PLAN, START, Command
+from conversations.engine import FLOWS, SEPARATOR, on_callback
+from handlers import cohorts, conversation, errors, help_menu, language, plan, start
+
+PRIVATE = filters.ChatType.PRIVATE
+NEW_MESSAGE = filters.UpdateType.MESSAGE  # an edited message never counts as a new answer
+
+
+def _command(command: Command, callback: Callable[..., Any], *, private: bool = True) -> CommandHandler:
+    chat_filter = NEW_MESSAGE & PRIVATE if private else NEW_MESSAGE
+    return CommandHandler(command.names, callback, filters=chat_filter)
 
 
 def register_handlers(application: Application) -> None:
     """Register every handler. Order matters: the first matching handler in a group wins."""
-    # Group 0: commands. Each has an Indonesian name and an English alias.
-    application.add_handler(CommandHandler(START.names, start.start))
-    application.add_handler(CommandHandler(HELP.names, help_menu.show_help))
-    # The one error handler.
+    # Commands, each under its Indonesian name and English alias. Private data: private chats only.
+    application.add_handler(_command(START, start.start))
+    application.add_handler(_command(HELP, help_menu.show_help, private=False))
+    application.add_handler(_command(CANCEL, conversation.cancel))
+    application.add_handler(_command(LANGUAGE, language.ask_language))
+    application.add_handler(_command(PLAN, plan.show_plan))
+    application.add_handler(_command(NEW_COHORT, cohorts.start_new_cohort))
+
+    # Buttons: a conversation's own, then single-step ones; anything else is refused.
+    flows = "|".join(FLOWS)
+    application.add_handler(CallbackQueryHandler(on_callback, pattern=rf"^({flows}){re.escape(SEPARATOR)}"))
+    application.add_handler(CallbackQueryHandler(plan.on_plan_button, pattern=r"^pap\|"))
+    application.add_handler(CallbackQueryHandler(language.on_language_button, pattern=r"^lang\|"))
+    application.add_handler(CallbackQueryHandler(conversation.on_unknown_button))
+
+    # Private messages: answers to the conversation in progress; unknown commands get a hint.
+    application.add_handler(MessageHandler(NEW_MESSAGE & PRIVATE & filters.COMMAND, conversation.on_unknown_command))
+    application.add_handler(MessageHandler(NEW_MESSAGE & PRIVATE, conversation.on_private_message))
+
     application.add_error_handler(errors.on_error)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.commands import HELP, MENU
+from bot.commands import ADMIN_MENU, HELP, MENU
 from bot.context import EcoachContext
 
 
 async def show_help(update: Update, context: EcoachContext) -> None:
-    """List the commands under the names of her language."""
+    """List the commands under the names of her language; organizers also see theirs."""
+    assert update.effective_user is not None
     english = context.locale == "en"
-    commands = [
-        {"name": c.en if english else c.id, "description": context.text(f"commands.{c.key}")}
-        for c in MENU
-    ]
+    shown = MENU + (ADMIN_MENU if update.effective_user.id in context.runtime.settings.admin_ids else [])
+    commands = [{"name": c.en if english else c.id, "description": context.text(f"commands.{c.key}")} for c in shown]
     await context.reply(update, "help.text", commands=commands, alias_example=HELP.id if english else HELP.en)

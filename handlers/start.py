@@ -1,13 +1,60 @@
-"""/start: greet a person and say how to join."""
+"""/start, with or without an invite code from a deep link."""
 
 from __future__ import annotations
 
 from telegram import Update
 
 from bot.context import EcoachContext
+from conversations import coach_enrolment, engine, join_other_cohort, onboarding
+from db.cohorts import find_invite
+from db.drafts import find_draft, resume_draft
+from db.enrolment import membership
+from db.models import Role
 
 
 async def start(update: Update, context: EcoachContext) -> None:
-    """Greet her, say what the bot is for, and that she needs her program's invite link."""
+    """Greet her, or open the invite she followed, or pick up where she stopped."""
     user = update.effective_user
-    await context.reply(update, "start.welcome", name=user.first_name if user else "")
+    assert user is not None
+    code = context.args[0] if context.args else None
+    if code is None:
+        if await _resume_onboarding(update, context):
+            return
+        enrolled = await membership(session=context.session, telegram_id=user.id, role=Role.ALUMNI)
+        key = "start.welcome_back" if enrolled else "start.welcome"
+        await context.reply(update, key, name=user.first_name)
+        return
+
+    invite = await find_invite(session=context.session, code=code)
+    if invite is None:
+        await context.reply(update, "start.unknown_code")
+        return
+    if invite.role == Role.COACH:
+        if await membership(session=context.session, telegram_id=user.id, role=Role.COACH, cohort_id=invite.cohort.id):
+            await context.reply(update, "coach.already", cohort=invite.cohort.name)
+            return
+        await coach_enrolment.begin(context, update, invite.cohort)
+        return
+
+    if await membership(session=context.session, telegram_id=user.id, role=Role.ALUMNI, cohort_id=invite.cohort.id):
+        await context.reply(update, "start.already_enrolled", cohort=invite.cohort.name)
+        return
+    draft = await find_draft(session=context.session, telegram_id=user.id, flow=onboarding.ONBOARDING.code)
+    if draft is not None and draft.data.get("cohort_id") == invite.cohort.id:
+        await _resume_onboarding(update, context)
+        return
+    current = await membership(session=context.session, telegram_id=user.id, role=Role.ALUMNI)
+    if current is not None:
+        await join_other_cohort.begin(context, update, invite.cohort, current.cohort)
+        return
+    await onboarding.begin(context, update, invite.cohort)
+
+
+async def _resume_onboarding(update: Update, context: EcoachContext) -> bool:
+    assert update.effective_user is not None
+    draft = await find_draft(session=context.session, telegram_id=update.effective_user.id, flow=onboarding.ONBOARDING.code)
+    if draft is None:
+        return False
+    await resume_draft(session=context.session, draft=draft, now=context.runtime.clock.now())
+    await context.reply(update, "onboarding.resumed")
+    return await engine.reprompt(update, context)

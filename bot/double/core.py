@@ -537,12 +537,12 @@ class FakeUser:
         return self.double.push_update({"edited_message": message})
 
     def press(self, label: str, sent: Sent | None = None) -> dict[str, Any]:
-        """Press the inline button whose text contains `label` on `sent` (default: the last message with buttons)."""
+        """Press the inline button labelled `label` (or else containing it) on `sent`, by default the last with buttons."""
         sent = sent or self.last_with_buttons()
-        for row in sent.buttons:
-            for button in row:
-                if label in button["text"] and "callback_data" in button:
-                    return self.press_data(button["callback_data"], sent)
+        buttons = [button for row in sent.buttons for button in row if "callback_data" in button]
+        exact = [button for button in buttons if button["text"] == label]
+        for button in exact or [button for button in buttons if label in button["text"]]:
+            return self.press_data(button["callback_data"], sent)
         raise LookupError(f"no button {label!r} in {sent.button_texts}")
 
     def press_data(self, data: str, sent: Sent) -> dict[str, Any]:
@@ -573,11 +573,17 @@ class FakeUser:
 
     # reading what the bot sent to this user's private chat
 
-    def next_message(self, timeout: float = 10) -> Sent:
-        """The next thing the bot did in this chat that the test has not read yet."""
-        sent = self.double.wait_sent(self.id, self._read, timeout)
-        self._read += 1
-        return sent
+    def next_message(self, timeout: float = 10, *, include_edits: bool = False) -> Sent:
+        """The next message the bot sent to this chat that the test has not read yet.
+
+        Edits of earlier messages are passed over unless `include_edits`.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            sent = self.double.wait_sent(self.id, self._read, max(0.0, deadline - time.monotonic()))
+            self._read += 1
+            if include_edits or not sent.method.startswith("edit"):
+                return sent
 
     def messages(self) -> list[Sent]:
         return self.double.sent(self.id)

@@ -1,0 +1,72 @@
+"""Parsing what people type: dates and times in the forms Indonesians write them."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, time
+
+MONTHS = {
+    # Indonesian, with the usual abbreviations
+    "januari": 1, "jan": 1, "februari": 2, "feb": 2, "pebruari": 2, "maret": 3, "mar": 3,
+    "april": 4, "apr": 4, "mei": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7,
+    "agustus": 8, "agu": 8, "agt": 8, "ags": 8, "september": 9, "sep": 9, "sept": 9,
+    "oktober": 10, "okt": 10, "november": 11, "nov": 11, "nopember": 11, "desember": 12, "des": 12,
+    # English names she may type when the bot speaks English
+    "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "august": 8,
+    "aug": 8, "october": 10, "oct": 10, "december": 12, "dec": 12,
+}  # fmt: skip
+
+_NUMERIC = [
+    (re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$"), ("d", "m", "y")),
+    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), ("y", "m", "d")),
+]
+_WORDS = re.compile(r"^(\d{1,2})\s+([A-Za-z]+)\.?\s+(\d{4})$")
+_TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$")
+
+
+class DateFormatError(ValueError):
+    """Not a date in any accepted form."""
+
+
+class ImpossibleDateError(ValueError):
+    """In an accepted form, but no such day exists (31-02-2027)."""
+
+
+def parse_date(text: str) -> date:
+    """Accept DD-MM-YYYY, DD/MM/YYYY, YYYY-MM-DD and '15 Januari 2027'."""
+    text = " ".join(text.strip().split())
+    parts: dict[str, int] | None = None
+    for pattern, order in _NUMERIC:
+        match = pattern.match(text)
+        if match:
+            parts = {key: int(value) for key, value in zip(order, match.groups(), strict=True)}
+            break
+    if parts is None:
+        match = _WORDS.match(text)
+        if match and match.group(2).lower() in MONTHS:
+            parts = {"d": int(match.group(1)), "m": MONTHS[match.group(2).lower()], "y": int(match.group(3))}
+    if parts is None:
+        raise DateFormatError(text)
+    try:
+        return date(parts["y"], parts["m"], parts["d"])
+    except ValueError:
+        raise ImpossibleDateError(text) from None
+
+
+def parse_time(text: str) -> time:
+    """Accept 15:00, 15.00 and 7:30; raise ValueError otherwise."""
+    match = _TIME.match(text.strip())
+    if not match:
+        raise ValueError(text)
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if hour > 23 or minute > 59:
+        raise ValueError(text)
+    return time(hour, minute)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

@@ -1,0 +1,369 @@
+"""A small conversation engine whose state lives in the database.
+
+PTB's ConversationHandler keeps its state in memory; a killed process would forget where she was.
+Here each conversation is a `Flow` of named `Step`s, and the current step and every answer live in a
+`Draft` row that is committed before the next question is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm.attributes import flag_modified
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot.context import EcoachContext
+from bot.parsing import DateFormatError, ImpossibleDateError, parse_date, parse_time
+from db.drafts import active_draft, open_draft
+from db.models import Draft
+
+# What a step answers after a valid input.
+DONE = "__done__"  # the draft is removed and the flow's finish() stores the result, in one commit
+END = "__end__"  # the step itself removed the draft and said goodbye
+STAY = "__stay__"  # ask the same step again (a loop, such as milestones)
+
+SEPARATOR = "|"
+MAX_MESSAGE = 4096
+
+
+class Invalid(Exception):
+    """The answer was not acceptable; `key` names the message that says why."""
+
+    def __init__(self, key: str, **values: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+@dataclass
+class Prompt:
+    key: str
+    values: dict[str, Any] = field(default_factory=dict)
+    buttons: list[list[tuple[str, str]]] = field(default_factory=list)  # rows of (label, value)
+
+
+@dataclass
+class Turn:
+    """One action of hers on a draft: what steps read and change."""
+
+    context: EcoachContext
+    update: Update
+    draft: Draft
+    flow: Flow
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.draft.data
+
+    def set(self, key: str, value: Any) -> None:
+        self.draft.data[key] = value
+        flag_modified(self.draft, "data")
+
+    def pop(self, key: str) -> Any:
+        value = self.draft.data.pop(key, None)
+        flag_modified(self.draft, "data")
+        return value
+
+    @property
+    def session(self):  # type: ignore[no-untyped-def]
+        return self.context.session
+
+    @property
+    def now(self):  # type: ignore[no-untyped-def]
+        return self.context.runtime.clock.now()
+
+    @property
+    def telegram_id(self) -> int:
+        assert self.update.effective_user is not None
+        return self.update.effective_user.id
+
+    def text(self, key: str, **values: Any) -> str:
+        return self.context.text(key, **values)
+
+
+class Step:
+    """One question. Subclasses answer `prompt`, and `on_text` and/or `on_choice`."""
+
+    name: str = ""
+
+    async def prompt(self, turn: Turn) -> Prompt:
+        raise NotImplementedError
+
+    async def on_text(self, turn: Turn, text: str) -> str | None:
+        raise Invalid("input.use_buttons")
+
+    async def on_choice(self, turn: Turn, value: str) -> str | None:
+        raise Invalid("input.use_buttons")
+
+
+class Flow:
+    """An ordered set of steps. `None` from a step means: go on to the next one in order."""
+
+    code: str = ""  # short, for callback data
+    keep_on_cancel = False  # /batal pauses it instead of dropping it
+
+    def __init__(self, steps: Sequence[Step]) -> None:
+        self.steps = {step.name: step for step in steps}
+        self.order = [step.name for step in steps]
+
+    def after(self, turn: Turn, step: str) -> str:
+        index = self.order.index(step)
+        return self.order[index + 1] if index + 1 < len(self.order) else DONE
+
+    async def finish(self, turn: Turn) -> None:
+        """Store the result and say so; the engine removes the draft."""
+        raise NotImplementedError
+
+
+FLOWS: dict[str, Flow] = {}
+
+
+def register(flow: Flow) -> Flow:
+    FLOWS[flow.code] = flow
+    return flow
+
+
+# ----- entry points used by handlers -------------------------------------------------------------
+
+
+async def start(context: EcoachContext, update: Update, flow: Flow, data: dict[str, Any], *, step: str | None = None) -> None:
+    """Begin `flow` for her, replacing an earlier draft of it, and ask the first question."""
+    assert update.effective_user is not None
+    draft = await open_draft(
+        session=context.session, telegram_id=update.effective_user.id, flow=flow.code,
+        step=step or flow.order[0], data=data, locale=context.locale, now=context.runtime.clock.now(),
+    )
+    await ask(Turn(context, update, draft, flow))
+
+
+async def ask(turn: Turn, error: str | None = None) -> None:
+    """Send the current step's question, after an error line if there is one."""
+    prompt = await turn.flow.steps[turn.draft.step].prompt(turn)
+    body = turn.text(prompt.key, **prompt.values)
+    if error:
+        body = f"{error}\n\n{body}"
+    markup = None
+    if prompt.buttons:
+        markup = InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(label, callback_data=callback_data(turn.flow.code, turn.draft.step, value)) for label, value in row]
+                for row in prompt.buttons
+            ]
+        )
+    await send_long(turn.context, turn.update, body, markup)
+
+
+async def send_long(context: EcoachContext, update: Update, body: str, markup: InlineKeyboardMarkup | None = None) -> Message:
+    """Commit, then send; a text over Telegram's limit goes in parts split between paragraphs."""
+    await context.session.commit()
+    assert update.effective_chat is not None
+    parts = split_message(body)
+    message = None
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        message = await context.bot.send_message(
+            update.effective_chat.id, part, parse_mode=ParseMode.HTML, reply_markup=markup if last else None
+        )
+    assert message is not None
+    return message
+
+
+def split_message(body: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """Split at blank lines so each part stays valid HTML and under `limit` characters."""
+    parts: list[str] = []
+    current = ""
+    for paragraph in body.split("\n\n"):
+        candidate = f"{current}\n\n{paragraph}" if current else paragraph
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            parts.append(current)
+        current = paragraph
+    parts.append(current)
+    return parts
+
+
+def callback_data(code: str, step: str, value: str) -> str:
+    data = SEPARATOR.join((code, step, value))
+    if len(data.encode()) > 64:
+        raise ValueError(f"callback data over 64 bytes: {data!r}")
+    return data
+
+
+async def on_message(update: Update, context: EcoachContext) -> bool:
+    """Feed a private message to her active conversation; False when she has none."""
+    assert update.effective_user is not None and update.message is not None
+    draft = await active_draft(session=context.session, telegram_id=update.effective_user.id)
+    if draft is None or draft.flow not in FLOWS:
+        return False
+    turn = Turn(context, update, draft, FLOWS[draft.flow])
+    step = turn.flow.steps[draft.step]
+    text = update.message.text
+    if text is None:  # a sticker, voice note or photo where words were asked for
+        await ask(turn, error=turn.text("input.not_text"))
+        return True
+    try:
+        outcome = await step.on_text(turn, text)
+    except Invalid as invalid:
+        await ask(turn, error=turn.text(invalid.key, **invalid.values))
+        return True
+    await advance(turn, outcome)
+    return True
+
+
+async def on_callback(update: Update, context: EcoachContext) -> None:
+    """A button of a conversation: only the current step's buttons, of her own draft, count."""
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    parts = (query.data or "").split(SEPARATOR, 2)
+    draft = await active_draft(session=context.session, telegram_id=update.effective_user.id)
+    if len(parts) != 3 or draft is None or (draft.flow, draft.step) != (parts[0], parts[1]) or draft.flow not in FLOWS:
+        await query.answer(context.text("input.stale_button"))
+        return
+    turn = Turn(context, update, draft, FLOWS[draft.flow])
+    value = parts[2]
+    try:
+        outcome = await turn.flow.steps[draft.step].on_choice(turn, value)
+    except Invalid as invalid:
+        await query.answer()
+        await ask(turn, error=turn.text(invalid.key, **invalid.values))
+        return
+    await context.session.commit()  # the answer is stored before anything is shown
+    await query.answer()
+    await mark_chosen(query.message, value)
+    await advance(turn, outcome)
+
+
+async def mark_chosen(message: Any, value: str) -> None:
+    """Drop the buttons of an answered question and show which one she tapped."""
+    if not isinstance(message, Message):
+        return
+    label = next(
+        (b.text for row in (message.reply_markup.inline_keyboard if message.reply_markup else []) for b in row
+         if b.callback_data and b.callback_data.rsplit(SEPARATOR, 1)[-1] == value),
+        None,
+    )
+    try:
+        if label and message.text:
+            await message.edit_text(f"{message.text_html}\n\n✅ {_escape(label)}", parse_mode=ParseMode.HTML)
+        else:
+            await message.edit_reply_markup(None)
+    except BadRequest:  # an old message may no longer be editable; the answer is stored anyway
+        pass
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+async def advance(turn: Turn, outcome: str | None) -> None:
+    """Move to the step the answer leads to, and ask it."""
+    if outcome == STAY:
+        outcome = turn.draft.step
+    elif outcome is None:
+        outcome = turn.flow.after(turn, turn.draft.step)
+    if outcome == END:
+        return
+    if outcome == DONE:
+        await turn.session.delete(turn.draft)
+        await turn.flow.finish(turn)  # its reply commits the deletion and the result together
+        return
+    turn.draft.step = outcome
+    turn.draft.updated_at = turn.now
+    await ask(turn)
+
+
+async def reprompt(update: Update, context: EcoachContext) -> bool:
+    """Ask her current question again (after a crash, /start, or a redelivered update)."""
+    if update.effective_user is None:
+        return False
+    draft = await active_draft(session=context.session, telegram_id=update.effective_user.id)
+    if draft is None or draft.flow not in FLOWS:
+        return False
+    await ask(Turn(context, update, draft, FLOWS[draft.flow]))
+    return True
+
+
+# ----- reusable steps ----------------------------------------------------------------------------
+
+
+class TextStep(Step):
+    """Free text, stored verbatim, with a length limit."""
+
+    def __init__(self, name: str, *, key: str, limit: int, store: str | None = None, after: Callable[[Turn, str], Awaitable[str | None]] | None = None) -> None:
+        self.name, self.key, self.limit, self.store = name, key, limit, store or name
+        self._after = after
+
+    async def prompt(self, turn: Turn) -> Prompt:
+        current = turn.data.get(self.store)
+        return Prompt(self.key, {"current": current, "limit": self.limit})
+
+    async def on_text(self, turn: Turn, text: str) -> str | None:
+        value = clean_text(text, self.limit)
+        turn.set(self.store, value)
+        return await self._after(turn, value) if self._after else None
+
+
+def clean_text(text: str, limit: int) -> str:
+    """Her words as typed, minus surrounding blanks; refuse empty and over-long answers."""
+    value = text.strip()
+    if not value:
+        raise Invalid("input.empty")
+    if len(value) > limit:
+        raise Invalid("input.too_long", limit=limit, length=len(value))
+    return value
+
+
+class ChoiceStep(Step):
+    """Buttons; typing a button's label also works."""
+
+    def __init__(self, name: str, *, key: str, options: Sequence[str], labels: str, per_row: int = 2, store: str | None = None) -> None:
+        self.name, self.key, self.options, self.labels, self.per_row = name, key, list(options), labels, per_row
+        self.store = store or name
+
+    def label(self, turn: Turn, value: str) -> str:
+        return turn.text(f"{self.labels}.{value}")
+
+    async def prompt(self, turn: Turn) -> Prompt:
+        buttons = [(self.label(turn, option), option) for option in self.options]
+        rows = [buttons[i : i + self.per_row] for i in range(0, len(buttons), self.per_row)]
+        return Prompt(self.key, {"current": turn.data.get(self.store)}, rows)
+
+    async def on_text(self, turn: Turn, text: str) -> str | None:
+        typed = text.strip().casefold()
+        for option in self.options:
+            if self.label(turn, option).casefold() == typed:
+                return await self.on_choice(turn, option)
+        raise Invalid("input.use_buttons")
+
+    async def on_choice(self, turn: Turn, value: str) -> str | None:
+        if value not in self.options:
+            raise Invalid("input.use_buttons")
+        turn.set(self.store, value)
+        return None
+
+
+def read_date(text: str, earliest: date, latest: date) -> date:
+    """A typed date within [earliest, latest], or Invalid saying what was wrong."""
+    try:
+        day = parse_date(text)
+    except DateFormatError:
+        raise Invalid("input.bad_date") from None
+    except ImpossibleDateError:
+        raise Invalid("input.impossible_date") from None
+    if not earliest <= day <= latest:
+        raise Invalid("input.date_range", earliest=earliest, latest=latest)
+    return day
+
+
+def read_time(text: str) -> str:
+    try:
+        return parse_time(text).strftime("%H:%M")
+    except ValueError:
+        raise Invalid("input.bad_time") from None

@@ -1,0 +1,263 @@
+"""Onboarding: consent, profile, a SMART PAP with milestones, and the reflection reminder slot."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+from typing import Any
+
+from telegram import Update
+
+from bot.context import EcoachContext
+from bot.parsing import add_months
+from conversations import engine
+from conversations.engine import END, STAY, ChoiceStep, Flow, Invalid, Prompt, Step, TextStep, Turn, clean_text, read_date, read_time
+from db.cohorts import Cohort
+from db.enrolment import AlumnaPlan, MilestonePlan, enrol_alumna, give_consent, refuse_consent
+from db.models import PositionLevel
+from db.plans import MAX_MILESTONES
+
+MIN_MILESTONES = 2
+LATEST_END_MONTHS = 12  # a PAP may run at most a year past the training
+ZONES = {"wib": "Asia/Jakarta", "wita": "Asia/Makassar", "wit": "Asia/Jayapura"}
+REMINDER_TIMES = ["07:00", "09:00", "13:00", "15:00", "16:00", "19:00"]
+EARLIEST_REMINDER, LATEST_REMINDER = time(6, 0), time(20, 59)
+
+# Limits keep the whole summary readable on a phone (and each part under Telegram's 4096).
+LIMITS = {"name": 120, "agency": 150, "work_unit": 150, "title": 150, "problem": 800, "goal": 800,
+          "indicator": 400, "baseline": 200, "target": 200, "resources": 800, "relevance": 800,
+          "milestone": 150}  # fmt: skip
+
+SECTIONS = {  # section -> its first step; a section runs until the next one starts
+    "profile": "name",
+    "pap": "title",
+    "smart": "goal",
+    "milestones": "milestones",
+    "reminder": "weekday",
+}
+
+
+def training_end(turn: Turn) -> date:
+    return date.fromisoformat(turn.data["training_end"])
+
+
+def pap_end(turn: Turn) -> date:
+    return date.fromisoformat(turn.data["end_date"])
+
+
+class ConsentStep(Step):
+    name = "consent"
+
+    async def prompt(self, turn: Turn) -> Prompt:
+        return Prompt(
+            "onboarding.consent",
+            {"cohort": turn.data["cohort_name"]},
+            [[(turn.text("onboarding.consent_agree"), "agree")], [(turn.text("onboarding.consent_decline"), "decline")]],
+        )
+
+    async def on_text(self, turn: Turn, text: str) -> str | None:
+        raise Invalid("input.use_buttons")
+
+    async def on_choice(self, turn: Turn, value: str) -> str | None:
+        if value == "agree":
+            user = turn.update.effective_user
+            assert user is not None
+            await give_consent(
+                session=turn.session, telegram_id=user.id, name=user.full_name[: LIMITS["name"]],
+                locale=turn.context.locale, timezone=turn.context.runtime.settings.default_timezone, now=turn.now,
+            )
+            return None
+        if value == "decline":
+            await refuse_consent(session=turn.session, telegram_id=turn.telegram_id, cohort_id=turn.data["cohort_id"], now=turn.now)
+            await turn.session.delete(turn.draft)  # nothing of hers is kept beyond the refusal
+            await turn.context.reply(turn.update, "onboarding.declined")
+            return END
+        raise Invalid("input.use_buttons")
+
+
+class EndDateStep(Step):
+    name = "end_date"
+
+    async def prompt(self, turn: Turn) -> Prompt:
+        default = date.fromisoformat(turn.data["default_end"])
+        earliest, latest = self.window(turn)
+        label = turn.text("onboarding.end_date_default", day=default)
+        return Prompt("onboarding.end_date", {"default": default, "earliest": earliest, "latest": latest}, [[(label, "default")]])
+
+    @staticmethod
+    def window(turn: Turn) -> tuple[date, date]:
+        return training_end(turn) + timedelta(days=1), add_months(training_end(turn), LATEST_END_MONTHS)
+
+    async def on_text(self, turn: Turn, text: str) -> str | None:
+        turn.set("end_date", read_date(text, *self.window(turn)).isoformat())
+        return None
+
+    async def on_choice(self, turn: Turn, value: str) -> str | None:
+        if value != "default":
+            raise Invalid("input.use_buttons")
+        turn.set("end_date", turn.data["default_end"])
+        return None
+
+
+class MilestonesStep(Step):
+    """A loop: a title, then its due date, two to eight times."""
+
+    name = "milestones"
+
+    async def prompt(self, turn: Turn) -> Prompt:
+        items = turn.data.get("milestones", [])
+        pending = turn.data.get("pending_milestone")
+        number = len(items) + 1
+        if pending:
+            return Prompt("onboarding.milestone_due", {"number": number, "title": pending, "earliest": training_end(turn), "latest": pap_end(turn)})
+        if len(items) < MIN_MILESTONES:
+            return Prompt("onboarding.milestone_title", {"number": number, "minimum": MIN_MILESTONES, "maximum": MAX_MILESTONES})
+        done = turn.text("onboarding.milestones_done")
+        return Prompt("onboarding.milestone_more", {"milestones": items, "number": number, "maximum": MAX_MILESTONES}, [[(done, "done")]])
+
+    async def on_text(self, turn: Turn, text: str) -> str | None:
+        items = list(turn.data.get("milestones", []))
+        pending = turn.data.get("pending_milestone")
+        if pending:
+            due = read_date(text, training_end(turn), pap_end(turn))
+            items.append({"title": pending, "due": due.isoformat()})
+            turn.set("milestones", items)
+            turn.pop("pending_milestone")
+            return None if len(items) >= MAX_MILESTONES else STAY
+        turn.set("pending_milestone", clean_text(text, LIMITS["milestone"]))
+        return STAY
+
+    async def on_choice(self, turn: Turn, value: str) -> str | None:
+        if value == "done" and len(turn.data.get("milestones", [])) >= MIN_MILESTONES and not turn.data.get("pending_milestone"):
+            return None
+        raise Invalid("onboarding.milestones_need", minimum=MIN_MILESTONES)
+
+
+class ReminderTimeStep(Step):
+    name = "time"
+
+    async def prompt(self, turn: Turn) -> Prompt:
+        buttons = [(slot.replace(":", "."), slot) for slot in REMINDER_TIMES]
+        return Prompt("onboarding.time", {"weekday": int(turn.data["weekday"])}, [buttons[:3], buttons[3:]])
+
+    async def on_text(self, turn: Turn, text: str) -> str | None:
+        return await self.on_choice(turn, read_time(text))
+
+    async def on_choice(self, turn: Turn, value: str) -> str | None:
+        chosen = read_time(value)
+        if not EARLIEST_REMINDER <= time.fromisoformat(chosen) <= LATEST_REMINDER:
+            raise Invalid("onboarding.time_range")
+        turn.set("time", chosen)
+        return None
+
+
+class SummaryStep(Step):
+    name = "summary"
+
+    async def prompt(self, turn: Turn) -> Prompt:
+        data = turn.data
+        values = {key: data.get(key) for key in LIMITS if key != "milestone"}
+        values.update(
+            level=turn.text(f"choices.level.{data['level']}"),
+            zone=turn.text(f"choices.zone.{data['zone']}"),
+            end_date=data["end_date"],
+            milestones=data.get("milestones", []),
+            weekday=int(data["weekday"]),
+            time=data["time"].replace(":", "."),
+            cohort=data["cohort_name"],
+        )
+        edit = lambda section: (turn.text(f"onboarding.edit_{section}"), f"edit_{section}")  # noqa: E731
+        buttons = [
+            [(turn.text("onboarding.save"), "save")],
+            [edit("profile"), edit("pap")],
+            [edit("smart"), edit("milestones")],
+            [edit("reminder")],
+        ]
+        return Prompt("onboarding.summary", values, buttons)
+
+    async def on_choice(self, turn: Turn, value: str) -> str | None:
+        if value == "save":
+            late = [m for m in turn.data.get("milestones", []) if not training_end(turn) <= date.fromisoformat(m["due"]) <= pap_end(turn)]
+            if late:
+                raise Invalid("onboarding.milestones_outside", title=late[0]["title"], latest=pap_end(turn))
+            return engine.DONE
+        section = value.removeprefix("edit_")
+        if section not in SECTIONS:
+            raise Invalid("input.use_buttons")
+        turn.set("editing", section)
+        if section == "milestones":
+            turn.set("milestones", [])
+            turn.pop("pending_milestone")
+        return SECTIONS[section]
+
+
+def _text(name: str, store: str | None = None) -> TextStep:
+    return TextStep(name, key=f"onboarding.{name}", limit=LIMITS[store or name], store=store)
+
+
+class Onboarding(Flow):
+    code = "ob"
+    keep_on_cancel = True
+
+    def after(self, turn: Turn, step: str) -> str:
+        following = super().after(turn, step)
+        # While changing one section from the summary, go back to the summary when it ends.
+        if turn.data.get("editing") and (following in SECTIONS.values() or following == "summary"):
+            turn.pop("editing")
+            return "summary"
+        return following
+
+    async def finish(self, turn: Turn) -> None:
+        data = turn.data
+        plan = AlumnaPlan(
+            name=data["name"], agency=data["agency"], work_unit=data["work_unit"],
+            position_level=PositionLevel(data["level"]), timezone=ZONES[data["zone"]],
+            title=data["title"], problem=data["problem"], goal=data["goal"], indicator=data["indicator"],
+            baseline=data["baseline"], target=data["target"], resources=data["resources"], relevance=data["relevance"],
+            end_date=pap_end(turn),
+            milestones=[MilestonePlan(m["title"], date.fromisoformat(m["due"])) for m in data["milestones"]],
+            reflection_weekday=int(data["weekday"]), reflection_time=time.fromisoformat(data["time"]),
+        )
+        cohort = await turn.session.get(Cohort, data["cohort_id"])
+        assert cohort is not None
+        await enrol_alumna(session=turn.session, telegram_id=turn.telegram_id, cohort=cohort, plan=plan, now=turn.now)
+        await turn.context.reply(turn.update, "onboarding.saved", name=plan.name, title=plan.title)
+
+
+ONBOARDING = engine.register(
+    Onboarding(
+        [
+            ConsentStep(),
+            _text("name"),
+            _text("agency"),
+            _text("work_unit"),
+            ChoiceStep("level", key="onboarding.level", options=[level.value for level in PositionLevel], labels="choices.level"),
+            ChoiceStep("zone", key="onboarding.zone", options=list(ZONES), labels="choices.zone", per_row=3),
+            _text("title"),
+            _text("problem"),
+            _text("goal"),
+            _text("indicator"),
+            _text("baseline"),
+            _text("target"),
+            _text("resources"),
+            _text("relevance"),
+            EndDateStep(),
+            MilestonesStep(),
+            ChoiceStep("weekday", key="onboarding.weekday", options=[str(day) for day in range(7)], labels="choices.weekday", per_row=4),
+            ReminderTimeStep(),
+            SummaryStep(),
+        ]
+    )
+)
+
+
+async def begin(context: EcoachContext, update: Update, cohort: Cohort) -> None:
+    """Start her onboarding into `cohort`, from the consent question."""
+    default_end = add_months(cohort.training_end, cohort.monitoring_months)
+    data: dict[str, Any] = {
+        "cohort_id": cohort.id,
+        "cohort_name": cohort.name,
+        "training_end": cohort.training_end.isoformat(),
+        "default_end": default_end.isoformat(),
+        "milestones": [],
+    }
+    await engine.start(context, update, ONBOARDING, data)
