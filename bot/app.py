@@ -87,10 +87,13 @@ class EcoachApplication(Application):
 
 
 async def post_init(application: Application) -> None:
-    """Open the database and publish the command menu in both languages."""
+    """Open the database, schedule the sweeps, and publish the command menu in both languages."""
+    from bot.sweeps import schedule_sweeps  # sweeps import this module
+
     runtime: Runtime = application.runtime  # type: ignore[attr-defined]
     runtime.engine = create_engine(runtime.settings.database_url)
     runtime.sessions = session_factory(runtime.engine)
+    schedule_sweeps(application)
     for locale, language_code in (("id", None), ("en", "en")):
         commands = [
             BotCommand(command.en if locale == "en" else command.id, runtime.texts.render(locale, f"commands.{command.key}"))

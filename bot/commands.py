@@ -18,12 +18,15 @@ class Command:
 
 START = Command("start", "start", "start")
 PLAN = Command("pap", "plan", "plan")
+REFLECT = Command("refleksi", "reflect", "reflect")
+MY_REFLECTIONS = Command("refleksi_saya", "myreflections", "my_reflections")
+REMINDERS = Command("pengingat", "reminders", "reminders")
 LANGUAGE = Command("bahasa", "language", "language")
 CANCEL = Command("batal", "cancel", "cancel")
 HELP = Command("bantuan", "help", "help")
 NEW_COHORT = Command("angkatan_baru", "newcohort", "new_cohort")
 
 # In the order the menu shows them.
-MENU = [START, PLAN, LANGUAGE, CANCEL, HELP]
+MENU = [START, PLAN, REFLECT, MY_REFLECTIONS, REMINDERS, LANGUAGE, CANCEL, HELP]
 # Shown in /bantuan to organizers only.
 ADMIN_MENU = [NEW_COHORT]

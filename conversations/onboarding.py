@@ -15,6 +15,7 @@ from db.cohorts import Cohort
 from db.enrolment import AlumnaPlan, MilestonePlan, enrol_alumna, give_consent, refuse_consent
 from db.models import PositionLevel
 from db.plans import MAX_MILESTONES
+from db.reminders import replan_reflection_reminders
 
 MIN_MILESTONES = 2
 LATEST_END_MONTHS = 12  # a PAP may run at most a year past the training
@@ -219,7 +220,8 @@ class Onboarding(Flow):
         )
         cohort = await turn.session.get(Cohort, data["cohort_id"])
         assert cohort is not None
-        await enrol_alumna(session=turn.session, telegram_id=turn.telegram_id, cohort=cohort, plan=plan, now=turn.now)
+        pap = await enrol_alumna(session=turn.session, telegram_id=turn.telegram_id, cohort=cohort, plan=plan, now=turn.now)
+        await replan_reflection_reminders(session=turn.session, person=pap.person, now=turn.now)
         await turn.context.reply(turn.update, "onboarding.saved", name=plan.name, title=plan.title)
 
 

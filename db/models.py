@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.types import JSON
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -79,14 +81,37 @@ class MilestoneStatus(enum.StrEnum):
     DONE = "done"
 
 
+class CompetencyDomain(enum.StrEnum):
+    """The five competency domains of the program (seed, section 3.2)."""
+
+    SOFT_SKILLS = "soft_skills"
+    HARD_SKILLS = "hard_skills"
+    EMPOWERMENT = "empowerment"
+    INCLUSIVE_LEADERSHIP = "inclusive"
+    ETHICS_REFORM = "ethics_reform"
+
+
+class ReminderKind(enum.StrEnum):
+    REFLECTION = "reflection"
+    REFLECTION_FOLLOWUP = "reflection_followup"
+
+
+class SendStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed; a crash here never resends (at most once)
+    SENT = "sent"
+    SKIPPED = "skipped"  # no longer needed: done, paused, turned off, or its week is over
+    FAILED = "failed"
+
+
 class ChatPurpose(enum.StrEnum):
     COACH_GROUP = "coach_group"
     COP = "cop"
 
 
-def _enum(cls: type[enum.Enum]) -> Enum:
+def _enum(cls: type[enum.Enum], length: int = 16) -> Enum:
     # VARCHAR, not a native type: adding a value later is a plain migration on both databases.
-    return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class Person(Base):
@@ -107,6 +132,8 @@ class Person(Base):
     # The weekly reflection reminder, in her own time zone (0 = Monday).
     reflection_weekday: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
     reflection_time: Mapped[time] = mapped_column(default=time(15, 0), server_default="15:00:00")
+    reminders_on: Mapped[bool] = mapped_column(default=True, server_default=true())
+    reminders_paused_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -242,3 +269,46 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Reflection(Base):
+    """The weekly reflection: one per ISO week, counted in her time zone. Private unless shared."""
+
+    __tablename__ = "reflections"
+    __table_args__ = (UniqueConstraint("person_id", "week_year", "week"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    week_year: Mapped[int] = mapped_column(Integer)
+    week: Mapped[int] = mapped_column(Integer)
+    went_well: Mapped[str | None] = mapped_column(Text)
+    challenge: Mapped[str | None] = mapped_column(Text)
+    learned: Mapped[str | None] = mapped_column(Text)
+    domain: Mapped[CompetencyDomain] = mapped_column(_enum(CompetencyDomain))
+    confidence: Mapped[int] = mapped_column(Integer)
+    next_step: Mapped[str | None] = mapped_column(Text)
+    shared: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Reminder(Base):
+    """A scheduled reminder: a row with a UTC due time, claimed and sent once by the sweep."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("person_id", "kind", "week_year", "week"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ReminderKind] = mapped_column(_enum(ReminderKind, length=24))
+    week_year: Mapped[int] = mapped_column(Integer)
+    week: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime]
+    status: Mapped[SendStatus] = mapped_column(_enum(SendStatus), default=SendStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None]
+
+    person: Mapped[Person] = relationship()
+
+
+Index("ix_reminders_status_due_at", Reminder.status, Reminder.due_at)

@@ -45,7 +45,10 @@ async def test_not_enrolled_user_is_told_how_to_join(bot: InProcessBot) -> None:
         assert "tautan undangan" in reply.text
     reply = await say(bot, stranger, "halo")
     assert "/bantuan" in reply.text
-    reply = await say(bot, stranger, "/refleksi")
+    for command in ("/refleksi", "/reflect", "/refleksi_saya", "/pengingat"):
+        reply = await say(bot, stranger, command)
+        assert "tautan undangan" in reply.text
+    reply = await say(bot, stranger, "/tidakada")
     assert "tidak saya kenal" in reply.text
 
 

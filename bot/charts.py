@@ -1,0 +1,25 @@
+"""Small PNG charts, rendered with matplotlib's object API (no pyplot: safe off the main thread)."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+ACCENT = "#8e3b8a"  # the program's plum
+
+
+def confidence_chart(labels: list[str], values: list[int], title: str) -> bytes:
+    """A line of weekly confidence (1–5) over the weeks given."""
+    from matplotlib.figure import Figure  # imported on first use: it costs a second at start-up
+
+    figure = Figure(figsize=(6, 3), dpi=120)
+    axes = figure.subplots()
+    axes.plot(labels, values, marker="o", color=ACCENT, linewidth=2)
+    axes.set_ylim(0.5, 5.5)
+    axes.set_yticks(range(1, 6))
+    axes.set_title(title, fontsize=11)
+    axes.grid(axis="y", alpha=0.3)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.tick_params(axis="x", labelsize=8, rotation=45)
+    buffer = BytesIO()
+    figure.savefig(buffer, format="png", bbox_inches="tight")
+    return buffer.getvalue()

@@ -1,0 +1,124 @@
+"""The weekly reflection in-process: every question, skipping, editing the week's, bad input, the chart."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from db.models import CompetencyDomain, Draft, Reflection
+from tests.conftest import InProcessBot
+from tests.test_onboarding import say, tap
+from tests.test_reminders import seed
+
+FRIDAY = datetime(2026, 3, 6, 8, 0, tzinfo=UTC)  # week 10
+
+
+async def test_complete_reflection_then_edit_the_same_week(bot: InProcessBot) -> None:
+    bot.clock.set(FRIDAY)
+    await seed(bot, {"telegram_id": 7001})
+    sari = bot.double.user(7001, "Sari")
+    reply = await say(bot, sari, "/refleksi")
+    assert "Refleksi minggu 10" in reply.text and "Lewati" in reply.button_texts[0]
+    await say(bot, sari, "Rapat koordinasi lancar")
+    reply = await tap(bot, sari, "Lewati")
+    assert "pelajari" in reply.text
+    reply = await say(bot, sari, "Saya lebih sabar")
+    reply = await tap(bot, sari, "inklusif")
+    assert "percaya diri" in reply.text
+    reply = await tap(bot, sari, "4")
+    reply = await say(bot, sari, "Presentasi ke kepala dinas")
+    assert "pribadi" in reply.text
+    reply = await tap(bot, sari, "Simpan pribadi")
+    assert "tersimpan" in reply.text and "Presentasi ke kepala dinas" in reply.text
+
+    async with bot.app.runtime.open_session() as session:
+        [row] = (await session.scalars(select(Reflection))).all()
+    assert (row.week_year, row.week, row.went_well, row.challenge, row.learned) == (2026, 10, "Rapat koordinasi lancar", None, "Saya lebih sabar")
+    assert (row.domain, row.confidence, row.next_step, row.shared) == (CompetencyDomain.INCLUSIVE_LEADERSHIP, 4, "Presentasi ke kepala dinas", False)
+
+    bot.clock.set(datetime(2026, 3, 7, 3, 0, tzinfo=UTC))  # Saturday, same week
+    reply = await say(bot, sari, "/reflect")
+    assert "sudah menulis refleksi minggu ini" in reply.text
+    reply = await tap(bot, sari, "Ubah")
+    assert "Sebelumnya: Rapat koordinasi lancar" in reply.text and "Tetap" in reply.button_texts[0]
+    await tap(bot, sari, "Tetap")
+    await say(bot, sari, "Tantangan: anggaran")
+    await tap(bot, sari, "Tetap")
+    await tap(bot, sari, "Soft skills")
+    await tap(bot, sari, "5")
+    await tap(bot, sari, "Tetap")
+    reply = await tap(bot, sari, "Bagikan")
+    assert "Coach Ibu dapat membacanya" in reply.text
+    async with bot.app.runtime.open_session() as session:
+        [row] = (await session.scalars(select(Reflection))).all()
+        assert await session.scalar(select(func.count()).select_from(Draft)) == 0
+    assert (row.went_well, row.challenge, row.confidence, row.shared) == ("Rapat koordinasi lancar", "Tantangan: anggaran", 5, True)
+
+
+async def test_keeping_this_weeks_reflection_changes_nothing(bot: InProcessBot) -> None:
+    bot.clock.set(FRIDAY)
+    await seed(bot, {"telegram_id": 7002})
+    sari = bot.double.user(7002, "Sari")
+    await say(bot, sari, "/refleksi")
+    for _ in range(3):
+        await tap(bot, sari, "Lewati")
+    await tap(bot, sari, "Hard skills")
+    await tap(bot, sari, "3")
+    await tap(bot, sari, "Lewati")
+    await tap(bot, sari, "Simpan pribadi")
+    await say(bot, sari, "/refleksi")
+    reply = await tap(bot, sari, "Biarkan")
+    assert "tetap seperti sebelumnya" in reply.text
+
+
+@pytest.mark.parametrize("step", range(4))
+async def test_bad_input_at_each_free_text_question(bot: InProcessBot, step: int) -> None:
+    bot.clock.set(FRIDAY)
+    await seed(bot, {"telegram_id": 7003})
+    sari = bot.double.user(7003, "Sari")
+    await say(bot, sari, "/refleksi")
+    if step == 3:
+        for _ in range(3):
+            await tap(bot, sari, "Lewati")
+        await tap(bot, sari, "Hard skills")
+        await tap(bot, sari, "3")
+    else:
+        for _ in range(step):
+            await tap(bot, sari, "Lewati")
+    reply = await say(bot, sari, "z" * 5000)
+    assert "batasnya 1000 karakter" in reply.text
+    sari.send_sticker()
+    await bot.run_pending()
+    assert "bukan stiker" in sari.next_message().text
+    reply = await say(bot, sari, " \n ")
+    assert "masih kosong" in reply.text
+    await say(bot, sari, "<b>tebal</b> & 🙂")
+    async with bot.app.runtime.open_session() as session:
+        draft = await session.scalar(select(Draft))
+    name = ["went_well", "challenge", "learned", "next_step"][step]
+    assert draft.data[name] == "<b>tebal</b> & 🙂"
+
+
+async def test_my_reflections_lists_weeks_and_sends_a_chart(bot: InProcessBot) -> None:
+    bot.clock.set(FRIDAY)
+    await seed(bot, {"telegram_id": 7004})
+    sari = bot.double.user(7004, "Sari")
+    reply = await say(bot, sari, "/refleksi_saya")
+    assert "Belum ada refleksi" in reply.text
+    for week, confidence in ((0, "2"), (1, "4")):
+        bot.clock.set(FRIDAY.replace(day=6 + 7 * week))
+        await say(bot, sari, "/refleksi")
+        for _ in range(3):
+            await tap(bot, sari, "Lewati")
+        await tap(bot, sari, "Hard skills")
+        await tap(bot, sari, confidence)
+        await tap(bot, sari, "Lewati")
+        await tap(bot, sari, "Simpan pribadi")
+    reply = await say(bot, sari, "/myreflections")
+    assert "Minggu 10 (2 Maret 2026): percaya diri 2/5" in reply.text
+    assert "Minggu 11 (9 Maret 2026): percaya diri 4/5" in reply.text
+    chart = sari.next_message()
+    assert chart.method == "sendPhoto" and chart.file is not None
+    assert chart.file.data.startswith(b"\x89PNG")
