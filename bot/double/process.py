@@ -22,9 +22,18 @@ class BotProcess:
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 60) -> BotProcess:
-        """Start the bot and wait until it polls for updates."""
+    def start(self, timeout: float = 60, *, fake_time: str | None = None) -> BotProcess:
+        """Start the bot and wait until it polls for updates.
+
+        `fake_time` ("2026-03-06 09:00:00", UTC) starts its clock there through libfaketime, as a
+        person would check with faketime that something due days ahead really arrives.
+        """
         env = {**os.environ, **self.env, "TELEGRAM_BOT_TOKEN": self.double.token, "TELEGRAM_API_URL": self.api_url}
+        if fake_time is not None:
+            import libfaketime  # a test extra
+
+            env.update(libfaketime.get_reload_information()[1])
+            env.update({"FAKETIME": f"@{fake_time}", "TZ": "UTC", "FAKETIME_DONT_FAKE_MONOTONIC": "1"})
         polls_before = self.double.count_calls("getUpdates")
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
