@@ -21,12 +21,14 @@ PLAN = Command("pap", "plan", "plan")
 REFLECT = Command("refleksi", "reflect", "reflect")
 MY_REFLECTIONS = Command("refleksi_saya", "myreflections", "my_reflections")
 REMINDERS = Command("pengingat", "reminders", "reminders")
+LOGBOOK = Command("logbook", "log", "logbook")
+MY_LOG = Command("logbook_saya", "mylog", "my_log")
 LANGUAGE = Command("bahasa", "language", "language")
 CANCEL = Command("batal", "cancel", "cancel")
 HELP = Command("bantuan", "help", "help")
 NEW_COHORT = Command("angkatan_baru", "newcohort", "new_cohort")
 
 # In the order the menu shows them.
-MENU = [START, PLAN, REFLECT, MY_REFLECTIONS, REMINDERS, LANGUAGE, CANCEL, HELP]
+MENU = [START, PLAN, LOGBOOK, MY_LOG, REFLECT, MY_REFLECTIONS, REMINDERS, LANGUAGE, CANCEL, HELP]
 # Shown in /bantuan to organizers only.
 ADMIN_MENU = [NEW_COHORT]

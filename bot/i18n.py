@@ -33,7 +33,11 @@ def load_catalog(locale: str, directory: Path = CATALOGS) -> dict[str, str]:
 
 
 class Texts:
-    """Renders `key` for a locale. Values are HTML-escaped; the catalogs hold the markup."""
+    """Renders `key` for a locale. Values are HTML-escaped; the catalogs hold the markup.
+
+    Block tags keep the line break after them (no trim_blocks): a tag that closes a line of text
+    must not join it to the next. Loops on lines of their own use `{%- ... %}` instead.
+    """
 
     def __init__(self, default_locale: str = "id", directory: Path = CATALOGS) -> None:
         self.default_locale = default_locale
@@ -42,7 +46,6 @@ class Texts:
             loader=FunctionLoader(self._source),
             autoescape=True,
             undefined=StrictUndefined,
-            trim_blocks=True,
             lstrip_blocks=True,
         )
         self._env.filters["date"] = self._date_filter

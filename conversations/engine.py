@@ -100,6 +100,10 @@ class Step:
     async def on_choice(self, turn: Turn, value: str) -> str | None:
         raise Invalid("input.use_buttons")
 
+    async def on_media(self, turn: Turn, message: Message) -> str | None:
+        """A photo, document, sticker or voice note where words were asked for."""
+        raise Invalid("input.not_text")
+
 
 class Flow:
     """An ordered set of steps. `None` from a step means: go on to the next one in order."""
@@ -205,11 +209,8 @@ async def on_message(update: Update, context: EcoachContext) -> bool:
     turn = Turn(context, update, draft, FLOWS[draft.flow])
     step = turn.flow.steps[draft.step]
     text = update.message.text
-    if text is None:  # a sticker, voice note or photo where words were asked for
-        await ask(turn, error=turn.text("input.not_text"))
-        return True
     try:
-        outcome = await step.on_text(turn, text)
+        outcome = await (step.on_text(turn, text) if text is not None else step.on_media(turn, update.message))
     except Invalid as invalid:
         await ask(turn, error=turn.text(invalid.key, **invalid.values))
         return True

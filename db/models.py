@@ -20,6 +20,7 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.types import JSON
@@ -104,6 +105,12 @@ class SendStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+class EvidenceKind(enum.StrEnum):
+    PHOTO = "photo"
+    DOCUMENT = "document"
+    LINK = "link"
+
+
 class ChatPurpose(enum.StrEnum):
     COACH_GROUP = "coach_group"
     COP = "cop"
@@ -152,6 +159,8 @@ class Cohort(Base):
     coach_code: Mapped[str] = mapped_column(String(64), unique=True)
     training_end: Mapped[date]
     monitoring_months: Mapped[int] = mapped_column(Integer)
+    # Logbook notices to the coaches' group (name, milestone, progress only), when turned on.
+    group_entry_notices: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime]
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="cohort")
@@ -312,3 +321,65 @@ class Reminder(Base):
 
 
 Index("ix_reminders_status_due_at", Reminder.status, Reminder.due_at)
+
+
+class LogEntry(Base):
+    """A PAP logbook entry: what was done, progress, obstacles, support needed, and evidence."""
+
+    __tablename__ = "log_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    pap_id: Mapped[int] = mapped_column(ForeignKey("paps.id", ondelete="CASCADE"), index=True)
+    milestone_id: Mapped[int | None] = mapped_column(ForeignKey("milestones.id", ondelete="SET NULL"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    progress: Mapped[int | None] = mapped_column(Integer)  # the milestone's progress after this entry
+    obstacles: Mapped[str | None] = mapped_column(Text)
+    support: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+    verified_at: Mapped[datetime | None]
+    verified_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+
+    milestone: Mapped[Milestone | None] = relationship()
+    evidence: Mapped[list[Evidence]] = relationship(back_populates="entry", cascade="all, delete-orphan", order_by="Evidence.id")
+    feedback: Mapped[list[Feedback]] = relationship(back_populates="entry", cascade="all, delete-orphan", order_by="Feedback.id")
+
+
+Index("ix_log_entries_person_id_created_at", LogEntry.person_id, LogEntry.created_at)
+
+
+class Evidence(Base):
+    """Bukti implementasi: a photo, a document or a link. Files keep Telegram's ids and a local copy."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (UniqueConstraint("entry_id", "file_unique_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("log_entries.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[EvidenceKind] = mapped_column(_enum(EvidenceKind))
+    file_id: Mapped[str | None] = mapped_column(String(255))
+    file_unique_id: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(255))
+    mime_type: Mapped[str | None] = mapped_column(String(128))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    url: Mapped[str | None] = mapped_column(Text)
+    local_path: Mapped[str | None] = mapped_column(String(500))  # relative to ECOACH_DATA_DIR; None when too big
+    created_at: Mapped[datetime]
+
+    entry: Mapped[LogEntry] = relationship(back_populates="evidence")
+
+
+class Feedback(Base):
+    """A coach's reply to a logbook entry, delivered to the alumna."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("log_entries.id", ondelete="CASCADE"), index=True)
+    coach_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    entry: Mapped[LogEntry] = relationship(back_populates="feedback")
+    coach: Mapped[Person] = relationship()

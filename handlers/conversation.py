@@ -11,7 +11,9 @@ from db.drafts import active_draft
 
 async def on_private_message(update: Update, context: EcoachContext) -> None:
     """Hand her message to the conversation she is in; outside one, point to the commands."""
-    if await engine.on_message(update, context):
+    from handlers.logbook import on_stray_file
+
+    if await engine.on_message(update, context) or await on_stray_file(update, context):
         return
     await context.reply(update, "input.no_conversation")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from telegram.request import BaseRequest, RequestData
 
@@ -27,7 +27,7 @@ class DoubleRequest(BaseRequest):
         return 5
 
     async def do_request(self, url, method, request_data=None, read_timeout=None, write_timeout=None, connect_timeout=None, pool_timeout=None):  # type: ignore[no-untyped-def, override]
-        path = urlparse(url).path
+        path = unquote(urlparse(url).path)  # PTB quotes the token's colon in file URLs
         if path.startswith("/file/bot"):
             token, _, file_path = path.removeprefix("/file/bot").partition("/")
             data = self.double.download(token, file_path)
