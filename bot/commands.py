@@ -23,12 +23,14 @@ MY_REFLECTIONS = Command("refleksi_saya", "myreflections", "my_reflections")
 REMINDERS = Command("pengingat", "reminders", "reminders")
 LOGBOOK = Command("logbook", "log", "logbook")
 MY_LOG = Command("logbook_saya", "mylog", "my_log")
+CHECKIN = Command("checkin", "checkin", "checkin")
+FEEDBACK = Command("umpan_balik", "feedback", "feedback")
 LANGUAGE = Command("bahasa", "language", "language")
 CANCEL = Command("batal", "cancel", "cancel")
 HELP = Command("bantuan", "help", "help")
 NEW_COHORT = Command("angkatan_baru", "newcohort", "new_cohort")
 
 # In the order the menu shows them.
-MENU = [START, PLAN, LOGBOOK, MY_LOG, REFLECT, MY_REFLECTIONS, REMINDERS, LANGUAGE, CANCEL, HELP]
+MENU = [START, PLAN, LOGBOOK, MY_LOG, REFLECT, MY_REFLECTIONS, REMINDERS, CHECKIN, FEEDBACK, LANGUAGE, CANCEL, HELP]
 # Shown in /bantuan to organizers only.
 ADMIN_MENU = [NEW_COHORT]

@@ -9,6 +9,7 @@ from typing import Any
 from datetime import date
 
 from jinja2 import Environment, FunctionLoader, StrictUndefined, pass_context
+from markupsafe import Markup
 from jinja2.runtime import Context
 
 from bot.settings import LOCALES
@@ -58,10 +59,11 @@ class Texts:
         except KeyError:
             raise KeyError(f"no text {key!r} for locale {locale!r}") from None
 
-    def render(self, locale: str, key: str, **values: Any) -> str:
+    def render(self, locale: str, key: str, **values: Any) -> Markup:
+        """Rendered HTML, marked safe so that a text placed inside another is not escaped twice."""
         if locale not in self.catalogs:
             locale = self.default_locale
-        return self._env.get_template(f"{locale}:{key}").render(_locale=locale, **values).strip()
+        return Markup(self._env.get_template(f"{locale}:{key}").render(_locale=locale, **values).strip())
 
     def format_date(self, locale: str, day: date) -> str:
         """15 Januari 2027 / 15 January 2027."""

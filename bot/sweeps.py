@@ -15,8 +15,12 @@ from telegram.constants import ParseMode
 from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
+from sqlalchemy import update
+
 from bot.app import Runtime
-from db.models import ReminderKind
+from db.checkins import deliverable, next_due, next_to_miss, next_to_remind
+from db.claims import claim
+from db.models import CheckIn, CheckInStatus, Person, Reminder, ReminderKind, SendStatus
 from db.reminders import Decision, claim_next_due, decide, mark_failed, mark_sent, plan_missing_reminders
 
 log = logging.getLogger(__name__)
@@ -35,6 +39,9 @@ async def sweep_reminders(runtime: Runtime, bot: Bot) -> int:
             reminder = await claim_next_due(session=session, now=now)
             if reminder is None:
                 return sent
+            if not await claim(session=session, model=Reminder, row_id=reminder.id, from_status=SendStatus.PENDING, to_status=SendStatus.SENDING):
+                await session.rollback()  # another process took it
+                continue
             decision = await decide(session=session, reminder=reminder, now=now)
             person, reminder_id, kind = reminder.person, reminder.id, reminder.kind
             await session.commit()
@@ -42,29 +49,96 @@ async def sweep_reminders(runtime: Runtime, bot: Bot) -> int:
             continue
         key = "reminders.reflection" if kind == ReminderKind.REFLECTION else "reminders.followup"
         button = InlineKeyboardButton(runtime.texts.render(person.locale, "reminders.button"), callback_data="rfgo")
-        retry_at, blocked = None, False
-        try:
-            await bot.send_message(
-                person.telegram_id, runtime.texts.render(person.locale, key, name=person.name),
-                parse_mode=ParseMode.HTML, reply_markup=InlineKeyboardMarkup([[button]]),
-            )
-        except Forbidden:
-            blocked = True
-        except RetryAfter as exc:
-            retry_at = now + (exc.retry_after if isinstance(exc.retry_after, timedelta) else timedelta(seconds=exc.retry_after))
-        except TelegramError:
-            log.warning("reminder %s could not be sent; will retry", reminder_id)
-            retry_at = now + RETRY_AFTER_ERROR
+        outcome = await _send(bot, person.telegram_id, runtime.texts.render(person.locale, key, name=person.name), InlineKeyboardMarkup([[button]]))
         async with runtime.open_session() as session:
-            if blocked or retry_at:
-                await mark_failed(session=session, reminder_id=reminder_id, now=now, retry_at=retry_at, blocked=blocked)
-            else:
+            if outcome is None:
                 await mark_sent(session=session, reminder_id=reminder_id, now=runtime.clock.now())
                 sent += 1
+            else:
+                blocked = outcome == "blocked"
+                retry_at = None if blocked else now + outcome  # type: ignore[operator]
+                await mark_failed(session=session, reminder_id=reminder_id, now=now, retry_at=retry_at, blocked=blocked)
             await session.commit()
 
 
-SWEEPS: list[Callable[[Runtime, Bot], Awaitable[int]]] = [sweep_reminders]
+async def _send(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> str | timedelta | None:
+    """Send; None when delivered, "blocked" on 403, or how long to wait before trying again."""
+    try:
+        await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except Forbidden:
+        return "blocked"
+    except RetryAfter as exc:
+        return exc.retry_after if isinstance(exc.retry_after, timedelta) else timedelta(seconds=exc.retry_after)
+    except TelegramError:
+        return RETRY_AFTER_ERROR
+    return None
+
+
+async def sweep_checkins(runtime: Runtime, bot: Bot) -> int:
+    """Send due check-ins exactly once, remind once after 3 days, mark missed after 7."""
+    now = runtime.clock.now()
+    texts = runtime.texts
+    sent = 0
+    passed_over: set[int] = set()
+    while True:
+        async with runtime.open_session() as session:
+            checkin = await next_due(session=session, now=now, passed_over=passed_over)
+            if checkin is None:
+                break
+            person = checkin.person
+            if not (person.active and person.consent_at is not None):
+                await claim(session=session, model=CheckIn, row_id=checkin.id, from_status=CheckInStatus.PLANNED, to_status=CheckInStatus.SKIPPED)
+                await session.commit()
+                continue
+            if deliverable(person, now) > now:  # her night: try again in the morning
+                checkin.due_at = deliverable(person, now)
+                passed_over.add(checkin.id)
+                await session.commit()
+                continue
+            claimed = await claim(session=session, model=CheckIn, row_id=checkin.id, from_status=CheckInStatus.PLANNED, to_status=CheckInStatus.SENDING)
+            await session.commit()
+        if not claimed:
+            continue
+        button = InlineKeyboardMarkup([[InlineKeyboardButton(texts.render(person.locale, "checkin.button"), callback_data="cigo")]])
+        outcome = await _send(bot, person.telegram_id, texts.render(person.locale, "checkin.invitation", name=person.name, month=checkin.month, kind=checkin.kind.value), button)
+        async with runtime.open_session() as session:
+            if outcome is None:
+                await claim(session=session, model=CheckIn, row_id=checkin.id, from_status=CheckInStatus.SENDING, to_status=CheckInStatus.SENT, sent_at=runtime.clock.now())
+                sent += 1
+            elif outcome == "blocked":
+                await claim(session=session, model=CheckIn, row_id=checkin.id, from_status=CheckInStatus.SENDING, to_status=CheckInStatus.SKIPPED)
+                await session.execute(update(Person).where(Person.id == person.id).values(active=False))
+            else:
+                await claim(session=session, model=CheckIn, row_id=checkin.id, from_status=CheckInStatus.SENDING, to_status=CheckInStatus.PLANNED, due_at=now + outcome)
+            await session.commit()
+
+    passed_over = set()
+    while True:
+        async with runtime.open_session() as session:
+            checkin = await next_to_remind(session=session, now=now, passed_over=passed_over)
+            if checkin is None:
+                break
+            person = checkin.person
+            passed_over.add(checkin.id)
+            if deliverable(person, now) > now or not person.active:
+                continue
+            claimed = await claim(session=session, model=CheckIn, row_id=checkin.id, from_status=CheckInStatus.SENT, to_status=CheckInStatus.REMINDED, reminded_at=now)
+            await session.commit()
+        if claimed:
+            button = InlineKeyboardMarkup([[InlineKeyboardButton(texts.render(person.locale, "checkin.button"), callback_data="cigo")]])
+            await _send(bot, person.telegram_id, texts.render(person.locale, "checkin.reminder", name=person.name), button)
+
+    while True:
+        async with runtime.open_session() as session:
+            checkin = await next_to_miss(session=session, now=now)
+            if checkin is None:
+                break
+            await claim(session=session, model=CheckIn, row_id=checkin.id, from_status=checkin.status, to_status=CheckInStatus.MISSED)
+            await session.commit()
+    return sent
+
+
+SWEEPS: list[Callable[[Runtime, Bot], Awaitable[int]]] = [sweep_reminders, sweep_checkins]
 
 
 async def run_sweeps(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -14,6 +14,7 @@ from conversations.engine import END, STAY, ChoiceStep, Flow, Invalid, Prompt, S
 from db.cohorts import Cohort
 from db.enrolment import AlumnaPlan, MilestonePlan, enrol_alumna, give_consent, refuse_consent
 from db.models import PositionLevel
+from db.checkins import plan_checkins
 from db.plans import MAX_MILESTONES
 from db.reminders import replan_reflection_reminders
 
@@ -222,6 +223,7 @@ class Onboarding(Flow):
         assert cohort is not None
         pap = await enrol_alumna(session=turn.session, telegram_id=turn.telegram_id, cohort=cohort, plan=plan, now=turn.now)
         await replan_reflection_reminders(session=turn.session, person=pap.person, now=turn.now)
+        await plan_checkins(session=turn.session, person=pap.person, cohort=cohort, now=turn.now)
         await turn.context.reply(turn.update, "onboarding.saved", name=plan.name, title=plan.title)
 
 

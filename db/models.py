@@ -111,6 +111,52 @@ class EvidenceKind(enum.StrEnum):
     LINK = "link"
 
 
+class CheckInKind(enum.StrEnum):
+    REGULAR = "regular"  # every few weeks during monitoring
+    FINAL = "final"  # at the end of the monitoring months
+    OUTCOME = "outcome"  # 6 and 12 months after the training: the promotion indicator
+
+
+class CheckInStatus(enum.StrEnum):
+    PLANNED = "planned"
+    SENDING = "sending"
+    SENT = "sent"
+    REMINDED = "reminded"
+    MISSED = "missed"
+    ANSWERED = "answered"
+    SKIPPED = "skipped"
+
+
+class PapStatus(enum.StrEnum):
+    ON_TRACK = "on_track"
+    DELAYED = "delayed"
+    STUCK = "stuck"
+    COMPLETED = "completed"
+    ABANDONED = "abandoned"
+
+
+class ObstacleCategory(enum.StrEnum):
+    TIME = "time"
+    BUDGET = "budget"
+    SUPERVISOR = "supervisor"
+    TEAM = "team"
+    SKILLS = "skills"
+    OTHER = "other"
+    NONE = "none"
+
+
+class CareerEventKind(enum.StrEnum):
+    PROMOTED = "promoted"
+    STRATEGIC_ASSIGNMENT = "assignment"
+    TALENT_POOL = "talent_pool"
+
+
+class RaterRole(enum.StrEnum):
+    SUPERVISOR = "supervisor"
+    PEER = "peer"
+    UNIT = "unit"
+
+
 class ChatPurpose(enum.StrEnum):
     COACH_GROUP = "coach_group"
     COP = "cop"
@@ -159,6 +205,7 @@ class Cohort(Base):
     coach_code: Mapped[str] = mapped_column(String(64), unique=True)
     training_end: Mapped[date]
     monitoring_months: Mapped[int] = mapped_column(Integer)
+    checkin_interval_weeks: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
     # Logbook notices to the coaches' group (name, milestone, progress only), when turned on.
     group_entry_notices: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime]
@@ -383,3 +430,84 @@ class Feedback(Base):
 
     entry: Mapped[LogEntry] = relationship(back_populates="feedback")
     coach: Mapped[Person] = relationship()
+
+
+class CheckIn(Base):
+    """A monitoring check-in: planned when she joins, sent by the sweep, answered in the chat."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (UniqueConstraint("person_id", "cohort_id", "sequence"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[CheckInKind] = mapped_column(_enum(CheckInKind))
+    month: Mapped[int] = mapped_column(Integer)  # months after the training end
+    with_feedback: Mapped[bool] = mapped_column(default=False)  # sends the rater links (3 months)
+    due_at: Mapped[datetime]
+    status: Mapped[CheckInStatus] = mapped_column(_enum(CheckInStatus), default=CheckInStatus.PLANNED)
+    sent_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    late: Mapped[bool] = mapped_column(default=False)
+    pap_status: Mapped[PapStatus | None] = mapped_column(_enum(PapStatus))
+    implementation: Mapped[int | None] = mapped_column(Integer)
+    obstacle: Mapped[ObstacleCategory | None] = mapped_column(_enum(ObstacleCategory))
+    obstacle_text: Mapped[str | None] = mapped_column(Text)
+    wants_coaching: Mapped[bool | None]
+    forums: Mapped[list[str] | None] = mapped_column(JSON)
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
+
+    person: Mapped[Person] = relationship()
+
+
+Index("ix_checkins_status_due_at", CheckIn.status, CheckIn.due_at)
+
+
+class CareerEvent(Base):
+    """A promotion, a strategic assignment or a talent-pool selection, with its date."""
+
+    __tablename__ = "career_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id", ondelete="SET NULL"))
+    kind: Mapped[CareerEventKind] = mapped_column(_enum(CareerEventKind))
+    event_date: Mapped[date]
+    created_at: Mapped[datetime]
+
+
+class RaterLink(Base):
+    """A personal link she forwards to her supervisor, a peer or someone in her unit."""
+
+    __tablename__ = "rater_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    role: Mapped[RaterRole] = mapped_column(_enum(RaterRole))
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+    person: Mapped[Person] = relationship()
+
+
+class RaterResponse(Base):
+    """One rater's answers: five 1–5 scores and an optional comment. Shown only as aggregates."""
+
+    __tablename__ = "rater_responses"
+    __table_args__ = (UniqueConstraint("link_id", "rater_telegram_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("rater_links.id", ondelete="CASCADE"), index=True)
+    rater_telegram_id: Mapped[int] = mapped_column(BigInteger)
+    communication: Mapped[int] = mapped_column(Integer)
+    collaboration: Mapped[int] = mapped_column(Integer)
+    initiative: Mapped[int] = mapped_column(Integer)
+    service_effect: Mapped[int] = mapped_column(Integer)
+    overall: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    link: Mapped[RaterLink] = relationship()

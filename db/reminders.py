@@ -84,7 +84,7 @@ class Decision(enum.Enum):
 
 
 async def decide(*, session: AsyncSession, reminder: Reminder, now: datetime) -> Decision:
-    """Settle a claimed reminder: send it now, drop it, or move it out of the night."""
+    """Settle a reminder the sweep claimed (SENDING): send it now, drop it, or move it out of the night."""
     person = reminder.person
     zone = person.timezone
     if not (person.active and person.reminders_on and person.consent_at is not None):
@@ -108,10 +108,9 @@ async def decide(*, session: AsyncSession, reminder: Reminder, now: datetime) ->
         return Decision.SKIP
     deliverable = outside_quiet_hours(now, zone)
     if deliverable > now:
-        reminder.due_at = deliverable
+        reminder.status, reminder.due_at = SendStatus.PENDING, deliverable
         return Decision.LATER
-    reminder.status = SendStatus.SENDING
-    reminder.attempts += 1
+    reminder.attempts += 1  # the sweep has claimed it: status is SENDING
     follow_up_planned = await session.scalar(
         select(_week_reminded(person, ReminderKind.REFLECTION_FOLLOWUP, reminder.week_year, reminder.week))
     )

@@ -5,11 +5,12 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import EcoachContext
-from conversations import coach_enrolment, engine, join_other_cohort, onboarding
+from conversations import coach_enrolment, engine, join_other_cohort, onboarding, rater
 from db.cohorts import find_invite
 from db.drafts import find_draft, resume_draft
 from db.enrolment import membership
 from db.models import Role
+from db.raters import CODE_PREFIX, LinkRefused, open_link
 
 
 async def start(update: Update, context: EcoachContext) -> None:
@@ -25,6 +26,8 @@ async def start(update: Update, context: EcoachContext) -> None:
         await context.reply(update, key, name=user.first_name)
         return
 
+    if code.startswith(CODE_PREFIX) and await _open_rater_link(update, context, code):
+        return
     invite = await find_invite(session=context.session, code=code)
     if invite is None:
         await context.reply(update, "start.unknown_code")
@@ -58,3 +61,20 @@ async def _resume_onboarding(update: Update, context: EcoachContext) -> bool:
     await resume_draft(session=context.session, draft=draft, now=context.runtime.clock.now())
     await context.reply(update, "onboarding.resumed")
     return await engine.reprompt(update, context)
+
+
+async def _open_rater_link(update: Update, context: EcoachContext, code: str) -> bool:
+    """A supervisor, peer or colleague opened her link: no enrolment needed.
+
+    False for an unknown code: an invite code may happen to start the same way.
+    """
+    assert update.effective_user is not None
+    try:
+        link = await open_link(session=context.session, code=code, rater_telegram_id=update.effective_user.id, now=context.runtime.clock.now())
+    except LinkRefused as refused:
+        if str(refused) == "rater.unknown":
+            return False
+        await context.reply(update, str(refused))
+        return True
+    await rater.begin(context, update, link)
+    return True

@@ -6,6 +6,7 @@ from datetime import date, datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.checkins import plan_checkins
 from db.cohorts import create_cohort
 from db.enrolment import AlumnaPlan, MilestonePlan, enrol_alumna, give_consent
 from db.models import Cohort, Person, PositionLevel
@@ -18,7 +19,7 @@ async def cohort(session: AsyncSession, now: datetime, *, name: str = "Angkatan 
 
 async def alumna(
     session: AsyncSession, now: datetime, cohort: Cohort, telegram_id: int, *, name: str = "Sari",
-    zone: str = "Asia/Jakarta", weekday: int = 4, at: time = time(15, 0), locale: str = "id",
+    zone: str = "Asia/Jakarta", weekday: int = 4, at: time = time(15, 0), locale: str = "id", checkins: bool = False,
 ) -> Person:
     """An enrolled alumna with a PAP of two milestones and her first reminder planned."""
     await give_consent(session=session, telegram_id=telegram_id, name=name, locale=locale, timezone=zone, now=now)
@@ -31,4 +32,6 @@ async def alumna(
     )
     pap = await enrol_alumna(session=session, telegram_id=telegram_id, cohort=cohort, plan=plan, now=now)
     await replan_reflection_reminders(session=session, person=pap.person, now=now)
+    if checkins:
+        await plan_checkins(session=session, person=pap.person, cohort=cohort, now=now)
     return pap.person

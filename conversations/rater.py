@@ -1,0 +1,60 @@
+"""A supervisor, peer or colleague answers five short questions from her personal link."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import EcoachContext
+from conversations import engine
+from conversations.engine import ChoiceStep, Flow, Invalid, Prompt, TextStep, Turn
+from db.models import RaterLink
+from db.raters import QUESTIONS, save_response
+
+COMMENT_LIMIT = 1000
+
+
+class ScoreStep(ChoiceStep):
+    def __init__(self, question: str, number: int) -> None:
+        super().__init__(question, key="rater.question", options=[str(n) for n in range(1, 6)], labels="choices.confidence", per_row=5)
+        self.number = number
+
+    async def prompt(self, turn: Turn) -> Prompt:
+        prompt = await super().prompt(turn)
+        prompt.values.update(number=self.number, question=turn.text(f"rater.q_{self.name}", name=turn.data["name"]))
+        return prompt
+
+
+class CommentStep(TextStep):
+    def __init__(self) -> None:
+        super().__init__("comment", key="rater.comment", limit=COMMENT_LIMIT)
+
+    async def prompt(self, turn: Turn) -> Prompt:
+        prompt = await super().prompt(turn)
+        prompt.buttons = [[(turn.text("reflection.skip"), "skip")]]
+        return prompt
+
+    async def on_choice(self, turn: Turn, value: str) -> str | None:
+        if value != "skip":
+            raise Invalid("input.use_buttons")
+        turn.set("comment", None)
+        return None
+
+
+class RaterFlow(Flow):
+    code = "rt"
+
+    async def finish(self, turn: Turn) -> None:
+        scores = {q: int(turn.data[q]) for q in QUESTIONS}
+        saved = await save_response(
+            session=turn.session, link_id=turn.data["link_id"], rater_telegram_id=turn.telegram_id,
+            scores=scores, comment=turn.data.get("comment"), now=turn.now,
+        )
+        await turn.context.reply(turn.update, "rater.thanks" if saved else "rater.already", name=turn.data["name"])
+
+
+RATER = engine.register(RaterFlow([*(ScoreStep(q, n) for n, q in enumerate(QUESTIONS, 1)), CommentStep()]))
+
+
+async def begin(context: EcoachContext, update: Update, link: RaterLink) -> None:
+    await context.reply(update, "rater.intro", name=link.person.name, role=context.text(f"choices.rater_role.{link.role.value}"))
+    await engine.start(context, update, RATER, {"link_id": link.id, "name": link.person.name})

@@ -1,0 +1,159 @@
+"""Post-training monitoring: the check-in plan, sending states, answers and career events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.parsing import add_months
+from db.models import (
+    CareerEvent, CareerEventKind, CheckIn, CheckInKind, CheckInStatus, Cohort, ObstacleCategory, PapStatus, Person,
+)
+from db.schedule import local, outside_quiet_hours
+
+SEND_AT = time(9, 0)  # her local time on the due day
+REMIND_AFTER = timedelta(days=3)
+MISSED_AFTER = timedelta(days=7)
+OUTCOME_MONTHS = (6, 12)
+FEEDBACK_MONTH = 3
+MERGE_WITHIN = timedelta(days=7)  # two check-ins this close become one
+OPEN = (CheckInStatus.SENT, CheckInStatus.REMINDED, CheckInStatus.MISSED)
+
+
+@dataclass(frozen=True)
+class PlannedCheckIn:
+    day: date
+    kind: CheckInKind
+
+
+def plan_dates(cohort: Cohort, joined: date, today: date) -> list[PlannedCheckIn]:
+    """Every 4 weeks (the cohort's interval) from the later of training end and her join date,
+    a final one at the end of monitoring, outcomes at 6 and 12 months; dates already past
+    collapse into one check-in today, so she is never sent a pile at once."""
+    start = max(cohort.training_end, joined)
+    end = add_months(cohort.training_end, cohort.monitoring_months)
+    step = timedelta(weeks=cohort.checkin_interval_weeks)
+    planned: list[PlannedCheckIn] = []
+    day = start + step
+    while day <= end - MERGE_WITHIN:
+        planned.append(PlannedCheckIn(day, CheckInKind.REGULAR))
+        day += step
+    planned.append(PlannedCheckIn(end, CheckInKind.FINAL))
+    for months in OUTCOME_MONTHS:
+        outcome = add_months(cohort.training_end, months)
+        near = next((p for p in planned if abs(p.day - outcome) <= MERGE_WITHIN), None)
+        if near is None:
+            planned.append(PlannedCheckIn(outcome, CheckInKind.OUTCOME))
+        elif near.kind == CheckInKind.REGULAR:
+            planned[planned.index(near)] = PlannedCheckIn(near.day, CheckInKind.OUTCOME)
+    planned.sort(key=lambda p: p.day)
+    past = [p for p in planned if p.day < today]
+    future = [p for p in planned if p.day >= today]
+    if past:
+        future.insert(0, PlannedCheckIn(today, past[-1].kind))
+    return future
+
+
+def _month(cohort: Cohort, day: date) -> int:
+    return max(1, round((day - cohort.training_end).days / 30.44))
+
+
+async def plan_checkins(*, session: AsyncSession, person: Person, cohort: Cohort, now: datetime) -> list[CheckIn]:
+    """Make her monitoring plan for this cohort (once: a second call changes nothing)."""
+    existing = await session.scalar(select(CheckIn.id).where(CheckIn.person_id == person.id, CheckIn.cohort_id == cohort.id).limit(1))
+    if existing is not None:
+        return []
+    today = local(now, person.timezone).date()
+    dates = plan_dates(cohort, today, today)
+    feedback_day = add_months(cohort.training_end, FEEDBACK_MONTH)
+    nearest = min(dates, key=lambda p: abs(p.day - feedback_day)) if dates else None
+    rows = []
+    for sequence, planned in enumerate(dates, 1):
+        due = datetime.combine(planned.day, SEND_AT, tzinfo=ZoneInfo(person.timezone)).astimezone(UTC)
+        rows.append(CheckIn(
+            person_id=person.id, cohort_id=cohort.id, sequence=sequence, kind=planned.kind, month=_month(cohort, planned.day),
+            with_feedback=planned is nearest and abs(planned.day - feedback_day) <= timedelta(weeks=3),
+            due_at=max(due, now) if planned.day == today else due, status=CheckInStatus.PLANNED,
+        ))
+    session.add_all(rows)
+    await session.flush()
+    return rows
+
+
+def _candidates(statuses: tuple[CheckInStatus, ...], passed_over: set[int]):  # type: ignore[no-untyped-def]
+    query = (
+        select(CheckIn).where(CheckIn.status.in_(statuses)).options(selectinload(CheckIn.person))
+        .order_by(CheckIn.due_at, CheckIn.id).limit(1).with_for_update(skip_locked=True, of=CheckIn)
+    )
+    return query.where(CheckIn.id.not_in(passed_over)) if passed_over else query
+
+
+async def next_due(*, session: AsyncSession, now: datetime, passed_over: set[int]) -> CheckIn | None:
+    return await session.scalar(_candidates((CheckInStatus.PLANNED,), passed_over).where(CheckIn.due_at <= now))
+
+
+async def next_to_remind(*, session: AsyncSession, now: datetime, passed_over: set[int]) -> CheckIn | None:
+    return await session.scalar(
+        _candidates((CheckInStatus.SENT,), passed_over).where(CheckIn.sent_at <= now - REMIND_AFTER, CheckIn.sent_at > now - MISSED_AFTER)
+    )
+
+
+async def next_to_miss(*, session: AsyncSession, now: datetime) -> CheckIn | None:
+    return await session.scalar(_candidates((CheckInStatus.SENT, CheckInStatus.REMINDED), set()).where(CheckIn.sent_at <= now - MISSED_AFTER))
+
+
+def deliverable(person: Person, now: datetime) -> datetime:
+    return outside_quiet_hours(now, person.timezone)
+
+
+async def open_checkin(*, session: AsyncSession, person_id: int) -> CheckIn | None:
+    """The oldest check-in she can answer now: sent, reminded, or missed (answered late)."""
+    return await session.scalar(
+        select(CheckIn).where(CheckIn.person_id == person_id, CheckIn.status.in_(OPEN)).order_by(CheckIn.due_at).limit(1)
+    )
+
+
+async def next_planned(*, session: AsyncSession, person_id: int) -> CheckIn | None:
+    return await session.scalar(
+        select(CheckIn).where(CheckIn.person_id == person_id, CheckIn.status == CheckInStatus.PLANNED).order_by(CheckIn.due_at).limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class CheckInAnswers:
+    pap_status: PapStatus
+    implementation: int
+    obstacle: ObstacleCategory
+    obstacle_text: str | None
+    wants_coaching: bool
+    career: list[tuple[CareerEventKind, date]]
+    forums: list[str]
+    satisfaction: int
+
+
+async def record_answers(*, session: AsyncSession, checkin: CheckIn, answers: CheckInAnswers, now: datetime) -> bool:
+    """Store her answers; a missed check-in answered now counts as late. False if already answered."""
+    if checkin.status not in OPEN:
+        return False
+    checkin.late = checkin.status == CheckInStatus.MISSED
+    checkin.status, checkin.answered_at = CheckInStatus.ANSWERED, now
+    checkin.pap_status, checkin.implementation = answers.pap_status, answers.implementation
+    checkin.obstacle, checkin.obstacle_text = answers.obstacle, answers.obstacle_text
+    checkin.wants_coaching, checkin.forums, checkin.satisfaction = answers.wants_coaching, answers.forums, answers.satisfaction
+    for kind, day in answers.career:
+        session.add(CareerEvent(person_id=checkin.person_id, checkin_id=checkin.id, kind=kind, event_date=day, created_at=now))
+    await session.flush()
+    return True
+
+
+async def checkins_of(*, session: AsyncSession, person_id: int) -> list[CheckIn]:
+    return list(await session.scalars(select(CheckIn).where(CheckIn.person_id == person_id).order_by(CheckIn.sequence)))
+
+
+async def career_events_of(*, session: AsyncSession, person_id: int) -> list[CareerEvent]:
+    return list(await session.scalars(select(CareerEvent).where(CareerEvent.person_id == person_id).order_by(CareerEvent.event_date)))
