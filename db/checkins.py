@@ -22,7 +22,8 @@ MISSED_AFTER = timedelta(days=7)
 OUTCOME_MONTHS = (6, 12)
 FEEDBACK_MONTH = 3
 MERGE_WITHIN = timedelta(days=7)  # two check-ins this close become one
-OPEN = (CheckInStatus.SENT, CheckInStatus.REMINDED, CheckInStatus.MISSED)
+# She can answer these; SENDING too, as her tap on the button may beat the sweep's own bookkeeping.
+OPEN = (CheckInStatus.SENDING, CheckInStatus.SENT, CheckInStatus.REMINDED, CheckInStatus.MISSED)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,107 @@
+"""Check-ins and rater feedback end to end: the real process, its clock moved, SIGKILL."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select, update
+
+from bot.double import BotApiDouble, FakeUser
+from bot.double.process import BotProcess
+from db.engine import create_engine, session_factory
+from db.models import CareerEvent, CheckIn, CheckInStatus, Draft, RaterLink, RaterResponse
+from tests import factories
+from tests.test_e2e_onboarding import query, say, tap
+
+START = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)  # 10:00 WIB
+
+
+def seed(database_url: str, double: BotApiDouble) -> FakeUser:
+    async def run() -> None:
+        engine = create_engine(database_url)
+        async with session_factory(engine)() as session:
+            cohort = await factories.cohort(session, START, training_end=date(2026, 2, 1), months=3)
+            await factories.alumna(session, START, cohort, 9801, name="Sari", checkins=True)
+            await session.commit()
+        await engine.dispose()
+
+    asyncio.run(run())
+    return double.user(9801, "Sari")
+
+
+def begin_checkin(live_bot: BotProcess, double: BotApiDouble, database_url: str) -> FakeUser:
+    live_bot.stop()
+    sari = seed(database_url, double)
+    live_bot.start(fake_time="2026-06-01 03:00:30")
+    invitation = sari.next_message(timeout=20)
+    assert "check-in monitoring" in invitation.text
+    assert "status PAP" in tap(sari, "Mulai check-in").text
+    return sari
+
+
+def test_a_complete_checkin_over_http(live_bot: BotProcess, double: BotApiDouble, database_url: str) -> None:
+    sari = begin_checkin(live_bot, double, database_url)
+    tap(sari, "Sesuai rencana")
+    assert "kendala" in say(sari, "80%").text
+    tap(sari, "Dukungan atasan")
+    tap(sari, "Lewati")
+    tap(sari, "Tidak untuk saat ini")
+    tap(sari, "Promosi")
+    assert "Promosi ke jabatan lebih tinggi — 2 Mei 2026" in say(sari, "2 Mei 2026").text
+    tap(sari, "Selesai")
+    tap(sari, "lintas instansi")
+    tap(sari, "Selesai")
+    assert "check-in tersimpan" in tap(sari, "5").text
+    [(status, implementation, satisfaction, late)] = query(database_url, select(CheckIn.status, CheckIn.implementation, CheckIn.satisfaction, CheckIn.late).where(CheckIn.sequence == 1))
+    assert (status, implementation, satisfaction, late) == (CheckInStatus.ANSWERED, 80, 5, False)
+    assert query(database_url, select(CareerEvent.event_date)) == [(date(2026, 5, 2),)]
+
+
+def test_sigkill_during_a_checkin_keeps_the_answers(live_bot: BotProcess, double: BotApiDouble, database_url: str) -> None:
+    sari = begin_checkin(live_bot, double, database_url)
+    tap(sari, "Macet")
+    say(sari, "30")
+    live_bot.kill()
+    live_bot.start(fake_time="2026-06-01 03:05:00")
+    [(data,)] = query(database_url, select(Draft.data))
+    assert (data["status"], data["implementation"]) == ("stuck", 30)
+    assert "Ceritakan singkat" in tap(sari, "Waktu").text
+    assert len([m for m in sari.messages() if "check-in monitoring" in m.text]) == 1  # not sent again
+
+
+def test_feedback_round_with_three_raters_over_http(live_bot: BotProcess, double: BotApiDouble, database_url: str) -> None:
+    sari = seed(database_url, double)
+    say(sari, "/umpan_balik")
+    links = sari.next_message()
+    codes = [line.split("start=")[1] for line in links.text.splitlines() if "start=" in line]
+    assert len(codes) == 3
+    for number, code in enumerate(codes):
+        rater = double.user(9810 + number, f"Penilai {number}", language_code="en" if number == 2 else "id")
+        intro = say(rater, f"/start {code}")
+        assert "Sari" in intro.text
+        first = rater.next_message()
+        assert "1/5" in first.text
+        for score in ("4", "4", "5", "3"):
+            tap(rater, score)
+        tap(rater, "2")
+        thanks = tap(rater, "Lewati" if number < 2 else "Skip")
+        assert ("Terima kasih" if number < 2 else "Thank you") in thanks.text
+    aggregate = say(sari, "/feedback")
+    assert "Dari 3 penilai" in aggregate.text and "• Komunikasi: 4.0" in aggregate.text and "• Kepuasan keseluruhan: 2.0" in aggregate.text
+
+    again = double.user(9810, "Penilai 0")
+    again.skip_read()
+    assert "sudah memberi umpan balik" in say(again, f"/start {codes[0]}").text
+    assert len(query(database_url, select(RaterResponse.id))) == 3
+
+    async def expire() -> None:
+        engine = create_engine(database_url)
+        async with session_factory(engine)() as session:
+            await session.execute(update(RaterLink).values(expires_at=datetime(2000, 1, 1, tzinfo=UTC)))
+            await session.commit()
+        await engine.dispose()
+
+    asyncio.run(expire())
+    latecomer = double.user(9830, "Terlambat")
+    assert "kedaluwarsa" in say(latecomer, f"/start {codes[1]}").text
