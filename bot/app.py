@@ -6,12 +6,12 @@ import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeAllGroupChats, Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 from bot.clock import Clock, SystemClock
-from bot.commands import MENU
+from bot.commands import COACH_MENU, MENU
 from bot.context import EcoachContext, UpdateScope, current_scope
 from bot.i18n import Texts
 from bot.settings import Settings
@@ -95,11 +95,12 @@ async def post_init(application: Application) -> None:
     runtime.sessions = session_factory(runtime.engine)
     schedule_sweeps(application)
     for locale, language_code in (("id", None), ("en", "en")):
-        commands = [
-            BotCommand(command.en if locale == "en" else command.id, runtime.texts.render(locale, f"commands.{command.key}"))
-            for command in MENU
-        ]
-        await application.bot.set_my_commands(commands, language_code=language_code)
+        for menu, scope in ((MENU, None), (COACH_MENU, BotCommandScopeAllGroupChats())):
+            commands = [
+                BotCommand(command.en if locale == "en" else command.id, runtime.texts.render(locale, f"commands.{command.key}"))
+                for command in menu
+            ]
+            await application.bot.set_my_commands(commands, scope=scope, language_code=language_code)
 
 
 async def post_shutdown(application: Application) -> None:

@@ -23,3 +23,20 @@ def confidence_chart(labels: list[str], values: list[int], title: str) -> bytes:
     buffer = BytesIO()
     figure.savefig(buffer, format="png", bbox_inches="tight")
     return buffer.getvalue()
+
+
+def cohort_chart(labels: list[str], values: list[int], title: str) -> bytes:
+    """Horizontal bars: how many PAPs are on track, delayed, stalled and completed."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(6, 3), dpi=120)
+    axes = figure.subplots()
+    colors = ["#2e7d32", "#f9a825", "#c62828", "#1565c0"][: len(values)]
+    bars = axes.barh(labels[::-1], values[::-1], color=colors[::-1])
+    axes.bar_label(bars, padding=3)
+    axes.set_title(title, fontsize=11)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.set_xlim(0, max([*values, 1]) * 1.2)
+    buffer = BytesIO()
+    figure.savefig(buffer, format="png", bbox_inches="tight")
+    return buffer.getvalue()

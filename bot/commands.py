@@ -29,8 +29,16 @@ LANGUAGE = Command("bahasa", "language", "language")
 CANCEL = Command("batal", "cancel", "cancel")
 HELP = Command("bantuan", "help", "help")
 NEW_COHORT = Command("angkatan_baru", "newcohort", "new_cohort")
+LINK = Command("hubungkan", "link", "link")
+STALLED = Command("mandek", "stalled", "stalled")
+SUMMARY = Command("ringkasan", "summary", "summary")
+NUDGE = Command("ingatkan", "nudge", "nudge")
+MEMBER = Command("alumni", "member", "member")
+NOTICES = Command("notifikasi", "notices", "notices")
 
 # In the order the menu shows them.
 MENU = [START, PLAN, LOGBOOK, MY_LOG, REFLECT, MY_REFLECTIONS, REMINDERS, CHECKIN, FEEDBACK, LANGUAGE, CANCEL, HELP]
+# Shown in /bantuan to coaches and organizers, and as the menu in group chats.
+COACH_MENU = [STALLED, SUMMARY, NUDGE, MEMBER, LINK, NOTICES]
 # Shown in /bantuan to organizers only.
 ADMIN_MENU = [NEW_COHORT]

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy.orm.attributes import flag_modified
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
@@ -163,16 +163,19 @@ async def ask(turn: Turn, error: str | None = None) -> None:
 
 
 async def send_long(context: EcoachContext, update: Update, body: str, markup: InlineKeyboardMarkup | None = None) -> Message:
-    """Commit, then send; a text over Telegram's limit goes in parts split between paragraphs."""
+    """Commit, then send in the update's chat."""
     await context.session.commit()
     assert update.effective_chat is not None
+    return await send_html(context.bot, update.effective_chat.id, body, markup)
+
+
+async def send_html(bot: Bot, chat_id: int, body: str, markup: InlineKeyboardMarkup | None = None) -> Message:
+    """Send HTML; a text over Telegram's limit goes in parts split between paragraphs."""
     parts = split_message(body)
     message = None
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
-        message = await context.bot.send_message(
-            update.effective_chat.id, part, parse_mode=ParseMode.HTML, reply_markup=markup if last else None
-        )
+        message = await bot.send_message(chat_id, part, parse_mode=ParseMode.HTML, reply_markup=markup if last else None)
     assert message is not None
     return message
 

@@ -59,6 +59,8 @@ async def create_entry(
         evidence=[_evidence_row(item, now) for item in unique.values()], feedback=[],
     )
     if milestone is not None and progress is not None:
+        if progress != milestone.progress or milestone_done:
+            pap.progress_changed_at = now
         milestone.progress = progress
         if milestone_done:
             milestone.status, milestone.done_at = MilestoneStatus.DONE, now

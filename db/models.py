@@ -267,6 +267,7 @@ class Pap(Base):
     end_date: Mapped[date]  # time-bound
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    progress_changed_at: Mapped[datetime | None]  # the last time a milestone's progress moved
 
     person: Mapped[Person] = relationship(back_populates="paps")
     cohort: Mapped[Cohort] = relationship()
@@ -394,6 +395,7 @@ class LogEntry(Base):
 
 
 Index("ix_log_entries_person_id_created_at", LogEntry.person_id, LogEntry.created_at)
+Index("ix_log_entries_pap_id_created_at", LogEntry.pap_id, LogEntry.created_at)
 
 
 class Evidence(Base):
@@ -511,3 +513,17 @@ class RaterResponse(Base):
     created_at: Mapped[datetime]
 
     link: Mapped[RaterLink] = relationship()
+
+
+class Nudge(Base):
+    """A coach's friendly nudge to an alumna: at most one every 3 days."""
+
+    __tablename__ = "nudges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    coach_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    sent_at: Mapped[datetime]
+
+
+Index("ix_nudges_person_id_sent_at", Nudge.person_id, Nudge.sent_at)

@@ -52,7 +52,7 @@ async def complete_milestone(*, session: AsyncSession, milestone: Milestone, now
     milestone.status = MilestoneStatus.DONE
     milestone.progress = 100
     milestone.done_at = now
-    milestone.pap.updated_at = now
+    milestone.pap.updated_at = milestone.pap.progress_changed_at = now
 
 
 def overall_progress(pap: Pap) -> int:

@@ -8,9 +8,9 @@ from typing import Any
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.commands import CANCEL, CHECKIN, FEEDBACK, HELP, LANGUAGE, LOGBOOK, MY_LOG, MY_REFLECTIONS, NEW_COHORT, PLAN, REFLECT, REMINDERS, START, Command
+from bot.commands import CANCEL, CHECKIN, FEEDBACK, HELP, LINK, MEMBER, NOTICES, NUDGE, STALLED, SUMMARY, LANGUAGE, LOGBOOK, MY_LOG, MY_REFLECTIONS, NEW_COHORT, PLAN, REFLECT, REMINDERS, START, Command
 from conversations.engine import FLOWS, SEPARATOR, on_callback
-from handlers import checkins, cohorts, conversation, errors, help_menu, language, logbook, plan, reflections, reminders, start
+from handlers import checkins, coaches, cohorts, conversation, errors, help_menu, language, logbook, plan, reflections, reminders, start
 
 PRIVATE = filters.ChatType.PRIVATE
 NEW_MESSAGE = filters.UpdateType.MESSAGE  # an edited message never counts as a new answer
@@ -37,6 +37,13 @@ def register_handlers(application: Application) -> None:
     application.add_handler(_command(CHECKIN, checkins.start_checkin))
     application.add_handler(_command(FEEDBACK, checkins.feedback_command))
     application.add_handler(_command(NEW_COHORT, cohorts.start_new_cohort))
+    # Coach commands work in a linked group (as /cmd@botname too) and in a coach's private chat.
+    application.add_handler(_command(LINK, coaches.link_group, private=False))
+    application.add_handler(_command(STALLED, coaches.stalled_command, private=False))
+    application.add_handler(_command(SUMMARY, coaches.summary_command, private=False))
+    application.add_handler(_command(NUDGE, coaches.nudge_command, private=False))
+    application.add_handler(_command(MEMBER, coaches.member_command, private=False))
+    application.add_handler(_command(NOTICES, coaches.group_notices, private=False))
 
     # Buttons: a conversation's own, then single-step ones; anything else is refused.
     flows = "|".join(FLOWS)
@@ -45,6 +52,7 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(language.on_language_button, pattern=r"^lang\|"))
     application.add_handler(CallbackQueryHandler(reflections.on_reminder_button, pattern=r"^rfgo$"))
     application.add_handler(CallbackQueryHandler(checkins.on_checkin_button, pattern=r"^cigo$"))
+    application.add_handler(CallbackQueryHandler(coaches.on_coach_button, pattern=r"^cs\|"))
     application.add_handler(CallbackQueryHandler(logbook.on_my_log_button, pattern=r"^lg(ed|dl|dx)\|"))
     application.add_handler(CallbackQueryHandler(logbook.on_coach_button, pattern=r"^lg(fb|vf)\|"))
     application.add_handler(CallbackQueryHandler(reminders.on_reminders_button, pattern=r"^rem\|"))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.commands import ADMIN_MENU, HELP, MENU
+from bot.commands import ADMIN_MENU, COACH_MENU, HELP, MENU
+from db.coaching import coached_cohort
 from bot.context import EcoachContext
 
 
@@ -12,6 +13,8 @@ async def show_help(update: Update, context: EcoachContext) -> None:
     """List the commands under the names of her language; organizers also see theirs."""
     assert update.effective_user is not None
     english = context.locale == "en"
-    shown = MENU + (ADMIN_MENU if update.effective_user.id in context.runtime.settings.admin_ids else [])
+    admin = update.effective_user.id in context.runtime.settings.admin_ids
+    coach = admin or await coached_cohort(session=context.session, telegram_id=update.effective_user.id) is not None
+    shown = MENU + (COACH_MENU if coach else []) + (ADMIN_MENU if admin else [])
     commands = [{"name": c.en if english else c.id, "description": context.text(f"commands.{c.key}")} for c in shown]
     await context.reply(update, "help.text", commands=commands, alias_example=HELP.id if english else HELP.en)

@@ -1,0 +1,286 @@
+"""Coach commands, in a linked group or a coach's private chat: link, stalled, summary, nudge, member.
+
+Authorisation is by numeric user id: a coach of the cohort in question, or an organizer. Group
+output carries names, PAP titles, numbers and reason labels only, never private words.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden
+
+from bot.charts import cohort_chart
+from bot.context import EcoachContext
+from conversations.engine import send_html
+from db.checkins import checkins_of
+from db.cohorts import find_invite
+from db.coaching import (
+    DEFAULT_STALLED_DAYS, alumna_in_cohort, coached_cohort, cohort_of_alumna, cohort_statuses, cohort_summary, find_alumnae,
+    is_coach, link_chat, linked_cohort, nudge, stalled,
+)
+from db.logbook import recent_entries
+from db.models import ChatPurpose, Cohort, Person, Reflection, Role
+from db.people import person_by_telegram_id
+from db.plans import current_pap, overall_progress
+from db.raters import aggregate
+from db.schedule import local
+
+PAGE_SIZE = 8
+MAX_DAYS = 365
+
+
+def _private(update: Update) -> bool:
+    return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
+
+
+def _is_admin(update: Update, context: EcoachContext) -> bool:
+    return update.effective_user is not None and update.effective_user.id in context.runtime.settings.admin_ids
+
+
+async def _cohort_for(update: Update, context: EcoachContext) -> Cohort | None:
+    """The cohort this chat speaks for, if the person may see it; otherwise say why and return None."""
+    assert update.effective_user is not None and update.effective_chat is not None
+    session = context.session
+    if _private(update):
+        cohort = await coached_cohort(session=session, telegram_id=update.effective_user.id)
+        if cohort is None:
+            await context.reply(update, "coach.only_coaches")
+        return cohort
+    cohort = await linked_cohort(session=session, chat_id=update.effective_chat.id)
+    if cohort is None:
+        await context.reply(update, "coach.group_not_linked")
+        return None
+    if not (_is_admin(update, context) or await is_coach(session=session, telegram_id=update.effective_user.id, cohort_id=cohort.id)):
+        await context.reply(update, "coach.only_coaches")
+        return None
+    return cohort
+
+
+async def link_group(update: Update, context: EcoachContext) -> None:
+    """/hubungkan <coach_code> in a group: link it to that cohort (coaches of it and organizers only)."""
+    assert update.effective_user is not None and update.effective_chat is not None
+    if _private(update):
+        await context.reply(update, "coach.link_in_group")
+        return
+    code = context.args[0] if context.args else ""
+    invite = await find_invite(session=context.session, code=code) if code else None
+    allowed = invite is not None and invite.role == Role.COACH and (
+        _is_admin(update, context) or await is_coach(session=context.session, telegram_id=update.effective_user.id, cohort_id=invite.cohort.id)
+    )
+    if not allowed:  # the same answer for a wrong code and a wrong person: nothing to probe
+        await context.reply(update, "coach.link_refused")
+        return
+    await link_chat(session=context.session, cohort=invite.cohort, chat_id=update.effective_chat.id, purpose=ChatPurpose.COACH_GROUP, by=update.effective_user.id, now=context.runtime.clock.now())
+    await context.reply(update, "coach.linked", cohort=invite.cohort.name)
+
+
+async def group_notices(update: Update, context: EcoachContext) -> None:
+    """/notifikasi on|off in the linked group: logbook notices (name, milestone, progress) here."""
+    cohort = await _cohort_for(update, context)
+    if cohort is None or _private(update):
+        if cohort is not None:
+            await context.reply(update, "coach.link_in_group")
+        return
+    choice = (context.args[0].lower() if context.args else "")
+    if choice not in ("on", "off"):
+        await context.reply(update, "coach.notices_usage", on=cohort.group_entry_notices)
+        return
+    cohort.group_entry_notices = choice == "on"
+    await context.reply(update, "coach.notices_set", on=cohort.group_entry_notices)
+
+
+def _days(context: EcoachContext) -> int | None:
+    if not context.args:
+        return DEFAULT_STALLED_DAYS
+    raw = context.args[0]
+    return int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_DAYS else None
+
+
+async def _stalled_page(context: EcoachContext, cohort: Cohort, days: int, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    today = local(context.runtime.clock.now(), context.runtime.settings.default_timezone).date()
+    rows = stalled(await cohort_statuses(session=context.session, cohort=cohort, today=today, stalled_days=days))
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    shown = rows[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    lines = [
+        {"number": page * PAGE_SIZE + index, "name": s.name, "title": s.pap_title[:40], "idle": s.idle_days,
+         "reasons": [context.text(f"coach.reason_{reason}", days=days) for reason in s.reasons]}
+        for index, s in enumerate(shown, 1)
+    ]
+    body = context.text("coach.stalled", cohort=cohort.name, days=days, total=len(rows), lines=lines, page=page + 1, pages=pages)
+    buttons = [
+        [InlineKeyboardButton(context.text("coach.button_nudge", number=line["number"]), callback_data=f"cs|nd|{s.person_id}"),
+         InlineKeyboardButton(context.text("coach.button_detail", number=line["number"]), callback_data=f"cs|dt|{s.person_id}")]
+        for line, s in zip(lines, shown, strict=True)
+    ]
+    pager = []
+    if page > 0:
+        pager.append(InlineKeyboardButton("◀️", callback_data=f"cs|pg|{cohort.id}|{days}|{page - 1}"))
+    if page < pages - 1:
+        pager.append(InlineKeyboardButton("▶️", callback_data=f"cs|pg|{cohort.id}|{days}|{page + 1}"))
+    if pager:
+        buttons.append(pager)
+    return body, InlineKeyboardMarkup(buttons) if buttons else None
+
+
+async def stalled_command(update: Update, context: EcoachContext) -> None:
+    """/mandek [hari]: whose PAP has stalled, most severe first, paged in one message."""
+    cohort = await _cohort_for(update, context)
+    if cohort is None:
+        return
+    days = _days(context)
+    if days is None:
+        await context.reply(update, "coach.bad_days", maximum=MAX_DAYS)
+        return
+    body, markup = await _stalled_page(context, cohort, days, 0)
+    await context.session.commit()
+    assert update.effective_chat is not None
+    await context.bot.send_message(update.effective_chat.id, body, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def summary_command(update: Update, context: EcoachContext) -> None:
+    """/ringkasan: the cohort at a glance, as a chart with a short caption."""
+    cohort = await _cohort_for(update, context)
+    if cohort is None:
+        return
+    now = context.runtime.clock.now()
+    zone = ZoneInfo(context.runtime.settings.default_timezone)
+    today = local(now, context.runtime.settings.default_timezone).date()
+    monday = datetime.combine(today - timedelta(days=today.weekday()), time(0), tzinfo=zone).astimezone(UTC)
+    summary = await cohort_summary(session=context.session, cohort=cohort, today=today, week_start=monday)
+    labels = [context.text(f"coach.category_{c}") for c in ("on_track", "delayed", "stalled", "completed")]
+    values = [summary.on_track, summary.delayed, summary.stalled, summary.completed]
+    png = await asyncio.to_thread(cohort_chart, labels, values, context.text("coach.chart_title", cohort=cohort.name))
+    caption = context.text("coach.summary", s=summary, rate=summary.response_rate, cohort=cohort.name)
+    await context.session.commit()
+    assert update.effective_chat is not None
+    await context.bot.send_photo(update.effective_chat.id, png, caption=caption, parse_mode=ParseMode.HTML)
+
+
+async def nudge_command(update: Update, context: EcoachContext) -> None:
+    """/ingatkan <name> | mandek: a friendly private nudge, at most one per alumna every 3 days."""
+    cohort = await _cohort_for(update, context)
+    if cohort is None:
+        return
+    target = " ".join(context.args or []).strip()
+    if not target:
+        await context.reply(update, "coach.nudge_usage")
+        return
+    if target.lower() in ("mandek", "stalled"):
+        today = local(context.runtime.clock.now(), context.runtime.settings.default_timezone).date()
+        people = [(s.person_id, s.telegram_id, s.name, s.locale) for s in stalled(await cohort_statuses(session=context.session, cohort=cohort, today=today))]
+    else:
+        people = [(p.id, p.telegram_id, p.name, p.locale) for p in await find_alumnae(session=context.session, cohort_id=cohort.id, name=target)]
+    if not people:
+        await context.reply(update, "coach.nobody", name=target)
+        return
+    nudged, skipped = await _nudge_all(update, context, people)
+    await context.reply(update, "coach.nudged", nudged=nudged, skipped=skipped)
+
+
+async def _nudge_all(update: Update, context: EcoachContext, people: list[tuple[int, int, str, str]]) -> tuple[list[str], list[str]]:
+    assert update.effective_user is not None
+    coach = await person_by_telegram_id(session=context.session, telegram_id=update.effective_user.id)
+    now = context.runtime.clock.now()
+    nudged, skipped = [], []
+    for person_id, telegram_id, name, locale in people:
+        if not await nudge(session=context.session, person_id=person_id, coach_id=coach.id if coach else None, now=now):
+            skipped.append(name)
+            continue
+        await context.session.commit()  # recorded before it is sent: never twice within 3 days
+        try:
+            await context.bot.send_message(telegram_id, context.runtime.texts.render(locale, "coach.nudge_message", name=name), parse_mode=ParseMode.HTML)
+            nudged.append(name)
+        except (Forbidden, BadRequest):
+            skipped.append(name)
+    return nudged, skipped
+
+
+async def on_coach_button(update: Update, context: EcoachContext) -> None:
+    """Nudge, Detail and paging under /mandek; each checks the presser against the alumna's cohort."""
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    parts = (query.data or "").split("|")
+    if len(parts) == 5 and parts[1] == "pg" and all(p.isdigit() for p in parts[2:]):
+        cohort = await context.session.get(Cohort, int(parts[2]))
+        if cohort is None or not await _may_see(update, context, cohort.id):
+            await query.answer(context.text("coach.only_coaches"))
+            return
+        body, markup = await _stalled_page(context, cohort, int(parts[3]), int(parts[4]))
+        await query.answer()
+        await query.edit_message_text(body, parse_mode=ParseMode.HTML, reply_markup=markup)  # edit: no new group message
+        return
+    if len(parts) != 3 or parts[1] not in ("nd", "dt") or not parts[2].isdigit():
+        await query.answer(context.text("input.stale_button"))
+        return
+    cohort = await cohort_of_alumna(session=context.session, person_id=int(parts[2]))
+    person = await alumna_in_cohort(session=context.session, person_id=int(parts[2]), cohort_id=cohort.id) if cohort else None
+    if person is None or cohort is None or not await _may_see(update, context, cohort.id):
+        await query.answer(context.text("coach.only_coaches"))
+        return
+    if parts[1] == "nd":
+        nudged, _ = await _nudge_all(update, context, [(person.id, person.telegram_id, person.name, person.locale)])
+        await query.answer(context.text("coach.nudge_done" if nudged else "coach.nudge_skipped", name=person.name), show_alert=True)
+        return
+    body = await member_detail(context, person)
+    await context.session.commit()
+    try:
+        await send_html(context.bot, update.effective_user.id, body)  # her private chat with the coach, never the group
+    except Forbidden:
+        await query.answer(context.text("coach.open_private", bot=context.bot.username), show_alert=True)
+        return
+    await query.answer(context.text("coach.detail_sent"))
+
+
+async def _may_see(update: Update, context: EcoachContext, cohort_id: int) -> bool:
+    assert update.effective_user is not None
+    return _is_admin(update, context) or await is_coach(session=context.session, telegram_id=update.effective_user.id, cohort_id=cohort_id)
+
+
+async def member_command(update: Update, context: EcoachContext) -> None:
+    """/alumni <name>, private chat only: everything a coach may see of one alumna."""
+    if not _private(update):
+        await context.reply(update, "coach.member_private")
+        return
+    cohort = await _cohort_for(update, context)
+    if cohort is None:
+        return
+    name = " ".join(context.args or []).strip()
+    if not name:
+        await context.reply(update, "coach.member_usage")
+        return
+    found = await find_alumnae(session=context.session, cohort_id=cohort.id, name=name)
+    if not found:
+        await context.reply(update, "coach.nobody", name=name)
+        return
+    if len(found) > 1:
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(p.name, callback_data=f"cs|dt|{p.id}")] for p in found])
+        await context.reply(update, "coach.choose_member", reply_markup=markup)
+        return
+    body = await member_detail(context, found[0])
+    await context.session.commit()
+    assert update.effective_chat is not None
+    await send_html(context.bot, update.effective_chat.id, body)
+
+
+async def member_detail(context: EcoachContext, person: Person) -> str:
+    session = context.session
+    pap = await current_pap(session=session, telegram_id=person.telegram_id)
+    entries = await recent_entries(session=session, person_id=person.id, limit=5)
+    shared = list(await session.scalars(
+        select(Reflection).where(Reflection.person_id == person.id, Reflection.shared).order_by(Reflection.week_year.desc(), Reflection.week.desc()).limit(5)
+    ))
+    checkins = [c for c in await checkins_of(session=session, person_id=person.id) if c.answered_at or c.status.value == "missed"]
+    feedback = await aggregate(session=session, person_id=person.id)
+    body = context.text(
+        "coach.member", person=person, pap=pap, progress=overall_progress(pap) if pap else 0,
+        milestones=sorted(pap.milestones, key=lambda m: (m.due_date, m.id)) if pap else [],
+        entries=entries, reflections=shared, checkins=checkins, feedback=feedback,
+    )
+    return body
