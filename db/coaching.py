@@ -176,14 +176,15 @@ async def cohort_summary(*, session: AsyncSession, cohort: Cohort, today: date, 
     )
 
 
-async def nudge(*, session: AsyncSession, person_id: int, coach_id: int | None, now: datetime) -> bool:
-    """Record a nudge unless she had one in the last 3 days; True when she may be nudged now."""
+async def nudge(*, session: AsyncSession, person_id: int, coach_id: int | None, now: datetime) -> Nudge | None:
+    """Record a nudge unless she had one in the last 3 days; None when she may not be nudged now."""
     recent = await session.scalar(select(Nudge.id).where(Nudge.person_id == person_id, Nudge.sent_at > now - NUDGE_EVERY).limit(1))
     if recent is not None:
-        return False
-    session.add(Nudge(person_id=person_id, coach_id=coach_id, sent_at=now))
+        return None
+    record = Nudge(person_id=person_id, coach_id=coach_id, sent_at=now)
+    session.add(record)
     await session.flush()
-    return True
+    return record
 
 
 async def find_alumnae(*, session: AsyncSession, cohort_id: int, name: str) -> list[Person]:

@@ -190,14 +190,16 @@ async def _nudge_all(update: Update, context: EcoachContext, people: list[tuple[
     now = context.runtime.clock.now()
     nudged, skipped = [], []
     for person_id, telegram_id, name, locale in people:
-        if not await nudge(session=context.session, person_id=person_id, coach_id=coach.id if coach else None, now=now):
+        record = await nudge(session=context.session, person_id=person_id, coach_id=coach.id if coach else None, now=now)
+        if record is None:
             skipped.append(name)
             continue
         await context.session.commit()  # recorded before it is sent: never twice within 3 days
         try:
             await context.bot.send_message(telegram_id, context.runtime.texts.render(locale, "coach.nudge_message", name=name), parse_mode=ParseMode.HTML)
             nudged.append(name)
-        except (Forbidden, BadRequest):
+        except (Forbidden, BadRequest):  # not delivered: it must not count against the next try
+            await context.session.delete(record)
             skipped.append(name)
     return nudged, skipped
 

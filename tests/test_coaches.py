@@ -19,41 +19,46 @@ GROUP = -100777
 
 
 async def seed(bot: InProcessBot, extra_stalled: int = 0) -> dict[str, int]:
-    """Ani active; Budi silent since training; Citra overdue; Dewi missed two check-ins; Eka done."""
     bot.clock.set(NOW)
-    ids: dict[str, int] = {}
     async with bot.app.runtime.open_session() as session:
-        cohort = await factories.cohort(session, NOW - timedelta(days=60))
-        other = await factories.cohort(session, NOW, name="Angkatan Lain")
-        await enrol_coach(session=session, telegram_id=7100, cohort=cohort, name="Coach Rina", locale="id", timezone="Asia/Jakarta", now=NOW)
-        await enrol_coach(session=session, telegram_id=7200, cohort=other, name="Coach Lain", locale="id", timezone="Asia/Jakarta", now=NOW)
-        for number, name in enumerate(["Ani", "Budi", "Citra", "Dewi", "Eka", *[f"Zed {n:02d}" for n in range(extra_stalled)]]):
-            person = await factories.alumna(session, NOW - timedelta(days=50), cohort, 7000 + number, name=name)
-            ids[name] = person.id
-            pap = await session.scalar(select(Pap).where(Pap.person_id == person.id))
-            await session.refresh(pap, ["milestones"])
-            first, second = sorted(pap.milestones, key=lambda m: m.due_date)
-            if name in ("Ani", "Dewi"):
-                await create_entry(session=session, pap=pap, milestone_id=first.id, text="Rapat rahasia internal", progress=40, milestone_done=False, obstacles="Konflik pribadi", support=None, evidence=[], now=NOW - timedelta(days=2))
-                first.due_date = second.due_date = date(2026, 6, 1)
-            if name == "Citra":
-                await create_entry(session=session, pap=pap, milestone_id=second.id, text="Sosialisasi", progress=20, milestone_done=False, obstacles=None, support=None, evidence=[], now=NOW - timedelta(days=5))
-                first.due_date = date(2026, 3, 20)  # 12 days overdue
-            if name == "Budi":
-                first.due_date = second.due_date = date(2026, 6, 1)
-            if name == "Eka":
-                for milestone in (first, second):
-                    milestone.status, milestone.progress = MilestoneStatus.DONE, 100
-            if name == "Dewi":
-                for sequence, status in ((1, CheckInStatus.ANSWERED), (2, CheckInStatus.MISSED), (3, CheckInStatus.MISSED)):
-                    session.add(CheckIn(person_id=person.id, cohort_id=cohort.id, sequence=sequence, kind="regular", month=sequence, due_at=NOW - timedelta(days=40 - sequence * 10), status=status))
-            if name == "Ani":
-                await save_reflection(session=session, person=person, week_year=2026, week=13, answers=ReflectionAnswers("Dibagikan ke coach", None, None, CompetencyDomain.SOFT_SKILLS, 4, None, True), now=NOW)
-                await save_reflection(session=session, person=person, week_year=2026, week=12, answers=ReflectionAnswers("Sangat pribadi sekali", None, None, CompetencyDomain.SOFT_SKILLS, 2, None, False), now=NOW)
-        ids["cohort_code"], ids["other_code"] = cohort.coach_code, other.coach_code  # type: ignore[assignment]
+        ids = await seed_cohort(session, extra_stalled)
         await session.commit()
     for telegram_id in (7100, 7200, *range(7000, 7005 + extra_stalled)):
         bot.double.user(telegram_id, f"user {telegram_id}")
+    return ids
+
+
+async def seed_cohort(session, extra_stalled: int = 0) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Ani active; Budi silent since training; Citra overdue; Dewi missed two check-ins; Eka done."""
+    ids: dict[str, int] = {}
+    cohort = await factories.cohort(session, NOW - timedelta(days=60))
+    other = await factories.cohort(session, NOW, name="Angkatan Lain")
+    await enrol_coach(session=session, telegram_id=7100, cohort=cohort, name="Coach Rina", locale="id", timezone="Asia/Jakarta", now=NOW)
+    await enrol_coach(session=session, telegram_id=7200, cohort=other, name="Coach Lain", locale="id", timezone="Asia/Jakarta", now=NOW)
+    for number, name in enumerate(["Ani", "Budi", "Citra", "Dewi", "Eka", *[f"Zed {n:02d}" for n in range(extra_stalled)]]):
+        person = await factories.alumna(session, NOW - timedelta(days=50), cohort, 7000 + number, name=name)
+        ids[name] = person.id
+        pap = await session.scalar(select(Pap).where(Pap.person_id == person.id))
+        await session.refresh(pap, ["milestones"])
+        first, second = sorted(pap.milestones, key=lambda m: m.due_date)
+        if name in ("Ani", "Dewi"):
+            await create_entry(session=session, pap=pap, milestone_id=first.id, text="Rapat rahasia internal", progress=40, milestone_done=False, obstacles="Konflik pribadi", support=None, evidence=[], now=NOW - timedelta(days=2))
+            first.due_date = second.due_date = date(2026, 6, 1)
+        if name == "Citra":
+            await create_entry(session=session, pap=pap, milestone_id=second.id, text="Sosialisasi", progress=20, milestone_done=False, obstacles=None, support=None, evidence=[], now=NOW - timedelta(days=5))
+            first.due_date = date(2026, 3, 20)  # 12 days overdue
+        if name == "Budi":
+            first.due_date = second.due_date = date(2026, 6, 1)
+        if name == "Eka":
+            for milestone in (first, second):
+                milestone.status, milestone.progress = MilestoneStatus.DONE, 100
+        if name == "Dewi":
+            for sequence, status in ((1, CheckInStatus.ANSWERED), (2, CheckInStatus.MISSED), (3, CheckInStatus.MISSED)):
+                session.add(CheckIn(person_id=person.id, cohort_id=cohort.id, sequence=sequence, kind="regular", month=sequence, due_at=NOW - timedelta(days=40 - sequence * 10), status=status))
+        if name == "Ani":
+            await save_reflection(session=session, person=person, week_year=2026, week=13, answers=ReflectionAnswers("Dibagikan ke coach", None, None, CompetencyDomain.SOFT_SKILLS, 4, None, True), now=NOW)
+            await save_reflection(session=session, person=person, week_year=2026, week=12, answers=ReflectionAnswers("Sangat pribadi sekali", None, None, CompetencyDomain.SOFT_SKILLS, 2, None, False), now=NOW)
+    ids["cohort_code"], ids["other_code"] = cohort.coach_code, other.coach_code  # type: ignore[assignment]
     return ids
 
 
@@ -184,3 +189,14 @@ async def test_group_logbook_notices_can_be_turned_on(bot: InProcessBot) -> None
         from db.models import Cohort
 
         assert (await session.scalar(select(Cohort.group_entry_notices).where(Cohort.coach_code == ids["cohort_code"]))) is True
+
+
+async def test_an_undelivered_nudge_does_not_use_up_the_three_days(bot: InProcessBot) -> None:
+    ids = await seed(bot)
+    await in_group(bot, 7100, f"/hubungkan {ids['cohort_code']}")
+    bot.double.block(7001)
+    [reply] = await in_group(bot, 7100, "/ingatkan Budi")
+    assert "Dilewati" in reply.text and "Diingatkan" not in reply.text
+    bot.double.block(7001, False)
+    [reply] = await in_group(bot, 7100, "/ingatkan Budi")
+    assert "Diingatkan: Budi" in reply.text
