@@ -85,17 +85,21 @@ async def cohort_statuses(*, session: AsyncSession, cohort: Cohort, today: date,
         .join(Membership, (Membership.person_id == Person.id) & (Membership.cohort_id == Pap.cohort_id) & (Membership.role == Role.ALUMNI))
         .where(Pap.cohort_id == cohort.id)
     )).all()
-    pap_ids = [row[0] for row in paps]
-    if not pap_ids:
+    if not paps:
         return []
+    cohort_paps = select(Pap.id).where(Pap.cohort_id == cohort.id).scalar_subquery()
     last_entry = dict((await session.execute(
-        select(LogEntry.pap_id, func.max(LogEntry.created_at)).where(LogEntry.pap_id.in_(pap_ids)).group_by(LogEntry.pap_id)
+        select(LogEntry.pap_id, func.max(LogEntry.created_at)).where(LogEntry.pap_id.in_(cohort_paps)).group_by(LogEntry.pap_id)
     )).all())
-    milestones: dict[int, list[tuple[date, MilestoneStatus]]] = defaultdict(list)
-    for pap_id, due, status in (await session.execute(
-        select(Milestone.pap_id, Milestone.due_date, Milestone.status).where(Milestone.pap_id.in_(pap_ids))
-    )).all():
-        milestones[pap_id].append((due, status))
+    not_done = Milestone.status != MilestoneStatus.DONE
+    milestones = {pap_id: (earliest_open, total, done) for pap_id, earliest_open, total, done in (await session.execute(
+        select(
+            Milestone.pap_id,
+            func.min(Milestone.due_date).filter(not_done),
+            func.count(Milestone.id),
+            func.count(Milestone.id).filter(Milestone.status == MilestoneStatus.DONE),
+        ).where(Milestone.pap_id.in_(cohort_paps)).group_by(Milestone.pap_id)
+    )).all()}
     checkins: dict[int, list[tuple[CheckInStatus, PapStatus | None]]] = defaultdict(list)
     for person_id, status, pap_status in (await session.execute(
         select(CheckIn.person_id, CheckIn.status, CheckIn.pap_status)
@@ -110,8 +114,8 @@ async def cohort_statuses(*, session: AsyncSession, cohort: Cohort, today: date,
         status = AlumnaStatus(person_id, telegram_id, name, locale, title, last_activity, (today - last_activity).days)
         if status.idle_days >= stalled_days:
             status.reasons.append("no_entry")
-        overdue = [today - due for due, state in milestones[pap_id] if state != MilestoneStatus.DONE and due <= today]
-        status.overdue_days = max((d.days for d in overdue), default=0)
+        earliest_open, total, done = milestones.get(pap_id, (None, 0, 0))
+        status.overdue_days = max(0, (today - earliest_open).days) if earliest_open else 0
         if status.overdue_days >= OVERDUE_DAYS:
             status.reasons.append("overdue")
         recent = checkins[person_id][-2:]
@@ -121,9 +125,8 @@ async def cohort_statuses(*, session: AsyncSession, cohort: Cohort, today: date,
         if (today - moved).days >= NO_PROGRESS_DAYS:
             status.reasons.append("no_progress")
         answered = [p for s, p in checkins[person_id] if s == CheckInStatus.ANSWERED and p is not None]
-        all_done = bool(milestones[pap_id]) and all(state == MilestoneStatus.DONE for _, state in milestones[pap_id])
-        status.completed = all_done or (bool(answered) and answered[-1] == PapStatus.COMPLETED)
-        status.delayed = bool(overdue) or (bool(answered) and answered[-1] in (PapStatus.DELAYED, PapStatus.STUCK))
+        status.completed = (total > 0 and done == total) or (bool(answered) and answered[-1] == PapStatus.COMPLETED)
+        status.delayed = status.overdue_days > 0 or (bool(answered) and answered[-1] in (PapStatus.DELAYED, PapStatus.STUCK))
         statuses.append(status)
     return statuses
 
