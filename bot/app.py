@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import BotCommand, BotCommandScopeAllGroupChats, Update
-from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 from bot.clock import Clock, SystemClock
@@ -128,6 +128,7 @@ def build_application(
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .context_types(ContextTypes(context=EcoachContext))
+        .rate_limiter(AIORateLimiter(max_retries=0))  # ~30 msg/s overall, 20/min per group; 429s are requeued by the sweeps
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )

@@ -51,11 +51,17 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--json", action="store_true", help="print one JSON object")
     listing = cohort_commands.add_parser("list", help="list cohorts with their invite links")
     listing.add_argument("--json", action="store_true", help="print a JSON array")
+
+    tips = commands.add_parser("tips", help="the microlearning tip library")
+    tips_commands = tips.add_subparsers(dest="tips_command", required=True, metavar="ACTION")
+    tips_commands.add_parser("check", help="validate every tip: front matter, both locales, Telegram's limits")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "tips":
+        return _tips_check()
     try:
         settings = load_settings()
         if args.command == "run":
@@ -70,6 +76,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, CohortError) as exc:
         print(f"ecoach: error: {exc}", file=sys.stderr)
         return 2
+
+
+def _tips_check() -> int:
+    from bot.tips import check_library
+
+    count, problems = check_library()
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) in the tip library", file=sys.stderr)
+        return 1
+    print(f"{count} tips, each in Indonesian and English: OK")
+    return 0
 
 
 def _run(settings: Settings) -> int:

@@ -25,6 +25,8 @@ LOGBOOK = Command("logbook", "log", "logbook")
 MY_LOG = Command("logbook_saya", "mylog", "my_log")
 CHECKIN = Command("checkin", "checkin", "checkin")
 FEEDBACK = Command("umpan_balik", "feedback", "feedback")
+TIPS = Command("tips", "tips", "tips")
+AGENDA = Command("agenda", "agenda", "agenda")
 LANGUAGE = Command("bahasa", "language", "language")
 CANCEL = Command("batal", "cancel", "cancel")
 HELP = Command("bantuan", "help", "help")
@@ -35,10 +37,13 @@ SUMMARY = Command("ringkasan", "summary", "summary")
 NUDGE = Command("ingatkan", "nudge", "nudge")
 MEMBER = Command("alumni", "member", "member")
 NOTICES = Command("notifikasi", "notices", "notices")
+ANNOUNCE = Command("umumkan", "announce", "announce")
+BROADCAST_STATUS = Command("status_siaran", "broadcast_status", "broadcast_status")
+LINK_COP = Command("hubungkan_cop", "link_cop", "link_cop")
 
 # In the order the menu shows them.
-MENU = [START, PLAN, LOGBOOK, MY_LOG, REFLECT, MY_REFLECTIONS, REMINDERS, CHECKIN, FEEDBACK, LANGUAGE, CANCEL, HELP]
+MENU = [START, PLAN, LOGBOOK, MY_LOG, REFLECT, MY_REFLECTIONS, REMINDERS, CHECKIN, FEEDBACK, TIPS, AGENDA, LANGUAGE, CANCEL, HELP]
 # Shown in /bantuan to coaches and organizers, and as the menu in group chats.
-COACH_MENU = [STALLED, SUMMARY, NUDGE, MEMBER, LINK, NOTICES]
+COACH_MENU = [STALLED, SUMMARY, NUDGE, MEMBER, LINK, NOTICES, ANNOUNCE, BROADCAST_STATUS]
 # Shown in /bantuan to organizers only.
-ADMIN_MENU = [NEW_COHORT]
+ADMIN_MENU = [NEW_COHORT, LINK_COP]

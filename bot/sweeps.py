@@ -138,13 +138,17 @@ async def sweep_checkins(runtime: Runtime, bot: Bot) -> int:
     return sent
 
 
-SWEEPS: list[Callable[[Runtime, Bot], Awaitable[int]]] = [sweep_reminders, sweep_checkins]
+def _all_sweeps() -> list[Callable[[Runtime, Bot], Awaitable[int]]]:
+    from bot.broadcaster import sweep_broadcasts, sweep_tips
+
+    # Tips are scheduled before the outbox is swept, so this week's tip goes out in the same run.
+    return [sweep_reminders, sweep_checkins, sweep_tips, sweep_broadcasts]
 
 
 async def run_sweeps(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The repeating job: run each sweep; one failing does not stop the others."""
     runtime: Runtime = context.application.runtime  # type: ignore[attr-defined]
-    for sweep in SWEEPS:
+    for sweep in _all_sweeps():
         try:
             await sweep(runtime, context.bot)
         except Exception:

@@ -157,6 +157,23 @@ class RaterRole(enum.StrEnum):
     UNIT = "unit"
 
 
+class BroadcastKind(enum.StrEnum):
+    TIP = "tip"
+    EVENT = "event"
+    JOB = "job"  # lowongan jabatan
+    TALENT_POOL = "talent_pool"  # seleksi talent pool
+    GENERAL = "general"
+    EVENT_REMINDER = "event_reminder"
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed; a kill here is never resent (no duplicates)
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+
+
 class ChatPurpose(enum.StrEnum):
     COACH_GROUP = "coach_group"
     COP = "cop"
@@ -187,6 +204,7 @@ class Person(Base):
     reflection_time: Mapped[time] = mapped_column(default=time(15, 0), server_default="15:00:00")
     reminders_on: Mapped[bool] = mapped_column(default=True, server_default=true())
     reminders_paused_until: Mapped[datetime | None]
+    tips_on: Mapped[bool] = mapped_column(default=True, server_default=true())  # the weekly microlearning tip
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -527,3 +545,109 @@ class Nudge(Base):
 
 
 Index("ix_nudges_person_id_sent_at", Nudge.person_id, Nudge.sent_at)
+
+
+class CopChat(Base):
+    """The community of practice's group or channel, linked by an organizer."""
+
+    __tablename__ = "cop_chats"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    title: Mapped[str | None] = mapped_column(String(255))
+    linked_by: Mapped[int] = mapped_column(BigInteger)
+    linked_at: Mapped[datetime]
+
+
+class Event(Base):
+    """An event announced to a cohort or to the whole community; listed in /agenda."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    place: Mapped[str] = mapped_column(Text)  # a place or a link
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+
+class Broadcast(Base):
+    """One message to many: a tip, an announcement, or an event reminder."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[BroadcastKind] = mapped_column(_enum(BroadcastKind))
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))  # None: the whole community
+    title: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str | None] = mapped_column(Text)
+    tip_slug: Mapped[str | None] = mapped_column(String(100))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+    event: Mapped[Event | None] = relationship()
+
+
+class Delivery(Base):
+    """The outbox: one row per recipient of a broadcast, claimed and sent once by the sweep."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("broadcast_id", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[DeliveryStatus] = mapped_column(_enum(DeliveryStatus), default=DeliveryStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+    broadcast: Mapped[Broadcast] = relationship()
+    person: Mapped[Person | None] = relationship()
+
+
+Index("ix_deliveries_status_due_at", Delivery.status, Delivery.due_at)
+
+
+class TipWeek(Base):
+    """Which tip went out in which week: rotation without repeats until the library is used up."""
+
+    __tablename__ = "tip_weeks"
+    __table_args__ = (UniqueConstraint("week_year", "week"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    week_year: Mapped[int] = mapped_column(Integer)
+    week: Mapped[int] = mapped_column(Integer)
+    slug: Mapped[str] = mapped_column(String(100))
+    cycle: Mapped[int] = mapped_column(Integer)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
+
+
+class QuizPoll(Base):
+    """A tip's quiz as sent to one alumna: Telegram's poll id ties her answer back to her."""
+
+    __tablename__ = "quiz_polls"
+
+    poll_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    tip_slug: Mapped[str] = mapped_column(String(100))
+    correct_option: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[datetime]
+
+
+class QuizAnswer(Base):
+    """Her answer to a tip quiz: engagement with the community of practice."""
+
+    __tablename__ = "quiz_answers"
+    __table_args__ = (UniqueConstraint("poll_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    poll_id: Mapped[str] = mapped_column(ForeignKey("quiz_polls.poll_id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    option: Mapped[int] = mapped_column(Integer)
+    correct: Mapped[bool]
+    answered_at: Mapped[datetime]

@@ -6,11 +6,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler, MessageHandler, PollAnswerHandler, filters
 
-from bot.commands import CANCEL, CHECKIN, FEEDBACK, HELP, LINK, MEMBER, NOTICES, NUDGE, STALLED, SUMMARY, LANGUAGE, LOGBOOK, MY_LOG, MY_REFLECTIONS, NEW_COHORT, PLAN, REFLECT, REMINDERS, START, Command
+from bot.commands import AGENDA, ANNOUNCE, BROADCAST_STATUS, LINK_COP, TIPS, CANCEL, CHECKIN, FEEDBACK, HELP, LINK, MEMBER, NOTICES, NUDGE, STALLED, SUMMARY, LANGUAGE, LOGBOOK, MY_LOG, MY_REFLECTIONS, NEW_COHORT, PLAN, REFLECT, REMINDERS, START, Command
 from conversations.engine import FLOWS, SEPARATOR, on_callback
-from handlers import checkins, coaches, cohorts, conversation, errors, help_menu, language, logbook, plan, reflections, reminders, start
+from handlers import checkins, coaches, cohorts, community, conversation, errors, help_menu, language, logbook, plan, reflections, reminders, start
 
 PRIVATE = filters.ChatType.PRIVATE
 NEW_MESSAGE = filters.UpdateType.MESSAGE  # an edited message never counts as a new answer
@@ -44,6 +44,14 @@ def register_handlers(application: Application) -> None:
     application.add_handler(_command(NUDGE, coaches.nudge_command, private=False))
     application.add_handler(_command(MEMBER, coaches.member_command, private=False))
     application.add_handler(_command(NOTICES, coaches.group_notices, private=False))
+    # Community of practice.
+    application.add_handler(_command(TIPS, community.tips_command))
+    application.add_handler(_command(AGENDA, community.agenda))
+    application.add_handler(_command(ANNOUNCE, community.start_announce, private=False))
+    application.add_handler(_command(BROADCAST_STATUS, community.broadcast_status, private=False))
+    application.add_handler(_command(LINK_COP, community.link_cop, private=False))
+    application.add_handler(PollAnswerHandler(community.on_poll_answer))
+    application.add_handler(ChatMemberHandler(community.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
 
     # Buttons: a conversation's own, then single-step ones; anything else is refused.
     flows = "|".join(FLOWS)
@@ -53,6 +61,7 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(reflections.on_reminder_button, pattern=r"^rfgo$"))
     application.add_handler(CallbackQueryHandler(checkins.on_checkin_button, pattern=r"^cigo$"))
     application.add_handler(CallbackQueryHandler(coaches.on_coach_button, pattern=r"^cs\|"))
+    application.add_handler(CallbackQueryHandler(community.on_tips_button, pattern=r"^tip\|(on|off)$"))
     application.add_handler(CallbackQueryHandler(logbook.on_my_log_button, pattern=r"^lg(ed|dl|dx)\|"))
     application.add_handler(CallbackQueryHandler(logbook.on_coach_button, pattern=r"^lg(fb|vf)\|"))
     application.add_handler(CallbackQueryHandler(reminders.on_reminders_button, pattern=r"^rem\|"))

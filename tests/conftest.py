@@ -143,7 +143,8 @@ def api_server(double: BotApiDouble) -> Iterator[DoubleServer]:
 @pytest.fixture
 def live_bot(api_server: DoubleServer, database_url: str, tmp_path: Path) -> Iterator[BotProcess]:
     """The real `ecoach run` process, polling the double over loopback HTTP."""
-    env = {"DATABASE_URL": database_url, "ECOACH_DATA_DIR": str(tmp_path / "data"), "ECOACH_SWEEP_SECONDS": "1"}
+    # Weekly tips off by default: a tip falling due would interleave with what a test reads.
+    env = {"DATABASE_URL": database_url, "ECOACH_DATA_DIR": str(tmp_path / "data"), "ECOACH_SWEEP_SECONDS": "1", "ECOACH_WEEKLY_TIPS": "false"}
     process = BotProcess(api_server.double, api_server.url, env, tmp_path / "bot.log")
     process.start()
     try:

@@ -303,15 +303,20 @@ class BotApiDouble:
         message["poll"] = {
             "id": secrets.token_hex(8),
             "question": params["question"],
-            "options": [{"text": o["text"] if isinstance(o, dict) else str(o), "voter_count": 0} for o in options],
+            "options": [{"text": o["text"] if isinstance(o, dict) else str(o), "voter_count": 0, "persistent_id": str(i)} for i, o in enumerate(options)],
             "total_voter_count": 0,
             "is_closed": False,
             "is_anonymous": bool(params.get("is_anonymous", True)),
             "type": params.get("type") or "regular",
             "allows_multiple_answers": bool(params.get("allows_multiple_answers", False)),
+            "allows_revoting": bool(params.get("allows_revoting", False)),
+            "members_only": bool(params.get("members_only", False)),
         }
-        if params.get("correct_option_id") is not None:
-            message["poll"]["correct_option_id"] = int(params["correct_option_id"])
+        correct = params.get("correct_option_ids")
+        if correct is None and params.get("correct_option_id") is not None:
+            correct = [params["correct_option_id"]]
+        if correct is not None:
+            message["poll"]["correct_option_ids"] = [int(c) for c in correct]
         if params.get("explanation"):
             message["poll"]["explanation"] = params["explanation"]
         return self._record("sendPoll", chat, message, None, None)
@@ -561,6 +566,22 @@ class FakeUser:
         extra = {"caption": caption} if caption else {}
         return self.double.push_update({"message": self._message(chat, document=_document(stored), **extra)})
 
+    def answer_poll(self, poll_id: str, option: int) -> dict[str, Any]:
+        """Answer a (non-anonymous) poll the bot sent: Telegram delivers a poll_answer update."""
+        answer = {"poll_id": poll_id, "user": self.as_dict(), "option_ids": [option], "option_persistent_ids": [str(option)]}
+        return self.double.push_update({"poll_answer": answer})
+
+    def block_bot(self, blocked: bool = True) -> dict[str, Any]:
+        """Block (or unblock) the bot: sends fail with 403, and a my_chat_member update arrives."""
+        self.double.block(self.id, blocked)
+        old, new = ("member", "kicked") if blocked else ("kicked", "member")
+        me = self.double._get_me({}, {})
+        change = {
+            "chat": self.double._chat(self.id).as_dict(), "from": self.as_dict(), "date": int(time.time()),
+            "old_chat_member": _member(old, me), "new_chat_member": _member(new, me),
+        }
+        return self.double.push_update({"my_chat_member": change})
+
     def send_sticker(self) -> dict[str, Any]:
         stored = self.double.upload(b"RIFF-webp-sticker", "sticker")
         sticker = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "type": "regular", "width": 512, "height": 512, "is_animated": False, "is_video": False, "emoji": "👍"}
@@ -611,6 +632,10 @@ def _decode(value: Any) -> Any:
     if value in ("true", "false"):
         return value == "true"
     return value
+
+
+def _member(status: str, user: dict[str, Any]) -> dict[str, Any]:
+    return {"status": status, "user": user, **({"until_date": 0} if status == "kicked" else {})}
 
 
 def _set_markup(message: dict[str, Any], params: dict) -> None:
