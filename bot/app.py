@@ -128,10 +128,15 @@ def build_application(
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .context_types(ContextTypes(context=EcoachContext))
-        .rate_limiter(AIORateLimiter(max_retries=0))  # ~30 msg/s overall, 20/min per group; 429s are requeued by the sweeps
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
+    if settings.send_rate:
+        # Telegram's pace: ~30 msg/s overall, 20/min per group. One call every 1/rate seconds, not
+        # bursts of `rate`: a burst of 30 on top of the last second's 30 is what earns a 429.
+        # Sweeps requeue a 429 themselves, so the limiter does not retry.
+        limiter = AIORateLimiter(overall_max_rate=1, overall_time_period=1 / settings.send_rate, max_retries=0)
+        builder = builder.rate_limiter(limiter)
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()

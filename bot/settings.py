@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     default_locale: str = Field(default="id", alias="ECOACH_DEFAULT_LOCALE")
     sweep_seconds: float = Field(default=60, gt=0, alias="ECOACH_SWEEP_SECONDS")
     bot_username: str | None = Field(default=None, alias="ECOACH_BOT_USERNAME")
+    # Bot API calls per second for the whole process (Telegram allows about 30); 0 lifts the limit.
+    send_rate: float = Field(default=30, ge=0, alias="ECOACH_SEND_RATE")
     weekly_tips: bool = Field(default=True, alias="ECOACH_WEEKLY_TIPS")
     tip_weekday: int = Field(default=0, ge=0, le=6, alias="ECOACH_TIP_WEEKDAY")  # 0 = Monday
     tip_time: time = Field(default=time(8, 0), alias="ECOACH_TIP_TIME")  # in ECOACH_DEFAULT_TIMEZONE

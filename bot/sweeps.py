@@ -6,6 +6,7 @@ restart, downtime or a second process neither loses nor repeats a send.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -145,14 +146,24 @@ def _all_sweeps() -> list[Callable[[Runtime, Bot], Awaitable[int]]]:
     return [sweep_reminders, sweep_checkins, sweep_tips, sweep_broadcasts]
 
 
+_running = asyncio.Lock()
+
+
 async def run_sweeps(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The repeating job: run each sweep; one failing does not stop the others."""
+    """The repeating job: run each sweep; one failing does not stop the others.
+
+    A run still busy (a long broadcast) makes the next tick a no-op rather than a second sweep
+    beside it: fewer claimed-but-unsent rows if the process is killed.
+    """
+    if _running.locked():
+        return
     runtime: Runtime = context.application.runtime  # type: ignore[attr-defined]
-    for sweep in _all_sweeps():
-        try:
-            await sweep(runtime, context.bot)
-        except Exception:
-            log.exception("sweep %s failed", sweep.__name__)
+    async with _running:
+        for sweep in _all_sweeps():
+            try:
+                await sweep(runtime, context.bot)
+            except Exception:
+                log.exception("sweep %s failed", sweep.__name__)
 
 
 def schedule_sweeps(application: Application) -> None:

@@ -62,6 +62,7 @@ class Sent:
     raw_text: str | None = None
     parse_mode: str | None = None
     file: StoredFile | None = None
+    at: float = field(default_factory=time.monotonic)  # when the double accepted it
 
     @property
     def message_id(self) -> int:
@@ -136,6 +137,7 @@ class BotApiDouble:
         self._faults: list[Fault] = []
         self._blocked: set[int] = set()
         self._recent_sends: list[float] = []
+        self._limited = 0
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.answered_callbacks: list[dict[str, Any]] = []
@@ -353,6 +355,7 @@ class BotApiDouble:
             now = time.monotonic()
             self._recent_sends = [t for t in self._recent_sends if now - t < 1.0]
             if len(self._recent_sends) >= self.rate_limit_per_second:
+                self._limited += 1
                 raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
             self._recent_sends.append(now)
 
@@ -488,6 +491,11 @@ class BotApiDouble:
                     raise TimeoutError(f"no message #{index} in chat {chat_id} after {timeout}s; last ones:\n{shown}")
                 self._cond.wait(remaining)
             return chat.log[index]
+
+    def rate_limited(self) -> int:
+        """How many calls were answered 429 by the emulated rate limit."""
+        with self._cond:
+            return self._limited
 
     def count_calls(self, method: str) -> int:
         with self._cond:
