@@ -59,6 +59,9 @@ def render(runtime: Runtime, delivery: Delivery) -> str | None:
 async def _deliver(runtime: Runtime, bot: Bot, delivery: Delivery) -> tuple[DeliveryStatus, datetime | None, QuizPoll | None]:
     """Send one delivery; return its new status, a retry time, and the quiz poll to remember."""
     now = runtime.clock.now()
+    person = delivery.person
+    if person is not None and (person.consent_at is None or not person.active):
+        return DeliveryStatus.SKIPPED, None, None  # she withdrew consent or blocked the bot since it was queued
     text = render(runtime, delivery)
     if text is None:
         return DeliveryStatus.FAILED, None, None

@@ -8,6 +8,7 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 
 import httpx
 
@@ -52,6 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     listing = cohort_commands.add_parser("list", help="list cohorts with their invite links")
     listing.add_argument("--json", action="store_true", help="print a JSON array")
 
+    report = commands.add_parser("report", help="a cohort's indicators and one row per alumna")
+    report.add_argument("--cohort", required=True, metavar="CODE", help="the cohort's alumni or coach invite code")
+    report.add_argument("--format", required=True, choices=("xlsx", "csv", "json"))
+    report.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+
     tips = commands.add_parser("tips", help="the microlearning tip library")
     tips_commands = tips.add_subparsers(dest="tips_command", required=True, metavar="ACTION")
     tips_commands.add_parser("check", help="validate every tip: front matter, both locales, Telegram's limits")
@@ -70,12 +76,46 @@ def main(argv: Sequence[str] | None = None) -> int:
             upgrade(settings.database_url)
             print("database is up to date")
             return 0
+        if args.command == "report":
+            return asyncio.run(_report(settings, args))
         if args.cohort_command == "create":
             return asyncio.run(_cohort_create(settings, args))
         return asyncio.run(_cohort_list(settings, args))
     except (SettingsError, CohortError) as exc:
         print(f"ecoach: error: {exc}", file=sys.stderr)
         return 2
+
+
+async def _report(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.i18n import Texts
+    from bot.report_files import to_csv, to_json, to_xlsx
+    from db.cohorts import find_invite
+    from db.report import cohort_report
+
+    await asyncio.to_thread(upgrade, settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            invite = await find_invite(session=session, code=args.cohort)
+            if invite is None:
+                raise SettingsError(f"no cohort has the code {args.cohort!r}")
+            indicators, rows = await cohort_report(session=session, cohort=invite.cohort, now=SystemClock().now())
+            cohort = invite.cohort
+    finally:
+        await engine.dispose()
+    if args.format == "xlsx":
+        data = to_xlsx(Texts(settings.default_locale), settings.default_locale, cohort, indicators, rows)
+    elif args.format == "csv":
+        data = to_csv(rows)
+    else:
+        data = to_json(cohort, indicators, rows)
+    if args.out:
+        Path(args.out).write_bytes(data)
+    elif args.format == "xlsx":
+        raise SettingsError("XLSX is binary: give --out FILE")
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
 
 
 def _tips_check() -> int:

@@ -27,6 +27,10 @@ CHECKIN = Command("checkin", "checkin", "checkin")
 FEEDBACK = Command("umpan_balik", "feedback", "feedback")
 TIPS = Command("tips", "tips", "tips")
 AGENDA = Command("agenda", "agenda", "agenda")
+PORTFOLIO = Command("portofolio", "portfolio", "portfolio")
+PRIVACY = Command("privasi", "privacy", "privacy")
+MY_DATA = Command("data_saya", "mydata", "my_data")
+DELETE_DATA = Command("hapus_data", "deletedata", "delete_data")
 LANGUAGE = Command("bahasa", "language", "language")
 CANCEL = Command("batal", "cancel", "cancel")
 HELP = Command("bantuan", "help", "help")
@@ -40,10 +44,11 @@ NOTICES = Command("notifikasi", "notices", "notices")
 ANNOUNCE = Command("umumkan", "announce", "announce")
 BROADCAST_STATUS = Command("status_siaran", "broadcast_status", "broadcast_status")
 LINK_COP = Command("hubungkan_cop", "link_cop", "link_cop")
+REPORT = Command("laporan", "report", "report")
 
 # In the order the menu shows them.
-MENU = [START, PLAN, LOGBOOK, MY_LOG, REFLECT, MY_REFLECTIONS, REMINDERS, CHECKIN, FEEDBACK, TIPS, AGENDA, LANGUAGE, CANCEL, HELP]
+MENU = [START, PLAN, LOGBOOK, MY_LOG, REFLECT, MY_REFLECTIONS, REMINDERS, CHECKIN, FEEDBACK, TIPS, AGENDA, PORTFOLIO, PRIVACY, MY_DATA, DELETE_DATA, LANGUAGE, CANCEL, HELP]
 # Shown in /bantuan to coaches and organizers, and as the menu in group chats.
-COACH_MENU = [STALLED, SUMMARY, NUDGE, MEMBER, LINK, NOTICES, ANNOUNCE, BROADCAST_STATUS]
+COACH_MENU = [STALLED, SUMMARY, NUDGE, MEMBER, LINK, NOTICES, ANNOUNCE, BROADCAST_STATUS, REPORT]
 # Shown in /bantuan to organizers only.
 ADMIN_MENU = [NEW_COHORT, LINK_COP]

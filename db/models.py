@@ -172,6 +172,7 @@ class DeliveryStatus(enum.StrEnum):
     SENT = "sent"
     FAILED = "failed"
     BLOCKED = "blocked"
+    SKIPPED = "skipped"  # she withdrew consent or left before it went out
 
 
 class ChatPurpose(enum.StrEnum):
@@ -208,8 +209,9 @@ class Person(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-    memberships: Mapped[list[Membership]] = relationship(back_populates="person")
-    paps: Mapped[list[Pap]] = relationship(back_populates="person", order_by="Pap.id")
+    # Deleting a person is left to the database's ON DELETE CASCADE (her right to erasure).
+    memberships: Mapped[list[Membership]] = relationship(back_populates="person", passive_deletes=True)
+    paps: Mapped[list[Pap]] = relationship(back_populates="person", order_by="Pap.id", passive_deletes=True)
 
 
 class Cohort(Base):
@@ -651,3 +653,18 @@ class QuizAnswer(Base):
     option: Mapped[int] = mapped_column(Integer)
     correct: Mapped[bool]
     answered_at: Mapped[datetime]
+
+
+class AnonymousOutcome(Base):
+    """What an alumna who deleted her data contributed to her cohort's indicators, with nothing of hers."""
+
+    __tablename__ = "anonymous_outcomes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    promoted_or_assigned: Mapped[bool]
+    pap_implemented: Mapped[bool]
+    checkins_due: Mapped[int] = mapped_column(Integer)
+    checkins_answered: Mapped[int] = mapped_column(Integer)
+    forum_participant: Mapped[bool]
+    recorded_on: Mapped[date]

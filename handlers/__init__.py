@@ -8,9 +8,10 @@ from typing import Any
 
 from telegram.ext import Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler, MessageHandler, PollAnswerHandler, filters
 
-from bot.commands import AGENDA, ANNOUNCE, BROADCAST_STATUS, LINK_COP, TIPS, CANCEL, CHECKIN, FEEDBACK, HELP, LINK, MEMBER, NOTICES, NUDGE, STALLED, SUMMARY, LANGUAGE, LOGBOOK, MY_LOG, MY_REFLECTIONS, NEW_COHORT, PLAN, REFLECT, REMINDERS, START, Command
+from bot import commands as c
+from bot.commands import Command
 from conversations.engine import FLOWS, SEPARATOR, on_callback
-from handlers import checkins, coaches, cohorts, community, conversation, errors, help_menu, language, logbook, plan, reflections, reminders, start
+from handlers import checkins, coaches, cohorts, community, conversation, errors, help_menu, language, logbook, privacy, plan, reflections, reminders, start
 
 PRIVATE = filters.ChatType.PRIVATE
 NEW_MESSAGE = filters.UpdateType.MESSAGE  # an edited message never counts as a new answer
@@ -24,32 +25,38 @@ def _command(command: Command, callback: Callable[..., Any], *, private: bool = 
 def register_handlers(application: Application) -> None:
     """Register every handler. Order matters: the first matching handler in a group wins."""
     # Commands, each under its Indonesian name and English alias. Private data: private chats only.
-    application.add_handler(_command(START, start.start))
-    application.add_handler(_command(HELP, help_menu.show_help, private=False))
-    application.add_handler(_command(CANCEL, conversation.cancel))
-    application.add_handler(_command(LANGUAGE, language.ask_language))
-    application.add_handler(_command(PLAN, plan.show_plan))
-    application.add_handler(_command(LOGBOOK, logbook.start_logbook))
-    application.add_handler(_command(MY_LOG, logbook.my_log))
-    application.add_handler(_command(REFLECT, reflections.start_reflection))
-    application.add_handler(_command(MY_REFLECTIONS, reflections.my_reflections))
-    application.add_handler(_command(REMINDERS, reminders.show_reminders))
-    application.add_handler(_command(CHECKIN, checkins.start_checkin))
-    application.add_handler(_command(FEEDBACK, checkins.feedback_command))
-    application.add_handler(_command(NEW_COHORT, cohorts.start_new_cohort))
+    application.add_handler(_command(c.START, start.start))
+    application.add_handler(_command(c.HELP, help_menu.show_help, private=False))
+    application.add_handler(_command(c.CANCEL, conversation.cancel))
+    application.add_handler(_command(c.LANGUAGE, language.ask_language))
+    application.add_handler(_command(c.PLAN, plan.show_plan))
+    application.add_handler(_command(c.LOGBOOK, logbook.start_logbook))
+    application.add_handler(_command(c.MY_LOG, logbook.my_log))
+    application.add_handler(_command(c.REFLECT, reflections.start_reflection))
+    application.add_handler(_command(c.MY_REFLECTIONS, reflections.my_reflections))
+    application.add_handler(_command(c.REMINDERS, reminders.show_reminders))
+    application.add_handler(_command(c.CHECKIN, checkins.start_checkin))
+    application.add_handler(_command(c.FEEDBACK, checkins.feedback_command))
+    application.add_handler(_command(c.NEW_COHORT, cohorts.start_new_cohort))
     # Coach commands work in a linked group (as /cmd@botname too) and in a coach's private chat.
-    application.add_handler(_command(LINK, coaches.link_group, private=False))
-    application.add_handler(_command(STALLED, coaches.stalled_command, private=False))
-    application.add_handler(_command(SUMMARY, coaches.summary_command, private=False))
-    application.add_handler(_command(NUDGE, coaches.nudge_command, private=False))
-    application.add_handler(_command(MEMBER, coaches.member_command, private=False))
-    application.add_handler(_command(NOTICES, coaches.group_notices, private=False))
+    application.add_handler(_command(c.LINK, coaches.link_group, private=False))
+    application.add_handler(_command(c.STALLED, coaches.stalled_command, private=False))
+    application.add_handler(_command(c.SUMMARY, coaches.summary_command, private=False))
+    application.add_handler(_command(c.NUDGE, coaches.nudge_command, private=False))
+    application.add_handler(_command(c.MEMBER, coaches.member_command, private=False))
+    application.add_handler(_command(c.NOTICES, coaches.group_notices, private=False))
     # Community of practice.
-    application.add_handler(_command(TIPS, community.tips_command))
-    application.add_handler(_command(AGENDA, community.agenda))
-    application.add_handler(_command(ANNOUNCE, community.start_announce, private=False))
-    application.add_handler(_command(BROADCAST_STATUS, community.broadcast_status, private=False))
-    application.add_handler(_command(LINK_COP, community.link_cop, private=False))
+    application.add_handler(_command(c.TIPS, community.tips_command))
+    application.add_handler(_command(c.AGENDA, community.agenda))
+    application.add_handler(_command(c.ANNOUNCE, community.start_announce, private=False))
+    application.add_handler(_command(c.BROADCAST_STATUS, community.broadcast_status, private=False))
+    application.add_handler(_command(c.LINK_COP, community.link_cop, private=False))
+    # Personal data (UU 27/2022) and the organizers' report.
+    application.add_handler(_command(c.PORTFOLIO, privacy.portfolio))
+    application.add_handler(_command(c.PRIVACY, privacy.privacy))
+    application.add_handler(_command(c.MY_DATA, privacy.my_data))
+    application.add_handler(_command(c.DELETE_DATA, privacy.delete_data))
+    application.add_handler(_command(c.REPORT, privacy.report, private=False))
     application.add_handler(PollAnswerHandler(community.on_poll_answer))
     application.add_handler(ChatMemberHandler(community.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
 
@@ -62,6 +69,7 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(checkins.on_checkin_button, pattern=r"^cigo$"))
     application.add_handler(CallbackQueryHandler(coaches.on_coach_button, pattern=r"^cs\|"))
     application.add_handler(CallbackQueryHandler(community.on_tips_button, pattern=r"^tip\|(on|off)$"))
+    application.add_handler(CallbackQueryHandler(privacy.on_privacy_button, pattern=r"^pv\|"))
     application.add_handler(CallbackQueryHandler(logbook.on_my_log_button, pattern=r"^lg(ed|dl|dx)\|"))
     application.add_handler(CallbackQueryHandler(logbook.on_coach_button, pattern=r"^lg(fb|vf)\|"))
     application.add_handler(CallbackQueryHandler(reminders.on_reminders_button, pattern=r"^rem\|"))

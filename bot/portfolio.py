@@ -1,0 +1,61 @@
+"""The e-portfolio: her whole record as one PDF in her language, from a Jinja2 HTML template.
+
+fpdf2 draws it with the DejaVu fonts that matplotlib ships, so Indonesian text renders without any
+system library; images are her evidence photos kept under ECOACH_DATA_DIR.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from bot.charts import confidence_chart
+from bot.i18n import Texts
+from db.privacy import PersonalData
+
+TEMPLATES = Path(__file__).parent / "templates"
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
+
+
+def _fonts() -> Path:
+    import matplotlib
+
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
+def render_portfolio(texts: Texts, locale: str, data: PersonalData, data_dir: Path, workdir: Path) -> bytes:
+    """Build the PDF. `workdir` takes the chart image for the time of rendering."""
+    from fpdf import FPDF
+
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]), undefined=StrictUndefined)
+    chart = None
+    if len(data.reflections) >= 2:
+        chart = workdir / "confidence.png"
+        labels = [texts.render(locale, "reflection.week_label", week=r.week) for r in data.reflections]
+        chart.write_bytes(confidence_chart(labels, [r.confidence for r in data.reflections], texts.render(locale, "reflection.chart_title")))
+
+    def t(key: str, **values: object) -> str:
+        return texts.render(locale, key, **values)
+
+    def image(path: str | None) -> str | None:
+        if not path:
+            return None
+        full = (data_dir / path).resolve()
+        return str(full) if full.suffix.lower() in IMAGE_SUFFIXES and full.is_file() else None
+
+    html = env.get_template("portfolio.html.j2").render(
+        t=t, date=lambda d: texts.format_date(locale, d), data=data, chart=str(chart) if chart else None, image=image,
+    )
+    pdf = FPDF(format="A4")
+    fonts = _fonts()
+    pdf.add_font("DejaVu", "", str(fonts / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(fonts / "DejaVuSans-Bold.ttf"))
+    pdf.add_font("DejaVu", "I", str(fonts / "DejaVuSans-Oblique.ttf"))
+    pdf.add_font("DejaVu", "BI", str(fonts / "DejaVuSans-BoldOblique.ttf"))
+    pdf.set_font("DejaVu", size=10)
+    pdf.set_title(t("portfolio.title", name=data.person.name))
+    pdf.set_author("ecoach")
+    pdf.add_page()
+    pdf.write_html(html, font_family="DejaVu")
+    return bytes(pdf.output())

@@ -1,0 +1,126 @@
+"""Her personal data under UU 27/2022: everything of hers, export, deletion, and withdrawal of consent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.parsing import add_months
+from db.models import (
+    AnonymousOutcome, CareerEvent, CareerEventKind, CheckIn, CheckInStatus, CohortChat, ConsentRefusal, CopChat, Delivery,
+    DeliveryStatus, Draft, Evidence, LogEntry, Membership, Pap, Person, QuizAnswer, RaterLink, RaterResponse, Reflection, Role,
+)
+from db.raters import aggregate
+
+
+@dataclass
+class PersonalData:
+    """Everything stored about her, loaded once for the portfolio and the export."""
+
+    person: Person
+    paps: list[Pap]
+    entries: list[LogEntry]
+    reflections: list[Reflection]
+    checkins: list[CheckIn]
+    career: list[CareerEvent]
+    feedback_raters: int
+    feedback_averages: dict[str, float] | None
+    rater_links: list[RaterLink]
+    quiz_answers: list[QuizAnswer]
+
+
+async def personal_data(*, session: AsyncSession, person: Person) -> PersonalData:
+    paps = list(await session.scalars(select(Pap).where(Pap.person_id == person.id).options(selectinload(Pap.milestones), selectinload(Pap.cohort)).order_by(Pap.created_at)))
+    entries = list(await session.scalars(
+        select(LogEntry).where(LogEntry.person_id == person.id)
+        .options(selectinload(LogEntry.evidence), selectinload(LogEntry.milestone), selectinload(LogEntry.feedback))
+        .order_by(LogEntry.created_at)
+    ))
+    reflections = list(await session.scalars(select(Reflection).where(Reflection.person_id == person.id).order_by(Reflection.week_year, Reflection.week)))
+    checkins = list(await session.scalars(select(CheckIn).where(CheckIn.person_id == person.id).order_by(CheckIn.due_at)))
+    career = list(await session.scalars(select(CareerEvent).where(CareerEvent.person_id == person.id).order_by(CareerEvent.event_date)))
+    feedback = await aggregate(session=session, person_id=person.id)
+    links = list(await session.scalars(select(RaterLink).where(RaterLink.person_id == person.id)))
+    quizzes = list(await session.scalars(select(QuizAnswer).where(QuizAnswer.person_id == person.id)))
+    return PersonalData(person, paps, entries, reflections, checkins, career, feedback.raters, feedback.averages, links, quizzes)
+
+
+def _plain(obj: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A row's columns as JSON-ready values."""
+    data = {}
+    for column in obj.__table__.columns:
+        if column.key in skip:
+            continue
+        value = getattr(obj, column.key)
+        data[column.key] = value.isoformat() if hasattr(value, "isoformat") else (value.value if hasattr(value, "value") else value)
+    return data
+
+
+def export_dict(data: PersonalData) -> dict[str, Any]:
+    return {
+        "person": _plain(data.person),
+        "paps": [{**_plain(p), "milestones": [_plain(m) for m in p.milestones]} for p in data.paps],
+        "logbook": [{**_plain(e), "evidence": [_plain(x) for x in e.evidence], "feedback": [_plain(f, ("coach_id",)) for f in e.feedback]} for e in data.entries],
+        "reflections": [_plain(r) for r in data.reflections],
+        "checkins": [_plain(c) for c in data.checkins],
+        "career_events": [_plain(c) for c in data.career],
+        "feedback_from_raters": {"raters": data.feedback_raters, "averages": data.feedback_averages},
+        "rater_links": [_plain(link) for link in data.rater_links],
+        "quiz_answers": [_plain(q) for q in data.quiz_answers],
+    }
+
+
+async def withdraw_consent(*, session: AsyncSession, person: Person, now: datetime) -> None:
+    """No more reminders, check-ins or broadcasts: every sweep checks consent before sending."""
+    person.consent_at = None
+    person.updated_at = now
+    await session.execute(
+        update(Delivery).where(Delivery.person_id == person.id, Delivery.status == DeliveryStatus.PENDING).values(status=DeliveryStatus.SKIPPED)
+    )
+
+
+async def delete_personal_data(*, session: AsyncSession, person: Person, now: datetime) -> list[str]:
+    """Delete her and everything of hers; cohorts keep an anonymous count of her outcomes.
+
+    Returns her evidence files' paths (relative to ECOACH_DATA_DIR) for the caller to remove.
+    """
+    telegram_id = person.telegram_id
+    paths = list(await session.scalars(select(Evidence.local_path).join(LogEntry).where(LogEntry.person_id == person.id, Evidence.local_path.is_not(None))))
+    for cohort_id in await session.scalars(select(Membership.cohort_id).where(Membership.person_id == person.id, Membership.role == Role.ALUMNI)):
+        session.add(await _anonymous_outcome(session, person.id, cohort_id, now))
+    # Rows that name her by Telegram id instead of by a foreign key.
+    await session.execute(delete(Draft).where(Draft.telegram_id == telegram_id))
+    await session.execute(delete(ConsentRefusal).where(ConsentRefusal.telegram_id == telegram_id))
+    await session.execute(update(RaterResponse).where(RaterResponse.rater_telegram_id == telegram_id).values(rater_telegram_id=-RaterResponse.id))
+    await session.execute(update(CohortChat).where(CohortChat.linked_by == telegram_id).values(linked_by=0))
+    await session.execute(update(CopChat).where(CopChat.linked_by == telegram_id).values(linked_by=0))
+    await session.execute(delete(Delivery).where(Delivery.chat_id == telegram_id))
+    await session.delete(person)  # everything else cascades
+    await session.flush()
+    return paths
+
+
+async def _anonymous_outcome(session: AsyncSession, person_id: int, cohort_id: int, now: datetime) -> AnonymousOutcome:
+    from db.models import Cohort
+
+    cohort = await session.get(Cohort, cohort_id)
+    assert cohort is not None
+    window = (cohort.training_end, add_months(cohort.training_end, 12))
+    promoted = await session.scalar(select(func.count()).select_from(CareerEvent).where(
+        CareerEvent.person_id == person_id, CareerEvent.kind.in_((CareerEventKind.PROMOTED, CareerEventKind.STRATEGIC_ASSIGNMENT)),
+        CareerEvent.event_date.between(*window),
+    ))
+    checkins = list(await session.scalars(select(CheckIn).where(CheckIn.person_id == person_id, CheckIn.cohort_id == cohort_id).order_by(CheckIn.sequence)))
+    answered = [c for c in checkins if c.status == CheckInStatus.ANSWERED]
+    due = [c for c in checkins if c.status in (CheckInStatus.ANSWERED, CheckInStatus.MISSED, CheckInStatus.SENT, CheckInStatus.REMINDED)]
+    latest = answered[-1] if answered else None
+    return AnonymousOutcome(
+        cohort_id=cohort_id, promoted_or_assigned=bool(promoted),
+        pap_implemented=bool(latest and ((latest.implementation or 0) >= 75 or (latest.pap_status and latest.pap_status.value == "completed"))),
+        checkins_due=len(due), checkins_answered=len(answered), forum_participant=any(c.forums for c in answered), recorded_on=now.date(),
+    )

@@ -1,0 +1,47 @@
+"""Portfolio, report and deletion end to end through the real process."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from bot.double import BotApiDouble
+from bot.double.process import BotProcess
+from db.engine import create_engine, session_factory
+from db.enrolment import enrol_coach
+from db.models import Cohort, Person
+from tests.test_e2e_onboarding import query, say, tap
+from tests.test_privacy_and_report import NOW, seed_data
+
+
+def seed(database_url: str, data_dir) -> None:  # type: ignore[no-untyped-def]
+    async def run() -> None:
+        engine = create_engine(database_url)
+        async with session_factory(engine)() as session:
+            cohort = await seed_data(session, data_dir)
+            await enrol_coach(session=session, telegram_id=6199, cohort=await session.get(Cohort, cohort.id), name="Coach", locale="id", timezone="Asia/Jakarta", now=NOW)
+            await session.commit()
+        await engine.dispose()
+
+    asyncio.run(run())
+
+
+def test_portfolio_report_and_deletion_over_http(live_bot: BotProcess, double: BotApiDouble, database_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    seed(database_url, tmp_path / "data")
+    alumna, coach = double.user(6100, "A"), double.user(6199, "Coach")
+    say(alumna, "/portfolio")
+    pdf = alumna.next_message(timeout=30)
+    content = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.file.data)).pages)
+    for expected in ("PAP A", "Tahap 1", "Sosialisasi layanan di kelurahan", "Refleksi minggu 20"):
+        assert expected in content
+    report = say(coach, "/laporan")
+    summary = load_workbook(io.BytesIO(report.file.data))["Ringkasan"]
+    assert [summary["B2"].value, summary["B5"].value, summary["B6"].value] == [4, 0.25, 0.75]
+    say(alumna, "/deletedata")
+    assert "telah dihapus" in tap(alumna, "Ya, hapus").text
+    assert query(database_url, select(func.count()).select_from(Person).where(Person.telegram_id == 6100)) == [(0,)]
+    assert not [p for p in (tmp_path / "data").rglob("*") if p.is_file() and "evidence" in p.parts]
