@@ -39,6 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("run", help="upgrade the database, then run the bot (long polling)")
 
+    shell = commands.add_parser("shell", help="try the whole bot in this terminal: no token, no network")
+    shell.add_argument("--as", dest="role", choices=("alumna", "coach"), default="alumna", help="play an alumna (default) or the demo coach")
+    shell.add_argument("--script", type=Path, metavar="FILE", help="replay a transcript; exit 1 when an expected reply does not come")
+
     db_parser = commands.add_parser("db", help="database maintenance")
     db_commands = db_parser.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="upgrade the database schema to the latest version")
@@ -68,6 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "tips":
         return _tips_check()
+    if args.command == "shell":
+        from bot.shell import main as shell_main
+
+        return shell_main(role=args.role, script=args.script)
     try:
         settings = load_settings()
         if args.command == "run":

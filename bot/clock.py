@@ -32,3 +32,18 @@ class FrozenClock:
 
     def set(self, moment: datetime) -> None:
         self._now = moment.astimezone(UTC)
+
+
+class ShiftedClock:
+    """Real time, started at `start` and movable forward: the playground's ':maju 7d'."""
+
+    def __init__(self, start: datetime) -> None:
+        self._origin = datetime.now(UTC)
+        self._start = start.astimezone(UTC)
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return self._start + (datetime.now(UTC) - self._origin) + self._offset
+
+    def advance(self, delta: timedelta) -> None:
+        self._offset += delta

@@ -150,18 +150,22 @@ _running = asyncio.Lock()
 
 
 async def run_sweeps(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The repeating job: run each sweep; one failing does not stop the others.
+    """The repeating job."""
+    await run_all_sweeps(context.application.runtime, context.bot)  # type: ignore[attr-defined]
+
+
+async def run_all_sweeps(runtime: Runtime, bot: Bot, *, wait: bool = False) -> None:
+    """Run each sweep; one failing does not stop the others.
 
     A run still busy (a long broadcast) makes the next tick a no-op rather than a second sweep
-    beside it: fewer claimed-but-unsent rows if the process is killed.
+    beside it: fewer claimed-but-unsent rows if the process is killed. `wait` queues instead.
     """
-    if _running.locked():
+    if _running.locked() and not wait:
         return
-    runtime: Runtime = context.application.runtime  # type: ignore[attr-defined]
     async with _running:
         for sweep in _all_sweeps():
             try:
-                await sweep(runtime, context.bot)
+                await sweep(runtime, bot)
             except Exception:
                 log.exception("sweep %s failed", sweep.__name__)
 

@@ -255,7 +255,8 @@ async def mark_chosen(message: Any, value: str) -> None:
     )
     try:
         if label and message.text:
-            await message.edit_text(f"{message.text_html}\n\n✅ {_escape(label)}", parse_mode=ParseMode.HTML)
+            mark = label if label.startswith("✅") else f"✅ {label}"
+            await message.edit_text(f"{message.text_html}\n\n{_escape(mark)}", parse_mode=ParseMode.HTML)
         else:
             await message.edit_reply_markup(None)
     except BadRequest:  # an old message may no longer be editable; the answer is stored anyway

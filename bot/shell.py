@@ -1,0 +1,299 @@
+"""`ecoach shell`: the whole bot in a terminal, against the loopback Bot API double. No token, no network.
+
+The real Application runs in this process against the double over loopback HTTP, with a temporary
+SQLite database and a demo cohort. The person at the keyboard plays an alumna (or, with
+`--as coach`, the demo coach in the demo coaching group). Inline buttons are numbered; typing the
+number presses one. `--script FILE` replays a transcript and fails when an expected reply is missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import mimetypes
+import re
+import sys
+import tempfile
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+
+from bot.app import build_application, post_init, post_shutdown
+from bot.clock import ShiftedClock
+from bot.double import BotApiDouble, DoubleServer, FakeUser, Sent
+from bot.settings import Settings
+from bot.sweeps import run_all_sweeps
+from db.engine import create_engine, session_factory
+from db.migrate import upgrade
+
+TOKEN = "4242:DEMO-" + "d" * 30
+ALUMNA_ID, COACH_ID, GROUP_ID = 424242, 777001, -1009990001
+ALUMNI_CODE, COACH_CODE = "DEMO-ALUMNI", "DEMO-COACH"
+ZONE = "Asia/Jakarta"
+EXPECT_TIMEOUT = 15.0
+_DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_TODAY = re.compile(r"\{today([+-]\d+)d\}")
+
+
+class ScriptFailed(Exception):
+    """An expected reply did not come."""
+
+
+def parse_duration(text: str) -> timedelta:
+    match = _DURATION.match(text.strip().lower())
+    if not match:
+        raise ValueError("use a number and m, h, d or w, for example 7d")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+class Playground:
+    """The double, the bot and the demo data, wired together for one terminal session."""
+
+    def __init__(self, out: TextIO, role: str = "alumna", base: Path | None = None) -> None:
+        self.out = out
+        self.role = role
+        self.base = base or Path.cwd()  # relative /foto and /dokumen paths start here
+        self.folder = Path(tempfile.mkdtemp(prefix="ecoach-shell-"))
+        start = datetime.combine(date.today(), time(10, 0), tzinfo=ZoneInfo(ZONE))  # a weekday morning feel
+        self.clock = ShiftedClock(start)
+        self.double = BotApiDouble(TOKEN, username="ecoach_demo_bot", first_name="ecoach")
+        self.server = DoubleServer(self.double)
+        self.database_url = f"sqlite+aiosqlite:///{self.folder / 'demo.sqlite3'}"
+        self.settings = Settings(
+            _env_file=None, TELEGRAM_BOT_TOKEN=TOKEN, DATABASE_URL=self.database_url, ECOACH_DATA_DIR=str(self.folder / "data"),
+            ECOACH_SWEEP_SECONDS=1, ECOACH_ADMIN_IDS=str(COACH_ID), ECOACH_WEEKLY_TIPS=False, ECOACH_BOT_USERNAME="ecoach_demo_bot",
+            TELEGRAM_API_URL="http://127.0.0.1:1",  # replaced once the double listens
+        )
+        self.alumna = self.double.user(ALUMNA_ID, "Ibu Demo", language_code="id")
+        self.coach = self.double.user(COACH_ID, "Coach Demo", language_code="id")
+        self.group = self.double.group(GROUP_ID, "Grup Coach Demo")
+        self.buttons: list[tuple[Sent, str]] = []
+        self.shown: dict[int, int] = {ALUMNA_ID: 0, COACH_ID: 0, GROUP_ID: 0}
+        self._pending: list[Sent] = []  # shown but not yet matched by a script's expectation
+        self.app = None
+
+    # ----- life cycle --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.server.start()
+        self.settings = self.settings.model_copy(update={"telegram_api_url": self.server.url})
+        await asyncio.to_thread(upgrade, self.database_url)
+        await self._seed()
+        self.app = build_application(self.settings, clock=self.clock)
+        await self.app.initialize()
+        await post_init(self.app)
+        await self.app.start()
+        assert self.app.updater is not None
+        await self.app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=1, poll_interval=0)
+
+    async def stop(self) -> None:
+        if self.app is not None:
+            assert self.app.updater is not None
+            await self.app.updater.stop()
+            await self.app.stop()
+            await post_shutdown(self.app)
+            await self.app.shutdown()
+        self.server.stop()
+
+    async def _seed(self) -> None:
+        from bot.demo import seed_demo_cohort
+
+        engine = create_engine(self.database_url)
+        async with session_factory(engine)() as session:
+            await seed_demo_cohort(session, self.clock.now(), alumni_code=ALUMNI_CODE, coach_code=COACH_CODE, coach_id=COACH_ID, group_id=GROUP_ID)
+            await session.commit()
+        await engine.dispose()
+
+    # ----- the terminal ------------------------------------------------------------------------
+
+    @property
+    def me(self) -> FakeUser:
+        return self.coach if self.role == "coach" else self.alumna
+
+    def chats(self) -> list[int]:
+        return [COACH_ID, GROUP_ID] if self.role == "coach" else [ALUMNA_ID]
+
+    def welcome(self) -> None:
+        self.print(f"ecoach shell · {self.role} · bot @{self.double.username} · data in {self.folder}")
+        if self.role == "coach":
+            self.print(f"You are Coach Demo in '{self.group.title}'. Try /mandek or /ringkasan.")
+        else:
+            self.print(f"You are a new alumna. Join with: /start {ALUMNI_CODE}")
+        self.print("Numbers press buttons · /foto PATH · /dokumen PATH · :maju 7d · :keluar")
+
+    def print(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    async def send(self, line: str) -> None:
+        """One line typed at the prompt."""
+        line = line.strip()
+        if not line:
+            return
+        if line.isdigit() and 1 <= int(line) <= len(self.buttons):  # a larger number is sent as text
+            sent, data = self.buttons[int(line) - 1]
+            self.me.press_data(data, sent)
+            return
+        if line.startswith("[") and line.endswith("]"):
+            self.press(line[1:-1])
+            return
+        command, _, argument = line.partition(" ")
+        if command in (":maju", ":advance"):
+            delta = parse_duration(argument)
+            self.clock.advance(delta)
+            self.print(f"(the bot's clock moves forward {argument}: now {self.clock.now().astimezone(ZoneInfo(ZONE)):%d-%m-%Y %H:%M} WIB)")
+            assert self.app is not None
+            await run_all_sweeps(self.app.runtime, self.app.bot, wait=True)
+            return
+        if command in (":sebagai", ":as"):
+            self.role = "coach" if argument.strip() == "coach" else "alumna"
+            self.print(f"(you are now {'Coach Demo' if self.role == 'coach' else 'the alumna'})")
+            return
+        if command in ("/foto", "/photo"):
+            self.me.send_photo(self._path(argument).read_bytes())
+            return
+        if command in ("/dokumen", "/document"):
+            path = self._path(argument)
+            self.me.send_document(path.read_bytes(), path.name, mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+            return
+        in_group = self.role == "coach" and not line.startswith(("/alumni", "/member", "/start", "/umumkan", "/announce", "/laporan", "/report"))
+        self.me.send(line, chat=self.group if in_group else None, mention=in_group)
+
+    def _path(self, argument: str) -> Path:
+        path = Path(argument.strip()).expanduser()
+        return path if path.is_absolute() or path.exists() else self.base / path
+
+    def press(self, label: str) -> None:
+        """Press the newest button whose text contains `label`, in the chats this role sees."""
+        for chat_id in reversed(self.chats()):
+            for sent in reversed(self.double.sent(chat_id)):
+                for row in sent.buttons:
+                    for button in row:
+                        if label.lower() in button["text"].lower() and "callback_data" in button:
+                            self.me.press_data(button["callback_data"], sent)
+                            return
+        raise ScriptFailed(f"no button labelled {label!r}")
+
+    def expand(self, line: str) -> str:
+        """{today+14d} in a script becomes a date on the bot's clock, as DD-MM-YYYY."""
+        today = self.clock.now().astimezone(ZoneInfo(ZONE)).date()
+        return _TODAY.sub(lambda m: (today + timedelta(days=int(m.group(1)))).strftime("%d-%m-%Y"), line)
+
+    def show_new(self) -> list[Sent]:
+        """Print what the bot did since last time, in the chats this role sees."""
+        shown = []
+        for chat_id in self.chats():
+            events = self.double.sent(chat_id)
+            for sent in events[self.shown[chat_id]:]:
+                self._print_sent(chat_id, sent)
+                shown.append(sent)
+            self.shown[chat_id] = len(events)
+        return shown
+
+    def _print_sent(self, chat_id: int, sent: Sent) -> None:
+        where = " [grup]" if chat_id < 0 else ""
+        if sent.method.startswith("edit"):
+            self.print(f"  (edited){where} {sent.text.splitlines()[-1] if sent.text else ''}")
+            return
+        label = {"sendPhoto": "🖼 photo", "sendDocument": "📎 document", "sendPoll": "📊 quiz"}.get(sent.method)
+        self.print("")
+        if label:
+            name = sent.file.name if sent.file and sent.file.name else ""
+            self.print(f"bot{where}: [{label}{' ' + name if name else ''}]")
+        if sent.method == "sendPoll":
+            poll = sent.message["poll"]
+            self.print(f"bot{where}: {poll['question']}")
+            for number, option in enumerate(poll["options"], 1):
+                self.print(f"    {number}) {option['text']}")
+            return
+        for line in (sent.text or "").splitlines():
+            self.print(f"bot{where}: {line}" if line else "")
+        if sent.buttons:
+            self.buttons = [(sent, b["callback_data"]) for row in sent.buttons for b in row if "callback_data" in b]
+            numbered = [f"[{n}] {b['text']}" for n, b in enumerate((b for row in sent.buttons for b in row if "callback_data" in b), 1)]
+            self.print("    " + "   ".join(numbered))
+
+    async def expect(self, needle: str, timeout: float = EXPECT_TIMEOUT) -> None:
+        """Wait for a new message containing `needle` (script mode)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            for sent in self.show_new():
+                self._pending.append(sent)
+            for index, sent in enumerate(self._pending):
+                if needle.lower() in self._searchable(sent).lower():
+                    del self._pending[: index + 1]
+                    return
+            if asyncio.get_running_loop().time() > deadline:
+                raise ScriptFailed(f"expected a reply containing {needle!r}; it did not come within {timeout:.0f} s")
+            await asyncio.sleep(0.05)
+
+    @staticmethod
+    def _searchable(sent: Sent) -> str:
+        text = sent.text or ""
+        if sent.method == "sendPoll":
+            text = sent.message["poll"]["question"]
+        buttons = " ".join(sent.button_texts)
+        return f"{sent.method} {text} {buttons}"
+
+
+async def _interactive(playground: Playground) -> int:
+    loop = asyncio.get_running_loop()
+    playground.welcome()
+    while True:
+        playground.show_new()
+        line = await loop.run_in_executor(None, _prompt)
+        if line is None or line.strip() in (":keluar", ":quit", ":exit"):
+            return 0
+        try:
+            await playground.send(line)
+        except (ValueError, OSError, ScriptFailed) as exc:
+            playground.print(f"({exc})")
+        await asyncio.sleep(0.6)  # let the bot answer before the next prompt
+
+
+def _prompt() -> str | None:
+    try:
+        return input("> ")
+    except EOFError:
+        return None
+
+
+async def _scripted(playground: Playground, script: Path) -> int:
+    playground.welcome()
+    for number, raw in enumerate(script.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            if line.startswith("<"):
+                await playground.expect(line[1:].strip())
+            else:
+                typed = playground.expand(line.lstrip(">").strip())
+                playground.print(f"\n> {typed}")
+                await playground.send(typed)
+        except ScriptFailed as failure:
+            playground.show_new()
+            playground.print(f"\nscript failed at line {number}: {failure}")
+            return 1
+    await asyncio.sleep(0.3)
+    playground.show_new()
+    playground.print("\nscript finished: every expected reply came")
+    return 0
+
+
+def main(*, role: str, script: Path | None, out: TextIO = sys.stdout) -> int:
+    logging.basicConfig(level=logging.CRITICAL)  # the terminal is for the conversation
+    playground = Playground(out, role, base=script.parent if script else None)
+
+    async def run() -> int:
+        await playground.start()
+        try:
+            return await (_scripted(playground, script) if script else _interactive(playground))
+        finally:
+            await playground.stop()
+
+    return asyncio.run(run())

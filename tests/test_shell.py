@@ -1,0 +1,77 @@
+"""`ecoach shell`: the demo transcript, a failing script, and an interactive session in a pseudo-terminal."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pexpect
+
+ROOT = Path(__file__).resolve().parents[1]
+ECOACH = str(Path(sys.executable).parent / "ecoach")
+
+
+def clean_env() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ECOACH_", "DATABASE_URL"))}
+
+
+def test_the_demo_transcript_runs_without_token_or_network(tmp_path: Path) -> None:
+    done = subprocess.run([ECOACH, "shell", "--script", str(ROOT / "examples" / "demo.txt")], env=clean_env(), cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    out = done.stdout
+    for expected in ("Tersimpan! 🎉", "refleksi minggu ini tersimpan", "📷 Foto diterima", "Logbook tersimpan ✅ dengan 1 bukti",
+                     "check-in monitoring", "check-in tersimpan", "bot [grup]: 1. Dewi Lestari", "script finished"):
+        assert expected in out, expected
+
+
+def test_a_missing_reply_fails_the_script(tmp_path: Path) -> None:
+    script = tmp_path / "wrong.txt"
+    script.write_text("> /start DEMO-ALUMNI\n< this text never comes\n")
+    done = subprocess.run([ECOACH, "shell", "--script", str(script)], env=clean_env(), cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "script failed at line 2" in done.stdout and "this text never comes" in done.stdout
+
+
+def test_interactive_onboarding_pressing_buttons_by_number(tmp_path: Path) -> None:
+    today = datetime.now(ZoneInfo("Asia/Jakarta")).date()
+    shell = pexpect.spawn(ECOACH, ["shell"], env=clean_env(), cwd=str(tmp_path), encoding="utf-8", timeout=30)
+    try:
+        shell.expect("Join with: /start DEMO-ALUMNI")
+
+        def answer(text: str, then: str) -> None:
+            shell.expect("> ")
+            shell.sendline(text)
+            shell.expect(then)
+
+        answer("/start DEMO-ALUMNI", r"\[1\] ✅ Saya setuju")
+        answer("1", "nama lengkap")
+        answer("Sari Wulandari", "instansi")
+        answer("Dinas Demo", "unit kerja")
+        answer("Bidang Pelayanan", r"\[3\] Pengawas")
+        answer("3", r"\[1\] WIB")
+        answer("1", "judul")
+        for text, then in (("PAP Demo", "Masalah apa"), ("Antrean panjang", "Spesifik"), ("Memangkas waktu", "Terukur"),
+                           ("Waktu layanan", "kondisi awal"), ("14 hari", "target"), ("3 hari", "Dapat dicapai"),
+                           ("Dukungan tim", "Relevan"), ("Mandat pelayanan", r"\[1\] Pakai")):
+            answer(text, then)
+        answer("1", "tahapan 1")
+        answer("Pemetaan", "Kapan target")
+        answer((today + timedelta(days=10)).strftime("%d-%m-%Y"), "tahapan 2")
+        answer("Uji coba", "Kapan target")
+        answer((today + timedelta(days=30)).strftime("%d-%m-%Y"), r"\[1\] ✅ Selesai")
+        answer("1", r"\[5\] Jumat")
+        answer("5", r"\[4\] 15.00")
+        answer("4", r"\[1\] 💾 Simpan")
+        answer("1", "Tersimpan!")
+        shell.expect("> ")
+        shell.sendline(":keluar")
+        shell.expect(pexpect.EOF)
+    finally:
+        shell.close()
+    assert shell.exitstatus == 0
