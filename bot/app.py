@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import BotCommand, BotCommandScopeAllGroupChats, Update
@@ -32,6 +33,7 @@ class Runtime:
     texts: Texts
     engine: AsyncEngine | None = None
     sessions: async_sessionmaker[AsyncSession] | None = field(default=None, repr=False)
+    last_admin_notice: datetime | None = None  # errors reach organizers at most once a minute
 
     def open_session(self) -> AsyncSession:
         if self.sessions is None:

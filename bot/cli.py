@@ -37,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ecoach", description="E-coaching assistant for the alumnae of a leadership program, on Telegram.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    commands.add_parser("run", help="upgrade the database, then run the bot (long polling)")
+    run = commands.add_parser("run", help="upgrade the database, then run the bot (long polling, or --webhook)")
+    run.add_argument("--webhook", action="store_true", help="receive updates on ECOACH_WEBHOOK_URL instead of long polling")
 
     shell = commands.add_parser("shell", help="try the whole bot in this terminal: no token, no network")
     shell.add_argument("--as", dest="role", choices=("alumna", "coach"), default="alumna", help="play an alumna (default) or the demo coach")
@@ -79,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         if args.command == "run":
-            return _run(settings)
+            return _run(settings, webhook=args.webhook)
         if args.command == "db":
             upgrade(settings.database_url)
             print("database is up to date")
@@ -139,17 +140,31 @@ def _tips_check() -> int:
     return 0
 
 
-def _run(settings: Settings) -> int:
+def _run(settings: Settings, *, webhook: bool = False) -> int:
+    from urllib.parse import urlparse
+
     from telegram import Update
 
     from bot.app import build_application
     from bot.logs import configure_logging
 
     token = settings.token  # fails first, with one line, when the token is missing
-    configure_logging(secrets=[token])
+    secret = None
+    if webhook:
+        if not settings.webhook_url or not settings.webhook_secret:
+            raise SettingsError("--webhook needs ECOACH_WEBHOOK_URL and ECOACH_WEBHOOK_SECRET")
+        secret = settings.webhook_secret.get_secret_value()
+    configure_logging(secrets=[token, secret or ""])
     upgrade(settings.database_url)
     application = build_application(settings)
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
+    if webhook:
+        assert settings.webhook_url is not None
+        application.run_webhook(
+            listen=settings.webhook_listen, port=settings.webhook_port, url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from pathlib import Path
 from typing import Annotated
@@ -35,6 +36,10 @@ class Settings(BaseSettings):
     bot_username: str | None = Field(default=None, alias="ECOACH_BOT_USERNAME")
     # Bot API calls per second for the whole process (Telegram allows about 30); 0 lifts the limit.
     send_rate: float = Field(default=30, ge=0, alias="ECOACH_SEND_RATE")
+    webhook_url: str | None = Field(default=None, alias="ECOACH_WEBHOOK_URL")  # the public https URL Telegram posts to
+    webhook_secret: SecretStr | None = Field(default=None, alias="ECOACH_WEBHOOK_SECRET")
+    webhook_listen: str = Field(default="127.0.0.1", alias="ECOACH_WEBHOOK_LISTEN")
+    webhook_port: int = Field(default=8080, ge=1, le=65535, alias="ECOACH_WEBHOOK_PORT")
     weekly_tips: bool = Field(default=True, alias="ECOACH_WEEKLY_TIPS")
     tip_weekday: int = Field(default=0, ge=0, le=6, alias="ECOACH_TIP_WEEKDAY")  # 0 = Monday
     tip_time: time = Field(default=time(8, 0), alias="ECOACH_TIP_TIME")  # in ECOACH_DEFAULT_TIMEZONE
@@ -45,6 +50,14 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram accepts 1-256 characters of A-Za-z0-9_-; fewer than 16 is too easy to guess.
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", value.get_secret_value()):
+            raise ValueError("must be 16 to 256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
 
     @field_validator("admin_ids", mode="before")
     @classmethod

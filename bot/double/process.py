@@ -15,7 +15,8 @@ from bot.double.core import BotApiDouble
 class BotProcess:
     """One `ecoach run` child process; its output goes to `log_path`."""
 
-    def __init__(self, double: BotApiDouble, api_url: str, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, double: BotApiDouble, api_url: str, env: dict[str, str], log_path: Path, args: list[str] | None = None) -> None:
+        self.args = args or []
         self.double = double
         self.api_url = api_url
         self.env = env
@@ -34,14 +35,15 @@ class BotProcess:
 
             env.update(libfaketime.get_reload_information()[1])
             env.update({"FAKETIME": f"@{fake_time}", "TZ": "UTC", "FAKETIME_DONT_FAKE_MONOTONIC": "1"})
-        polls_before = self.double.count_calls("getUpdates")
+        ready_call = "setWebhook" if "--webhook" in self.args else "getUpdates"  # listening, or polling
+        polls_before = self.double.count_calls(ready_call)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"], env=env, stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "bot.cli", "run", *self.args], env=env, stdout=log, stderr=subprocess.STDOUT
         )
         log.close()
         deadline = time.monotonic() + timeout
-        while self.double.count_calls("getUpdates") <= polls_before:
+        while self.double.count_calls(ready_call) <= polls_before:
             if self.process.poll() is not None:
                 raise RuntimeError(f"ecoach run exited with {self.process.returncode}:\n{self.log()}")
             if time.monotonic() > deadline:

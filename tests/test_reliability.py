@@ -1,0 +1,170 @@
+"""Reliability: admin error notices, a database outage, SIGKILL at every step, double taps, 50 at once."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from bot.double import BotApiDouble, DoubleServer
+from bot.double.process import BotProcess
+from db.models import ConsentRefusal, Draft, Person
+from tests.conftest import PG_URL, TOKEN, InProcessBot
+from tests.test_e2e_onboarding import query, say, tap
+
+
+async def test_errors_reach_admins_once_a_minute_without_token_or_private_text(bot: InProcessBot) -> None:
+    from telegram.ext import MessageHandler, filters
+
+    async def broken(update, context):  # type: ignore[no-untyped-def]
+        raise RuntimeError(f"failed near {update.message.text} with {TOKEN}")
+
+    bot.app.add_handler(MessageHandler(filters.Regex("rahasia"), broken), group=-1)
+    admin = bot.double.user(900001, "Panitia")
+    sari = bot.double.user(3301, "Sari")
+    sari.send("ini sangat rahasia: gaji saya")
+    await bot.run_pending()
+    assert sari.next_message().text.startswith("Mohon maaf")
+    [notice] = admin.messages()
+    assert "RuntimeError" in notice.text and "rahasia" not in notice.text and TOKEN not in notice.text
+    sari.send("rahasia lagi")
+    await bot.run_pending()
+    assert len(admin.messages()) == 1  # within the minute: no second notice
+    bot.clock.advance(timedelta(minutes=1))
+    sari.send("rahasia ketiga")
+    await bot.run_pending()
+    assert len(admin.messages()) == 2
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(make_url(PG_URL).set(drivername="postgresql").render_as_string(hide_password=False))
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+def database_outage(database: str, *, down: bool) -> None:
+    """Take this test's database away (refuse new connections, end the open ones), or give it back."""
+    import asyncio
+
+    if down:
+        asyncio.run(_pg_admin(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false'))
+        asyncio.run(_pg_admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'"))
+    else:
+        asyncio.run(_pg_admin(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true'))
+
+
+@pytest.mark.skipif(not PG_URL, reason="a database outage is played on PostgreSQL (runs in CI's PostgreSQL pass)")
+def test_a_ten_second_database_outage(database_url: str, double: BotApiDouble, api_server: DoubleServer, tmp_path: Path) -> None:
+    database = make_url(database_url).database
+    env = {"DATABASE_URL": database_url, "ECOACH_DATA_DIR": str(tmp_path / "data"), "ECOACH_SWEEP_SECONDS": "1", "ECOACH_WEEKLY_TIPS": "false"}
+    process = BotProcess(double, api_server.url, env, tmp_path / "bot.log").start()
+    try:
+        import asyncio
+
+        from bot.clock import SystemClock
+        from db.cohorts import create_cohort
+        from db.engine import create_engine, session_factory
+
+        async def make() -> str:
+            engine = create_engine(database_url)
+            async with session_factory(engine)() as session:
+                from datetime import date
+
+                made = await create_cohort(session=session, name="Angkatan Outage", training_end=date(2026, 2, 1), months=3, now=SystemClock().now())
+                await session.commit()
+            await engine.dispose()
+            return made.alumni_code
+
+        code = asyncio.run(make())
+        sari = double.user(3401, "Sari")
+        assert "UU 27/2022" in say(sari, f"/start {code}").text
+        tap(sari, "Saya setuju")  # committed before the outage
+        database_outage(database, down=True)
+        started = time.monotonic()
+        reply = say(sari, "Sari Wulandari")
+        assert "coba lagi dalam beberapa saat" in reply.text
+        assert process.process is not None and process.process.poll() is None  # still running
+        time.sleep(max(0.0, 10 - (time.monotonic() - started)))
+        database_outage(database, down=False)
+        deadline = time.monotonic() + 30
+        while True:  # the first try after the outage may still meet a dead pooled connection
+            reply = say(sari, "Sari Wulandari")
+            if "instansi" in reply.text or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        assert "instansi" in reply.text  # recovered by itself, at the step she was at
+        [(data,)] = query(database_url, select(Draft.data))
+        assert data["name"] == "Sari Wulandari"
+        assert query(database_url, select(func.count()).select_from(Person).where(Person.consent_at.is_not(None))) == [(1,)]
+    finally:
+        database_outage(database, down=False)
+        process.stop()
+
+
+def test_double_tap_on_a_button_takes_effect_once(live_bot: BotProcess, double: BotApiDouble, database_url: str) -> None:
+    import asyncio
+    from datetime import date
+
+    from bot.clock import SystemClock
+    from db.cohorts import create_cohort
+    from db.engine import create_engine, session_factory
+
+    async def make() -> str:
+        engine = create_engine(database_url)
+        async with session_factory(engine)() as session:
+            made = await create_cohort(session=session, name="Angkatan Tap", training_end=date(2026, 2, 1), months=3, now=SystemClock().now())
+            await session.commit()
+        await engine.dispose()
+        return made.alumni_code
+
+    code = asyncio.run(make())
+    rina = double.user(3501, "Rina")
+    consent = say(rina, f"/start {code}")
+    rina.press("Tidak setuju", consent)
+    rina.press("Tidak setuju", consent)  # the second tap arrives before the first answer
+    assert "Tidak ada data Ibu" in rina.next_message().text
+    time.sleep(1)
+    assert query(database_url, select(func.count()).select_from(ConsentRefusal)) == [(1,)]
+    assert [m.text for m in rina.messages() if "Tidak ada data Ibu" in m.text].__len__() == 1
+
+
+def test_fifty_alumnae_writing_at_once(live_bot: BotProcess, double: BotApiDouble, database_url: str) -> None:
+    import asyncio
+    from datetime import date
+
+    from bot.clock import SystemClock
+    from db.cohorts import create_cohort
+    from db.engine import create_engine, session_factory
+
+    async def make() -> str:
+        engine = create_engine(database_url)
+        async with session_factory(engine)() as session:
+            made = await create_cohort(session=session, name="Angkatan Ramai", training_end=date(2026, 2, 1), months=3, now=SystemClock().now())
+            await session.commit()
+        await engine.dispose()
+        return made.alumni_code
+
+    code = asyncio.run(make())
+    people = [double.user(3600 + n, f"Alumna {n}") for n in range(50)]
+    for person in people:
+        person.send(f"/start {code}")
+    for person in people:
+        person.press("Saya setuju", person.next_message(timeout=30))
+    for person in people:
+        person.next_message(timeout=30)  # the name question
+        person.send(f"Nama lengkap {person.id}")
+    for person in people:
+        assert "instansi" in person.next_message(timeout=30).text
+    names = {name for (name,) in query(database_url, select(Draft.data)) for name in [name["name"]]}
+    assert names == {f"Nama lengkap {p.id}" for p in people}
+    assert query(database_url, select(func.count()).select_from(Person)) == [(50,)]
+
+
