@@ -21,6 +21,9 @@ class ScoreStep(ChoiceStep):
     async def prompt(self, turn: Turn) -> Prompt:
         prompt = await super().prompt(turn)
         prompt.values.update(number=self.number, question=turn.text(f"rater.q_{self.name}", name=turn.data["name"]))
+        if self.number == 1:  # the welcome travels with the first question: one message, sent after the draft is stored
+            prompt.values["intro"] = turn.text("rater.intro", name=turn.data["name"], role=turn.data["role"])
+            prompt.key = "rater.first_question"
         return prompt
 
 
@@ -56,5 +59,5 @@ RATER = engine.register(RaterFlow([*(ScoreStep(q, n) for n, q in enumerate(QUEST
 
 
 async def begin(context: EcoachContext, update: Update, link: RaterLink) -> None:
-    await context.reply(update, "rater.intro", name=link.person.name, role=context.text(f"choices.rater_role.{link.role.value}"))
-    await engine.start(context, update, RATER, {"link_id": link.id, "name": link.person.name})
+    role = context.text(f"choices.rater_role.{link.role.value}")
+    await engine.start(context, update, RATER, {"link_id": link.id, "name": link.person.name, "role": role})
