@@ -56,18 +56,17 @@ def render(runtime: Runtime, delivery: Delivery) -> str | None:
     )
 
 
-async def _deliver(runtime: Runtime, bot: Bot, delivery: Delivery) -> tuple[DeliveryStatus, datetime | None, QuizPoll | None]:
-    """Send one delivery; return its new status, a retry time, and the quiz poll to remember."""
+async def _deliver(runtime: Runtime, bot: Bot, delivery: Delivery) -> tuple[DeliveryStatus, datetime | None]:
+    """Send one delivery; return its new status and, to requeue it, a retry time."""
     now = runtime.clock.now()
     person = delivery.person
     if person is not None and (person.consent_at is None or not person.active):
-        return DeliveryStatus.SKIPPED, None, None  # she withdrew consent or blocked the bot since it was queued
+        return DeliveryStatus.SKIPPED, None  # she withdrew consent or blocked the bot since it was queued
     text = render(runtime, delivery)
     if text is None:
-        return DeliveryStatus.FAILED, None, None
+        return DeliveryStatus.FAILED, None
     try:
         await bot.send_message(delivery.chat_id, text, parse_mode=ParseMode.HTML)
-        quiz = None
         tip = delivery.broadcast.tip_slug
         if delivery.broadcast.kind == BroadcastKind.TIP and delivery.person is not None and tip:
             quiz_text = tip_library().get(tip, delivery.person.locale).quiz
@@ -77,20 +76,23 @@ async def _deliver(runtime: Runtime, bot: Bot, delivery: Delivery) -> tuple[Deli
                     correct_option_ids=[quiz_text.correct], explanation=quiz_text.explanation,
                 )
                 assert message.poll is not None
-                quiz = QuizPoll(poll_id=message.poll.id, person_id=delivery.person.id, tip_slug=tip, correct_option=quiz_text.correct, sent_at=now)
-        return DeliveryStatus.SENT, None, quiz
+                # Stored at once, not with the batch: she may answer within a second of seeing it.
+                async with runtime.open_session() as session:
+                    session.add(QuizPoll(poll_id=message.poll.id, person_id=delivery.person.id, tip_slug=tip, correct_option=quiz_text.correct, sent_at=now))
+                    await session.commit()
+        return DeliveryStatus.SENT, None
     except Forbidden:
-        return DeliveryStatus.BLOCKED, None, None
+        return DeliveryStatus.BLOCKED, None
     except RetryAfter as exc:
         wait = exc.retry_after if isinstance(exc.retry_after, timedelta) else timedelta(seconds=exc.retry_after)
-        return DeliveryStatus.PENDING, now + wait, None  # requeued, never lost
+        return DeliveryStatus.PENDING, now + wait  # requeued, never lost
     except BadRequest as exc:
         log.warning("delivery %s refused: %s", delivery.id, exc.message)
-        return DeliveryStatus.FAILED, None, None
+        return DeliveryStatus.FAILED, None
     except TelegramError:
         if delivery.attempts >= MAX_ATTEMPTS:
-            return DeliveryStatus.FAILED, None, None
-        return DeliveryStatus.PENDING, now + RETRY_AFTER_ERROR, None
+            return DeliveryStatus.FAILED, None
+        return DeliveryStatus.PENDING, now + RETRY_AFTER_ERROR
 
 
 async def sweep_broadcasts(runtime: Runtime, bot: Bot) -> int:
@@ -105,12 +107,10 @@ async def sweep_broadcasts(runtime: Runtime, bot: Bot) -> int:
             return sent
         outcomes = await asyncio.gather(*(_deliver(runtime, bot, delivery) for delivery in batch))
         async with runtime.open_session() as session:
-            for delivery, (status, retry_at, quiz) in zip(batch, outcomes, strict=True):
+            for delivery, (status, retry_at) in zip(batch, outcomes, strict=True):
                 await settle(session=session, delivery_id=delivery.id, status=status, now=runtime.clock.now(), retry_at=retry_at)
                 if status == DeliveryStatus.BLOCKED and delivery.person_id is not None:
                     await stop_sending_to(session=session, person_id=delivery.person_id)
-                if quiz is not None:
-                    session.add(quiz)
                 sent += status == DeliveryStatus.SENT
             await session.commit()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import select
 from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
@@ -11,7 +13,7 @@ from bot.context import EcoachContext
 from conversations import announce
 from db.broadcasts import recent_broadcasts, record_quiz_answer, stop_sending_to, upcoming_events
 from db.enrolment import membership
-from db.models import Cohort, CopChat, Membership, Person, Role
+from db.models import Cohort, CopChat, Membership, Person, QuizPoll, Role
 from db.people import person_by_telegram_id
 from db.schedule import local
 from handlers.plan import not_enrolled
@@ -131,12 +133,26 @@ async def link_cop(update: Update, context: EcoachContext) -> None:
     await context.reply(update, "cop.linked", title=chat.title or str(chat.id))
 
 
+POLL_LOOKUPS = 5
+
+
 async def on_poll_answer(update: Update, context: EcoachContext) -> None:
-    """A tip quiz answer: stored per alumna as engagement."""
+    """A tip quiz answer: stored per alumna as engagement.
+
+    An answer can overtake the sweep's record of the poll it answers by a moment: look again a few
+    times, each in a fresh session so the other's commit is visible.
+    """
     answer = update.poll_answer
     if answer is None or answer.user is None or not answer.option_ids:
         return
-    await record_quiz_answer(session=context.session, poll_id=answer.poll_id, telegram_id=answer.user.id, option=answer.option_ids[0], now=context.runtime.clock.now())
+    for attempt in range(POLL_LOOKUPS):
+        async with context.runtime.open_session() as session:
+            if await record_quiz_answer(session=session, poll_id=answer.poll_id, telegram_id=answer.user.id, option=answer.option_ids[0], now=context.runtime.clock.now()):
+                await session.commit()
+                return
+            if await session.scalar(select(QuizPoll.poll_id).where(QuizPoll.poll_id == answer.poll_id)):
+                return  # known poll: a repeat answer, or someone else's poll
+        await asyncio.sleep(0.2 * (attempt + 1))
 
 
 async def on_my_chat_member(update: Update, context: EcoachContext) -> None:
