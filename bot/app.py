@@ -19,7 +19,7 @@ from bot.settings import Settings
 from db.engine import create_engine, session_factory
 from db.drafts import stored_draft_locale
 from db.people import stored_locale
-from db.updates import claim_update
+from db.updates import Delivery, claim_update, finish_update
 
 log = logging.getLogger(__name__)
 
@@ -54,24 +54,28 @@ class EcoachApplication(Application):
                 scope = UpdateScope(session, await self._locale_of(session, update))
                 token = current_scope.set(scope)
                 try:
-                    if await self._first_delivery(session, update):
+                    delivery = await self._delivery(session, update)
+                    if delivery is Delivery.FIRST:
                         await super().process_update(update)
-                    else:
+                    elif delivery is Delivery.UNFINISHED:
                         await self._after_redelivery(update)
+                    if isinstance(update, Update):
+                        await finish_update(session=session, update_id=update.update_id)
                     await session.commit()
                 finally:
                     current_scope.reset(token)
         except Exception as exc:  # a failure outside any handler, e.g. the database is down
             await self.process_error(update, exc)
 
-    async def _first_delivery(self, session: AsyncSession, update: object) -> bool:
+    async def _delivery(self, session: AsyncSession, update: object) -> Delivery:
         """Telegram redelivers updates a killed process had not confirmed; apply each once."""
         if not isinstance(update, Update):
-            return True
+            return Delivery.FIRST
         return await claim_update(session=session, update_id=update.update_id, now=self.runtime.clock.now())
 
     async def _after_redelivery(self, update: object) -> None:
-        """The answer was stored, but the next question may never have been sent: ask it again."""
+        """Her answer was stored, but the process died before it finished: the next question may be
+        missing, so ask it again."""
         from conversations.engine import reprompt
 
         assert isinstance(update, Update)

@@ -164,7 +164,9 @@ def _run(settings: Settings, *, webhook: bool = False) -> int:
             webhook_url=settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES,
         )
     else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        from bot.polling import run_polling
+
+        asyncio.run(run_polling(application))
     return 0
 
 

@@ -346,6 +346,8 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime] = mapped_column(index=True)
+    # False until every handler returned: a redelivery of an unfinished update asks her question again.
+    completed: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Reflection(Base):

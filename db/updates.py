@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ProcessedUpdate
 
 
-async def claim_update(*, session: AsyncSession, update_id: int, now: datetime) -> bool:
-    """Record the update in this transaction; False when it was applied before."""
-    if await session.scalar(select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id == update_id)):
-        return False
-    session.add(ProcessedUpdate(update_id=update_id, processed_at=now))
-    return True
+class Delivery(enum.Enum):
+    FIRST = "first"  # apply it
+    DONE = "done"  # applied and answered before: ignore it
+    UNFINISHED = "unfinished"  # applied, but the process died before it finished answering
+
+
+async def claim_update(*, session: AsyncSession, update_id: int, now: datetime) -> Delivery:
+    """Record the update in this transaction, or tell how far an earlier delivery got."""
+    completed = await session.scalar(select(ProcessedUpdate.completed).where(ProcessedUpdate.update_id == update_id))
+    if completed is None:
+        session.add(ProcessedUpdate(update_id=update_id, processed_at=now, completed=False))
+        return Delivery.FIRST
+    return Delivery.DONE if completed else Delivery.UNFINISHED
+
+
+async def finish_update(*, session: AsyncSession, update_id: int) -> None:
+    await session.execute(update(ProcessedUpdate).where(ProcessedUpdate.update_id == update_id).values(completed=True))

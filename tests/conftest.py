@@ -151,3 +151,13 @@ def live_bot(api_server: DoubleServer, database_url: str, tmp_path: Path) -> Ite
         yield process
     finally:
         process.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_token_in_any_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """After the whole run: every log the real bot process wrote is searched for the token."""
+    yield
+    logs = list(tmp_path_factory.getbasetemp().rglob("*.log"))
+    leaked = [str(path) for path in logs if TOKEN.split(":", 1)[1] in path.read_text(errors="replace")]
+    print(f"\nsecret scan: {len(logs)} bot logs searched, token found in {len(leaked)}")
+    assert not leaked, f"the bot token appears in {leaked}"

@@ -216,7 +216,12 @@ async def test_admin_creates_a_cohort_and_others_cannot(bot: InProcessBot) -> No
     assert f"https://t.me/ecoach_test_bot?start={cohort.coach_code}" in reply.text
 
 
-async def test_a_redelivered_update_is_applied_once_and_re_asks(bot: InProcessBot) -> None:
+async def test_a_redelivered_update_is_applied_once(bot: InProcessBot) -> None:
+    from sqlalchemy import update as sql_update
+    from telegram import Update
+
+    from db.models import ProcessedUpdate
+
     cohort = await make_cohort(bot)
     sari = bot.double.user(4011, "Sari")
     await say(bot, sari, f"/start {cohort.alumni_code}")
@@ -224,9 +229,13 @@ async def test_a_redelivered_update_is_applied_once_and_re_asks(bot: InProcessBo
     update = sari.send("Sari Redelivered")
     await bot.run_pending()
     assert "instansi" in sari.next_message().text
-    from telegram import Update
-
-    await bot.app.process_update(Update.de_json(update, bot.app.bot))  # the same update_id again
+    before = len(sari.messages())
+    await bot.app.process_update(Update.de_json(update, bot.app.bot))  # finished before: ignored
+    assert len(sari.messages()) == before
+    async with bot.app.runtime.open_session() as session:  # as if the process died before it finished
+        await session.execute(sql_update(ProcessedUpdate).where(ProcessedUpdate.update_id == update["update_id"]).values(completed=False))
+        await session.commit()
+    await bot.app.process_update(Update.de_json(update, bot.app.bot))
     assert "instansi" in sari.next_message().text  # asked again, not taken as her agency
     async with bot.app.runtime.open_session() as session:
         draft = await session.scalar(select(Draft))

@@ -138,7 +138,10 @@ class BotApiDouble:
         self._blocked: set[int] = set()
         self._recent_sends: list[float] = []
         self._limited = 0
+        self._confirmed = 0  # the highest update id the bot has confirmed by asking past it
+        self._last_update_id = 0
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.refusals: list[tuple[str, str]] = []  # every error answer given: (method, description)
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.answered_callbacks: list[dict[str, Any]] = []
 
@@ -164,6 +167,8 @@ class BotApiDouble:
                 self._check_fault(method, params)
             result = handler(params, uploads or {})
         except ApiError as exc:
+            with self._cond:
+                self.refusals.append((method, exc.description))
             return exc.status, exc.payload()
         return 200, {"ok": True, "result": result}
 
@@ -213,6 +218,8 @@ class BotApiDouble:
             if offset:
                 # Telegram forgets every update below the offset: they are confirmed.
                 self._updates = [u for u in self._updates if u["update_id"] >= offset]
+                self._confirmed = max(self._confirmed, offset - 1)
+                self._cond.notify_all()
             while True:
                 pending = self._updates[:limit]
                 remaining = deadline - time.monotonic()
@@ -467,6 +474,7 @@ class BotApiDouble:
         """Queue an update for getUpdates and return it with its update_id."""
         with self._cond:
             update = {"update_id": next(self._update_ids), **payload}
+            self._last_update_id = update["update_id"]
             self._updates.append(update)
             self._cond.notify_all()
         return update
@@ -491,6 +499,17 @@ class BotApiDouble:
                     raise TimeoutError(f"no message #{index} in chat {chat_id} after {timeout}s; last ones:\n{shown}")
                 self._cond.wait(remaining)
             return chat.log[index]
+
+    def wait_all_confirmed(self, timeout: float = 10) -> bool:
+        """Block until the bot has confirmed every update pushed so far (it is idle between updates)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._confirmed < self._last_update_id:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+            return True
 
     def rate_limited(self) -> int:
         """How many calls were answered 429 by the emulated rate limit."""

@@ -51,8 +51,14 @@ class BotProcess:
             time.sleep(0.05)
         return self
 
-    def kill(self) -> None:
-        """SIGKILL: no shutdown code runs, as when a machine loses power."""
+    def kill(self, *, between_updates: bool = True) -> None:
+        """SIGKILL: no shutdown code runs, as when a machine loses power.
+
+        `between_updates` first waits until the bot has confirmed every update it was sent, so a
+        test kills it at a known step; False kills at whatever moment it is (random-kill runs).
+        """
+        if between_updates:
+            self.double.wait_all_confirmed()
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(10)

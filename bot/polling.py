@@ -1,0 +1,76 @@
+"""Long polling that confirms an update to Telegram only after it was handled.
+
+PTB's Updater asks for the next batch, and so confirms the last one, while that batch may still be
+in the handlers: a SIGKILL in between loses the update. Here the offset moves past an update only
+once `process_update` has returned (its answer committed), so a killed process gets it again, and
+`processed_updates` makes the second delivery a no-op. At least once, applied once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
+
+from bot.app import EcoachApplication, post_init, post_shutdown
+
+log = logging.getLogger(__name__)
+POLL_TIMEOUT = 25  # seconds Telegram holds a getUpdates open
+MAX_BACKOFF = 30
+
+
+async def poll(application: EcoachApplication, stop: asyncio.Event) -> None:
+    """Fetch, handle one update at a time in order, then confirm; until `stop` is set."""
+    offset: int | None = None
+    backoff = 1.0
+    while not stop.is_set():
+        fetch = asyncio.ensure_future(application.bot.get_updates(
+            offset=offset, timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES, read_timeout=POLL_TIMEOUT + 10,
+        ))
+        stopping = asyncio.ensure_future(stop.wait())
+        done, _ = await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if stopping in done:
+            fetch.cancel()
+            break
+        stopping.cancel()
+        try:
+            updates = fetch.result()
+        except InvalidToken:
+            raise
+        except RetryAfter as exc:
+            await asyncio.sleep(exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else float(exc.retry_after))
+            continue
+        except (NetworkError, TimedOut, Conflict) as exc:
+            log.warning("getUpdates failed (%s); retrying in %.0f s", exc.__class__.__name__, backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF)
+            continue
+        backoff = 1.0
+        for update in updates:
+            await application.process_update(update)  # errors go to the error handler inside
+            offset = update.update_id + 1
+
+
+async def run_polling(application: EcoachApplication) -> None:
+    """Initialise, run the job queue and the poll loop, and shut down cleanly on SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await application.initialize()
+    await application.bot.delete_webhook()
+    await post_init(application)
+    if application.job_queue is not None:
+        await application.job_queue.start()
+    log.info("Application started")
+    try:
+        await poll(application, stop)
+    finally:
+        if application.job_queue is not None:
+            await application.job_queue.stop(wait=False)
+        await post_shutdown(application)
+        await application.shutdown()
+        log.info("Application stopped")
