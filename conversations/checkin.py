@@ -8,7 +8,7 @@ from telegram import Update
 
 from bot.context import EcoachContext
 from conversations import engine
-from conversations.engine import STAY, ChoiceStep, Flow, Invalid, Prompt, Step, TextStep, Turn, read_date
+from conversations.engine import STAY, ChoiceStep, Flow, Invalid, OptionalTextStep, Prompt, Step, Turn, read_date, read_percent
 from db.checkins import CheckInAnswers, record_answers
 from db.models import CareerEventKind, CheckIn, ObstacleCategory, PapStatus
 
@@ -24,15 +24,10 @@ class ImplementationStep(Step):
         return Prompt("checkin.implementation", {}, [[(f"{p}%", p) for p in PERCENTS]])
 
     async def on_text(self, turn: Turn, text: str) -> str | None:
-        number = text.strip().rstrip("%").strip()
-        if not number.isdigit() or not 0 <= int(number) <= 100:
-            raise Invalid("logbook.bad_progress")
-        return await self.on_choice(turn, str(int(number)))
+        return await self.on_choice(turn, str(read_percent(text)))
 
     async def on_choice(self, turn: Turn, value: str) -> str | None:
-        if not value.isdigit() or not 0 <= int(value) <= 100:
-            raise Invalid("input.use_buttons")
-        turn.set("implementation", int(value))
+        turn.set("implementation", read_percent(value))
         return None
 
 
@@ -40,22 +35,6 @@ class ObstacleStep(ChoiceStep):
     async def on_choice(self, turn: Turn, value: str) -> str | None:
         await super().on_choice(turn, value)
         return "coaching" if value == ObstacleCategory.NONE else "obstacle_text"
-
-
-class ObstacleTextStep(TextStep):
-    def __init__(self) -> None:
-        super().__init__("obstacle_text", key="checkin.obstacle_text", limit=OBSTACLE_TEXT_LIMIT)
-
-    async def prompt(self, turn: Turn) -> Prompt:
-        prompt = await super().prompt(turn)
-        prompt.buttons = [[(turn.text("reflection.skip"), "skip")]]
-        return prompt
-
-    async def on_choice(self, turn: Turn, value: str) -> str | None:
-        if value != "skip":
-            raise Invalid("input.use_buttons")
-        turn.set("obstacle_text", None)
-        return None
 
 
 class CareerStep(Step):
@@ -150,7 +129,7 @@ CHECKIN = engine.register(
             ChoiceStep("status", key="checkin.status", options=[s.value for s in PapStatus], labels="choices.pap_status", per_row=1),
             ImplementationStep(),
             ObstacleStep("obstacle", key="checkin.obstacle", options=[o.value for o in ObstacleCategory], labels="choices.obstacle", per_row=2),
-            ObstacleTextStep(),
+            OptionalTextStep("obstacle_text", key="checkin.obstacle_text", limit=OBSTACLE_TEXT_LIMIT),
             ChoiceStep("coaching", key="checkin.coaching", options=["yes", "no"], labels="choices.coaching", per_row=1),
             CareerStep(),
             CareerDateStep(),

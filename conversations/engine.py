@@ -315,6 +315,29 @@ class TextStep(Step):
         return await self._after(turn, value) if self._after else None
 
 
+class OptionalTextStep(TextStep):
+    """Free text she may leave out with a Skip button."""
+
+    async def prompt(self, turn: Turn) -> Prompt:
+        prompt = await super().prompt(turn)
+        prompt.buttons = [[(turn.text("reflection.skip"), "skip")]]
+        return prompt
+
+    async def on_choice(self, turn: Turn, value: str) -> str | None:
+        if value != "skip":
+            raise Invalid("input.use_buttons")
+        turn.set(self.store, None)
+        return None
+
+
+def read_percent(text: str) -> int:
+    """'60', '60%' or '60 %' as a whole number from 0 to 100."""
+    number = text.strip().rstrip("%").strip()
+    if not number.isdigit() or not 0 <= int(number) <= 100:
+        raise Invalid("logbook.bad_progress")
+    return int(number)
+
+
 def clean_text(text: str, limit: int) -> str:
     """Her words as typed, minus surrounding blanks; refuse empty and over-long answers."""
     value = text.strip()

@@ -10,7 +10,7 @@ from telegram import Message, Update
 from bot.context import EcoachContext
 from bot.evidence import Refused, attachment, keep_copy, links
 from conversations import engine
-from conversations.engine import STAY, ChoiceStep, Flow, Invalid, Prompt, Step, TextStep, Turn
+from conversations.engine import STAY, ChoiceStep, Flow, Invalid, OptionalTextStep, Prompt, Step, TextStep, Turn, read_percent
 from db.logbook import EvidenceItem, create_entry
 from db.models import EvidenceKind, MilestoneStatus, Pap
 from db.plans import current_pap
@@ -58,15 +58,10 @@ class ProgressStep(Step):
         return Prompt("logbook.progress", {"milestone": turn.data["milestone_title"]}, [[(f"{p}%", p) for p in PROGRESS_STEPS]])
 
     async def on_text(self, turn: Turn, text: str) -> str | None:
-        number = text.strip().rstrip("%").strip()
-        if not number.isdigit() or not 0 <= int(number) <= 100:
-            raise Invalid("logbook.bad_progress")
-        return await self.on_choice(turn, str(int(number)))
+        return await self.on_choice(turn, str(read_percent(text)))
 
     async def on_choice(self, turn: Turn, value: str) -> str | None:
-        if not value.isdigit() or not 0 <= int(value) <= 100:
-            raise Invalid("input.use_buttons")
-        turn.set("progress", int(value))
+        turn.set("progress", read_percent(value))
         turn.set("milestone_done", False)
         return "confirm_done" if int(value) == 100 else "obstacles"
 
@@ -83,22 +78,6 @@ class ConfirmDoneStep(ChoiceStep):
             turn.set("milestone_done", True)
             return "obstacles"
         return "progress"
-
-
-class OptionalNote(TextStep):
-    def __init__(self, name: str) -> None:
-        super().__init__(name, key=f"logbook.{name}", limit=NOTE_LIMIT)
-
-    async def prompt(self, turn: Turn) -> Prompt:
-        prompt = await super().prompt(turn)
-        prompt.buttons = [[(turn.text("reflection.skip"), "skip")]]
-        return prompt
-
-    async def on_choice(self, turn: Turn, value: str) -> str | None:
-        if value != "skip":
-            raise Invalid("input.use_buttons")
-        turn.set(self.name, None)
-        return None
 
 
 class EvidenceStep(Step):
@@ -179,8 +158,8 @@ LOGBOOK = engine.register(
             TextStep("text", key="logbook.text", limit=TEXT_LIMIT),
             ProgressStep(),
             ConfirmDoneStep("confirm_done", key="logbook.confirm_done", options=["yes", "no"], labels="choices.confirm_done", per_row=1),
-            OptionalNote("obstacles"),
-            OptionalNote("support"),
+            OptionalTextStep("obstacles", key="logbook.obstacles", limit=NOTE_LIMIT),
+            OptionalTextStep("support", key="logbook.support", limit=NOTE_LIMIT),
             EvidenceStep(),
         ]
     )

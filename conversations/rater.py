@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.context import EcoachContext
 from conversations import engine
-from conversations.engine import ChoiceStep, Flow, Invalid, Prompt, TextStep, Turn
+from conversations.engine import ChoiceStep, Flow, OptionalTextStep, Prompt, Turn
 from db.models import RaterLink
 from db.raters import QUESTIONS, save_response
 
@@ -27,22 +27,6 @@ class ScoreStep(ChoiceStep):
         return prompt
 
 
-class CommentStep(TextStep):
-    def __init__(self) -> None:
-        super().__init__("comment", key="rater.comment", limit=COMMENT_LIMIT)
-
-    async def prompt(self, turn: Turn) -> Prompt:
-        prompt = await super().prompt(turn)
-        prompt.buttons = [[(turn.text("reflection.skip"), "skip")]]
-        return prompt
-
-    async def on_choice(self, turn: Turn, value: str) -> str | None:
-        if value != "skip":
-            raise Invalid("input.use_buttons")
-        turn.set("comment", None)
-        return None
-
-
 class RaterFlow(Flow):
     code = "rt"
 
@@ -55,7 +39,9 @@ class RaterFlow(Flow):
         await turn.context.reply(turn.update, "rater.thanks" if saved else "rater.already", name=turn.data["name"])
 
 
-RATER = engine.register(RaterFlow([*(ScoreStep(q, n) for n, q in enumerate(QUESTIONS, 1)), CommentStep()]))
+RATER = engine.register(
+    RaterFlow([*(ScoreStep(q, n) for n, q in enumerate(QUESTIONS, 1)), OptionalTextStep("comment", key="rater.comment", limit=COMMENT_LIMIT)])
+)
 
 
 async def begin(context: EcoachContext, update: Update, link: RaterLink) -> None:

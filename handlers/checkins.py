@@ -7,28 +7,18 @@ from telegram import Update
 from bot.context import EcoachContext
 from conversations import checkin as checkin_flow
 from db.checkins import next_planned, open_checkin
-from db.enrolment import membership
 from db.logbook import coaches_of
-from db.models import CheckIn, Cohort, Person, Role
+from db.models import CheckIn, Cohort, Person
 from db.raters import MIN_RATERS, aggregate, issue_links
 from db.schedule import local
 from db.cohorts import invite_link
 from handlers.logbook import _send_quietly
-from handlers.plan import not_enrolled
-
-
-async def _alumna(update: Update, context: EcoachContext) -> Person | None:
-    assert update.effective_user is not None
-    member = await membership(session=context.session, telegram_id=update.effective_user.id, role=Role.ALUMNI)
-    if member is None:
-        await not_enrolled(update, context)
-        return None
-    return member.person
+from handlers.plan import enrolled_alumna
 
 
 async def start_checkin(update: Update, context: EcoachContext) -> None:
     """Answer the open check-in, a missed one too (it is then recorded as late)."""
-    person = await _alumna(update, context)
+    person = await enrolled_alumna(update, context)
     if person is None:
         return
     checkin = await open_checkin(session=context.session, person_id=person.id)
@@ -75,7 +65,7 @@ async def send_rater_links(update: Update, context: EcoachContext, person: Perso
 
 async def feedback_command(update: Update, context: EcoachContext) -> None:
     """Her links to forward, and the aggregate once at least three raters answered."""
-    person = await _alumna(update, context)
+    person = await enrolled_alumna(update, context)
     if person is None:
         return
     result = await aggregate(session=context.session, person_id=person.id)

@@ -8,7 +8,8 @@ from bot.context import EcoachContext
 from conversations import pap_edit
 from conversations.engine import send_long
 from db.drafts import find_draft
-from db.models import MilestoneStatus
+from db.enrolment import membership
+from db.models import MilestoneStatus, Person, Role
 from db.plans import current_pap, overall_progress
 from conversations.onboarding import ONBOARDING
 
@@ -48,6 +49,16 @@ async def on_plan_button(update: Update, context: EcoachContext) -> None:
         return
     await query.answer()
     await pap_edit.begin(context, update, pap, action)
+
+
+async def enrolled_alumna(update: Update, context: EcoachContext) -> Person | None:
+    """Her record when she is an enrolled alumna; otherwise tell her how to join and return None."""
+    assert update.effective_user is not None
+    member = await membership(session=context.session, telegram_id=update.effective_user.id, role=Role.ALUMNI)
+    if member is None:
+        await not_enrolled(update, context)
+        return None
+    return member.person
 
 
 async def not_enrolled(update: Update, context: EcoachContext) -> None:

@@ -10,28 +10,17 @@ from bot.context import EcoachContext
 from conversations import reminder_slot
 from conversations.engine import send_long
 from conversations.onboarding import ZONES
-from db.enrolment import membership
-from db.models import Person, Role
 from db.reminders import pending_reminders, replan_reflection_reminders
 from db.schedule import local
-from handlers.plan import not_enrolled
+from handlers.plan import enrolled_alumna
 
 ZONE_NAMES = {zone: name for name, zone in ZONES.items()}
 PAUSE_WEEKS = (1, 2, 3, 4)
 
 
-async def _alumna(update: Update, context: EcoachContext) -> Person | None:
-    assert update.effective_user is not None
-    member = await membership(session=context.session, telegram_id=update.effective_user.id, role=Role.ALUMNI)
-    if member is None:
-        await not_enrolled(update, context)
-        return None
-    return member.person
-
-
 async def show_reminders(update: Update, context: EcoachContext, *, saved: bool = False) -> None:
     """Her settings and the next reminder, with buttons to change them."""
-    person = await _alumna(update, context)
+    person = await enrolled_alumna(update, context)
     if person is None:
         return
     now = context.runtime.clock.now()
@@ -57,7 +46,7 @@ async def show_reminders(update: Update, context: EcoachContext, *, saved: bool 
 async def on_reminders_button(update: Update, context: EcoachContext) -> None:
     query = update.callback_query
     assert query is not None
-    person = await _alumna(update, context)
+    person = await enrolled_alumna(update, context)
     if person is None:
         await query.answer()
         return

@@ -40,6 +40,26 @@ async def test_errors_reach_admins_once_a_minute_without_token_or_private_text(b
     assert len(admin.messages()) == 2
 
 
+def new_cohort_code(database_url: str, name: str) -> str:
+    """A cohort made straight in the database; its alumni invite code."""
+    import asyncio
+    from datetime import date
+
+    from bot.clock import SystemClock
+    from db.cohorts import create_cohort
+    from db.engine import create_engine, session_factory
+
+    async def make() -> str:
+        engine = create_engine(database_url)
+        async with session_factory(engine)() as session:
+            made = await create_cohort(session=session, name=name, training_end=date(2026, 2, 1), months=3, now=SystemClock().now())
+            await session.commit()
+        await engine.dispose()
+        return made.alumni_code
+
+    return asyncio.run(make())
+
+
 async def _pg_admin(sql: str) -> None:
     import asyncpg
 
@@ -67,23 +87,7 @@ def test_a_ten_second_database_outage(database_url: str, double: BotApiDouble, a
     env = {"DATABASE_URL": database_url, "ECOACH_DATA_DIR": str(tmp_path / "data"), "ECOACH_SWEEP_SECONDS": "1", "ECOACH_WEEKLY_TIPS": "false"}
     process = BotProcess(double, api_server.url, env, tmp_path / "bot.log").start()
     try:
-        import asyncio
-
-        from bot.clock import SystemClock
-        from db.cohorts import create_cohort
-        from db.engine import create_engine, session_factory
-
-        async def make() -> str:
-            engine = create_engine(database_url)
-            async with session_factory(engine)() as session:
-                from datetime import date
-
-                made = await create_cohort(session=session, name="Angkatan Outage", training_end=date(2026, 2, 1), months=3, now=SystemClock().now())
-                await session.commit()
-            await engine.dispose()
-            return made.alumni_code
-
-        code = asyncio.run(make())
+        code = new_cohort_code(database_url, "Angkatan Outage")
         sari = double.user(3401, "Sari")
         assert "UU 27/2022" in say(sari, f"/start {code}").text
         tap(sari, "Saya setuju")  # committed before the outage
@@ -110,22 +114,7 @@ def test_a_ten_second_database_outage(database_url: str, double: BotApiDouble, a
 
 
 def test_double_tap_on_a_button_takes_effect_once(live_bot: BotProcess, double: BotApiDouble, database_url: str) -> None:
-    import asyncio
-    from datetime import date
-
-    from bot.clock import SystemClock
-    from db.cohorts import create_cohort
-    from db.engine import create_engine, session_factory
-
-    async def make() -> str:
-        engine = create_engine(database_url)
-        async with session_factory(engine)() as session:
-            made = await create_cohort(session=session, name="Angkatan Tap", training_end=date(2026, 2, 1), months=3, now=SystemClock().now())
-            await session.commit()
-        await engine.dispose()
-        return made.alumni_code
-
-    code = asyncio.run(make())
+    code = new_cohort_code(database_url, "Angkatan Tap")
     rina = double.user(3501, "Rina")
     consent = say(rina, f"/start {code}")
     rina.press("Tidak setuju", consent)
@@ -137,22 +126,7 @@ def test_double_tap_on_a_button_takes_effect_once(live_bot: BotProcess, double: 
 
 
 def test_fifty_alumnae_writing_at_once(live_bot: BotProcess, double: BotApiDouble, database_url: str) -> None:
-    import asyncio
-    from datetime import date
-
-    from bot.clock import SystemClock
-    from db.cohorts import create_cohort
-    from db.engine import create_engine, session_factory
-
-    async def make() -> str:
-        engine = create_engine(database_url)
-        async with session_factory(engine)() as session:
-            made = await create_cohort(session=session, name="Angkatan Ramai", training_end=date(2026, 2, 1), months=3, now=SystemClock().now())
-            await session.commit()
-        await engine.dispose()
-        return made.alumni_code
-
-    code = asyncio.run(make())
+    code = new_cohort_code(database_url, "Angkatan Ramai")
     people = [double.user(3600 + n, f"Alumna {n}") for n in range(50)]
     for person in people:
         person.send(f"/start {code}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from urllib.parse import unquote, urlparse
 
-from telegram.request import BaseRequest, RequestData
+from telegram.request import BaseRequest
 
 from bot.double.core import BotApiDouble
 
