@@ -12,7 +12,7 @@ from db.models import CheckIn, Cohort, Person
 from db.raters import MIN_RATERS, aggregate, issue_links
 from db.schedule import local
 from db.cohorts import invite_link
-from handlers.logbook import _send_quietly
+from handlers.logbook import send_quietly
 from handlers.plan import enrolled_alumna
 
 
@@ -48,7 +48,7 @@ async def after_checkin(context: EcoachContext, update: Update, checkin: CheckIn
                 status=context.runtime.texts.render(coach.locale, f"choices.pap_status.{checkin.pap_status.value}"),
                 obstacle=context.runtime.texts.render(coach.locale, f"choices.obstacle.{checkin.obstacle.value}"),
             )
-            await _send_quietly(context, coach.telegram_id, body)
+            await send_quietly(context, coach.telegram_id, body)
     if checkin.with_feedback:
         await send_rater_links(update, context, person)
 

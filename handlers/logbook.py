@@ -125,12 +125,12 @@ async def announce_entry(context: EcoachContext, entry_id: int) -> None:
             InlineKeyboardButton(texts.render(coach.locale, "feedback.verify_button"), callback_data=f"lgvf|{entry.id}"),
         ]])
         body = texts.render(coach.locale, "feedback.notice", first_line=first_line, evidence=len(entry.evidence), **values)
-        await _send_quietly(context, coach.telegram_id, body, buttons)
+        await send_quietly(context, coach.telegram_id, body, buttons)
     for chat_id in await notice_groups(session=context.session, cohort=pap.cohort):
-        await _send_quietly(context, chat_id, texts.render(context.runtime.settings.default_locale, "feedback.group_notice", **values))
+        await send_quietly(context, chat_id, texts.render(context.runtime.settings.default_locale, "feedback.group_notice", **values))
 
 
-async def _send_quietly(context: EcoachContext, chat_id: int, body: str, markup: InlineKeyboardMarkup | None = None) -> None:
+async def send_quietly(context: EcoachContext, chat_id: int, body: str, markup: InlineKeyboardMarkup | None = None) -> None:
     """A notice that cannot be delivered (a coach blocked the bot) must not undo the entry."""
     try:
         await context.bot.send_message(chat_id, body, parse_mode=ParseMode.HTML, reply_markup=markup)
@@ -161,7 +161,7 @@ async def on_coach_button(update: Update, context: EcoachContext) -> None:
         pap = await context.session.scalar(select(Pap).where(Pap.id == entry.pap_id).options(selectinload(Pap.person)))
         assert pap is not None
         body = context.runtime.texts.render(pap.person.locale, "feedback.verified_alumna", coach=coach.name, date=entry.created_at.date())
-        await _send_quietly(context, pap.person.telegram_id, body)
+        await send_quietly(context, pap.person.telegram_id, body)
 
 
 async def deliver_feedback(context: EcoachContext, feedback_id: int) -> None:
@@ -176,4 +176,4 @@ async def deliver_feedback(context: EcoachContext, feedback_id: int) -> None:
         person.locale, "feedback.to_alumna", coach=feedback.coach.name, text=feedback.text,
         date=feedback.entry.created_at.date(), entry=feedback.entry.text.strip().splitlines()[0][:120],
     )
-    await _send_quietly(context, person.telegram_id, body)
+    await send_quietly(context, person.telegram_id, body)
