@@ -9,8 +9,7 @@ from telegram import Update
 from bot.context import EcoachContext
 from conversations import engine
 from conversations.engine import ChoiceStep, Flow, Invalid, Prompt, TextStep, Turn
-from db.enrolment import membership
-from db.models import CompetencyDomain, Person, Role
+from db.models import CompetencyDomain, Person
 from db.reflections import ReflectionAnswers, reflection_for_week, save_reflection
 from db.schedule import iso_week, week_start
 
@@ -87,14 +86,11 @@ REFLECTION = engine.register(
 
 async def begin(update: Update, context: EcoachContext) -> None:
     """Start this week's reflection, or offer to edit it if she already wrote one."""
-    assert update.effective_user is not None
-    member = await membership(session=context.session, telegram_id=update.effective_user.id, role=Role.ALUMNI)
-    if member is None:
-        from handlers.plan import not_enrolled
+    from handlers.plan import enrolled_alumna  # handlers import conversations, not the other way round at load
 
-        await not_enrolled(update, context)
+    person = await enrolled_alumna(update, context)
+    if person is None:
         return
-    person = member.person
     year, week = iso_week(context.runtime.clock.now(), person.timezone)
     data: dict[str, Any] = {"person_id": person.id, "week_year": year, "week": week, "monday": week_start(year, week).isoformat()}
     existing = await reflection_for_week(session=context.session, person_id=person.id, week_year=year, week=week)

@@ -12,11 +12,10 @@ from telegram.error import TelegramError
 from bot.context import EcoachContext
 from conversations import announce
 from db.broadcasts import recent_broadcasts, record_quiz_answer, stop_sending_to, upcoming_events
-from db.enrolment import membership
 from db.models import Cohort, CopChat, Membership, Person, QuizPoll, Role
 from db.people import person_by_telegram_id
 from db.schedule import local
-from handlers.plan import not_enrolled
+from handlers.plan import enrolled_alumna, not_enrolled
 
 
 def _is_admin(update: Update, context: EcoachContext) -> bool:
@@ -32,12 +31,9 @@ async def _coach_cohorts(context: EcoachContext, telegram_id: int) -> list[Cohor
 
 async def tips_command(update: Update, context: EcoachContext) -> None:
     """/tips: her weekly microlearning tip, on or off."""
-    assert update.effective_user is not None
-    member = await membership(session=context.session, telegram_id=update.effective_user.id, role=Role.ALUMNI)
-    if member is None:
-        await not_enrolled(update, context)
+    person = await enrolled_alumna(update, context)
+    if person is None:
         return
-    person = member.person
     choice = context.args[0].lower() if context.args else ""
     if choice in ("on", "off"):
         person.tips_on = choice == "on"
