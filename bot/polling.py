@@ -4,6 +4,10 @@ PTB's Updater asks for the next batch, and so confirms the last one, while that 
 in the handlers: a SIGKILL in between loses the update. Here the offset moves past an update only
 once `process_update` has returned (its answer committed), so a killed process gets it again, and
 `processed_updates` makes the second delivery a no-op. At least once, applied once.
+
+Within a batch, updates from different people run side by side (up to ECOACH_CONCURRENT_UPDATES
+at once): while one waits on Telegram or the database another proceeds. Updates that share a
+user or a chat keep their order, since a conversation's next answer depends on the last.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Sequence
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
@@ -22,8 +27,8 @@ POLL_TIMEOUT = 25  # seconds Telegram holds a getUpdates open
 MAX_BACKOFF = 30
 
 
-async def poll(application: EcoachApplication, stop: asyncio.Event) -> None:
-    """Fetch, handle one update at a time in order, then confirm; until `stop` is set."""
+async def poll(application: EcoachApplication, stop: asyncio.Event, concurrency: int = 1) -> None:
+    """Fetch a batch, handle it, then confirm it; until `stop` is set."""
     offset: int | None = None
     backoff = 1.0
     while not stop.is_set():
@@ -49,9 +54,40 @@ async def poll(application: EcoachApplication, stop: asyncio.Event) -> None:
             backoff = min(backoff * 2, MAX_BACKOFF)
             continue
         backoff = 1.0
-        for update in updates:
+        if updates:
+            await handle_batch(application, updates, concurrency)
+            offset = updates[-1].update_id + 1
+
+
+async def handle_batch(application: EcoachApplication, updates: Sequence[Update], concurrency: int) -> None:
+    """Handle every update of the batch; each waits for the earlier ones of its user and chat."""
+    gate = asyncio.Semaphore(concurrency)
+    latest: dict[tuple[str, int], asyncio.Task[None]] = {}
+    tasks = []
+
+    async def handle(update: Update, earlier: set[asyncio.Task[None]]) -> None:
+        if earlier:
+            await asyncio.wait(earlier)
+        async with gate:
             await application.process_update(update)  # errors go to the error handler inside
-            offset = update.update_id + 1
+
+    for update in updates:
+        keys = _ordering_keys(update)
+        task = asyncio.create_task(handle(update, {latest[key] for key in keys if key in latest}))
+        latest.update(dict.fromkeys(keys, task))
+        tasks.append(task)
+    for outcome in await asyncio.gather(*tasks, return_exceptions=True):
+        if isinstance(outcome, BaseException):
+            log.error("an update failed outside its handlers", exc_info=outcome)
+
+
+def _ordering_keys(update: Update) -> list[tuple[str, int]]:
+    keys = []
+    if update.effective_user is not None:
+        keys.append(("user", update.effective_user.id))
+    if update.effective_chat is not None:
+        keys.append(("chat", update.effective_chat.id))
+    return keys
 
 
 async def run_polling(application: EcoachApplication) -> None:
@@ -67,7 +103,7 @@ async def run_polling(application: EcoachApplication) -> None:
         await application.job_queue.start()
     log.info("Application started")
     try:
-        await poll(application, stop)
+        await poll(application, stop, application.runtime.settings.concurrent_updates)
     finally:
         if application.job_queue is not None:
             await application.job_queue.stop(wait=False)

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     bot_username: str | None = Field(default=None, alias="ECOACH_BOT_USERNAME")
     # Bot API calls per second for the whole process (Telegram allows about 30); 0 lifts the limit.
     send_rate: float = Field(default=30, ge=0, alias="ECOACH_SEND_RATE")
+    # Updates from different people handled at once in polling mode; one person's stay in order.
+    concurrent_updates: int = Field(default=8, ge=1, le=64, alias="ECOACH_CONCURRENT_UPDATES")
     webhook_url: str | None = Field(default=None, alias="ECOACH_WEBHOOK_URL")  # the public https URL Telegram posts to
     webhook_secret: SecretStr | None = Field(default=None, alias="ECOACH_WEBHOOK_SECRET")
     webhook_listen: str = Field(default="127.0.0.1", alias="ECOACH_WEBHOOK_LISTEN")
