@@ -12,17 +12,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `tests.factories` seeds the alumnae
-
+from common import seed_enrolled
 from sqlalchemy import select
 
-from bot.clock import SystemClock
 from bot.double import BotApiDouble, DoubleServer, FakeUser
 from bot.double.process import BotProcess
 from db.engine import create_engine, session_factory
@@ -31,22 +28,6 @@ from db.models import LogEntry
 
 TOKEN = "7000011:SOAK-" + "k" * 30
 FLOW = [("say", "/logbook"), ("tap", "Umum"), ("say", None), ("tap", "Lewati"), ("tap", "Lewati"), ("tap", "Selesai")]
-
-
-def seed(url: str, alumnae: int) -> None:
-    from tests import factories  # the same seed as the tests: an enrolled alumna with a PAP
-
-    async def run() -> None:
-        engine = create_engine(url)
-        async with session_factory(engine)() as session:
-            now = SystemClock().now()
-            cohort = await factories.cohort(session, now)
-            for n in range(alumnae):
-                await factories.alumna(session, now, cohort, 8_100_000 + n, name=f"Alumna {n}")
-            await session.commit()
-        await engine.dispose()
-
-    asyncio.run(run())
 
 
 def stored_texts(url: str) -> Counter[str]:
@@ -102,7 +83,7 @@ def soak(kills: int, alumnae: int, seed_value: int, folder: Path) -> dict[str, i
     rng = random.Random(seed_value)
     url = f"sqlite+aiosqlite:///{folder / 'soak.sqlite3'}"
     upgrade(url)
-    seed(url, alumnae)
+    seed_enrolled(url, 8_100_000, alumnae)
     double = BotApiDouble(TOKEN)
     people = [Alumna(double.user(8_100_000 + n, f"Alumna {n}")) for n in range(alumnae)]
     with DoubleServer(double) as server:

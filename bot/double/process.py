@@ -13,10 +13,14 @@ from bot.double.core import BotApiDouble
 
 
 class BotProcess:
-    """One `ecoach run` child process; its output goes to `log_path`."""
+    """One `ecoach run` child process (or another bot's `command`); its output goes to `log_path`."""
 
-    def __init__(self, double: BotApiDouble, api_url: str, env: dict[str, str], log_path: Path, args: list[str] | None = None) -> None:
+    def __init__(
+        self, double: BotApiDouble, api_url: str, env: dict[str, str], log_path: Path, args: list[str] | None = None,
+        *, command: list[str] | None = None,
+    ) -> None:
         self.args = args or []
+        self.command = command or [sys.executable, "-m", "bot.cli", "run"]
         self.double = double
         self.api_url = api_url
         self.env = env
@@ -39,7 +43,7 @@ class BotProcess:
         polls_before = self.double.count_calls(ready_call)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run", *self.args], env=env, stdout=log, stderr=subprocess.STDOUT
+            [*self.command, *self.args], env=env, stdout=log, stderr=subprocess.STDOUT
         )
         log.close()
         deadline = time.monotonic() + timeout
@@ -75,6 +79,14 @@ class BotProcess:
                 self.process.kill()
                 self.process.wait(10)
         return self.process.returncode
+
+    def peak_rss_mib(self) -> float:
+        """The process's peak resident memory so far (Linux VmHWM), in MiB."""
+        assert self.process is not None
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmHWM in /proc: not Linux?")
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
