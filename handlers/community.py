@@ -136,18 +136,20 @@ async def on_poll_answer(update: Update, context: EcoachContext) -> None:
     """A tip quiz answer: stored per alumna as engagement.
 
     An answer can overtake the sweep's record of the poll it answers by a moment: look again a few
-    times, each in a fresh session so the other's commit is visible.
+    times, each in a new transaction so the sweep's commit is visible. (A second session here would
+    wait on this update's own open transaction on SQLite.)
     """
     answer = update.poll_answer
     if answer is None or answer.user is None or not answer.option_ids:
         return
+    session = context.session
     for attempt in range(POLL_LOOKUPS):
-        async with context.runtime.open_session() as session:
-            if await record_quiz_answer(session=session, poll_id=answer.poll_id, telegram_id=answer.user.id, option=answer.option_ids[0], now=context.runtime.clock.now()):
-                await session.commit()
-                return
-            if await session.scalar(select(QuizPoll.poll_id).where(QuizPoll.poll_id == answer.poll_id)):
-                return  # known poll: a repeat answer, or someone else's poll
+        if await record_quiz_answer(session=session, poll_id=answer.poll_id, telegram_id=answer.user.id, option=answer.option_ids[0], now=context.runtime.clock.now()):
+            await session.commit()
+            return
+        if await session.scalar(select(QuizPoll.poll_id).where(QuizPoll.poll_id == answer.poll_id)):
+            return  # known poll: a repeat answer, or someone else's poll
+        await session.commit()  # ends the transaction (keeping the update's record) before waiting
         await asyncio.sleep(0.2 * (attempt + 1))
 
 
