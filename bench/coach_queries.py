@@ -1,10 +1,15 @@
-"""Benchmark: database time of /mandek and /ringkasan on a large cohort.
+"""Benchmark: database time of /mandek and /ringkasan as the program grows.
 
-    .venv/bin/python bench/coach_queries.py [--alumnae 2000] [--entries 100000] [--database-url URL]
+    .venv/bin/python bench/coach_queries.py [--sizes 2000 20000]
+        [--postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
 
-Seeds one cohort (migrations first), then times `cohort_statuses` + `stalled` (what /mandek runs)
-and `cohort_summary` (what /ringkasan runs) over repeated calls, and prints p50 and p99 in ms.
-Without --database-url it uses a fresh SQLite file; pass a PostgreSQL URL for the other figure.
+For each size N, a fresh database (migrations first) gets N alumnae in one cohort, each with a PAP
+of three milestones, 50 logbook entries, 12 weekly reflections and three check-ins, plus one
+usual cohort of 40 alumnae seeded the same way. It then times what /mandek runs
+(`cohort_statuses` + `stalled`) and what /ringkasan runs (`cohort_summary`) for the whole N-alumnae
+cohort (the worst case: one coach group over every alumna) and for the cohort of 40 (a coach
+group over one intake, with N others in the database), and prints p50 and p99 in ms and how they
+grow from the smallest size. SQLite always; PostgreSQL too with --postgres.
 """
 
 from __future__ import annotations
@@ -18,55 +23,92 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from common import POSTGRES_HELP, percentile, throwaway_postgres
 from sqlalchemy import insert, select, text
 
 from db.coaching import cohort_statuses, cohort_summary, stalled
 from db.cohorts import create_cohort
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
-from db.models import CheckIn, CheckInKind, CheckInStatus, LogEntry, Membership, Milestone, Pap, Person, Role
+from db.models import (
+    CheckIn,
+    CheckInKind,
+    CheckInStatus,
+    Cohort,
+    CompetencyDomain,
+    LogEntry,
+    Membership,
+    Milestone,
+    Pap,
+    Person,
+    Reflection,
+    Role,
+)
 
 NOW = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)
+ENTRIES, REFLECTIONS, USUAL_COHORT = 50, 12, 40
+CHUNK = 20_000
 
 
-async def seed(url: str, alumnae: int, entries: int) -> int:
+async def seed_cohort(session, rng: random.Random, name: str, alumnae: int, first_telegram_id: int) -> int:  # type: ignore[no-untyped-def]
+    cohort = await create_cohort(session=session, name=name, training_end=date(2026, 2, 1), months=6, now=NOW)
+    await session.flush()
+    for start in range(0, alumnae, CHUNK):
+        await session.execute(insert(Person), [
+            {"telegram_id": first_telegram_id + i, "name": f"Alumna {i:05d}", "locale": "id", "timezone": "Asia/Jakarta", "consent_at": NOW,
+             "active": True, "reminders_on": True, "created_at": NOW, "updated_at": NOW}
+            for i in range(start, min(alumnae, start + CHUNK))
+        ])
+    ids = list(await session.scalars(select(Person.id).where(Person.telegram_id >= first_telegram_id, Person.telegram_id < first_telegram_id + alumnae)))
+    await session.execute(insert(Membership), [{"person_id": p, "cohort_id": cohort.id, "role": Role.ALUMNI, "joined_at": NOW} for p in ids])
+    await session.execute(insert(Pap), [
+        {"person_id": p, "cohort_id": cohort.id, "title": f"PAP {p}", "problem": "-", "goal": "-", "indicator": "-", "baseline": "-", "target": "-",
+         "resources": "-", "relevance": "-", "end_date": date(2026, 8, 1), "created_at": NOW, "updated_at": NOW,
+         "progress_changed_at": NOW - timedelta(days=rng.randint(0, 60))}
+        for p in ids
+    ])
+    paps = dict((await session.execute(select(Pap.person_id, Pap.id).where(Pap.cohort_id == cohort.id))).all())
+    await session.execute(insert(Milestone), [
+        {"pap_id": paps[p], "title": f"T{k}", "due_date": date(2026, 3, 1) + timedelta(days=30 * k + rng.randint(0, 20)), "status": "planned", "progress": 0}
+        for p in ids for k in range(3)
+    ])
+    for start in range(0, len(ids), CHUNK // ENTRIES):
+        people = ids[start:start + CHUNK // ENTRIES]
+        await session.execute(insert(LogEntry), [
+            {"person_id": p, "pap_id": paps[p], "milestone_id": None, "text": "Kegiatan", "progress": None, "updated_at": NOW,
+             "created_at": NOW - timedelta(days=rng.randint(0, 90), minutes=rng.randint(0, 1440))}
+            for p in people for _ in range(ENTRIES)
+        ])
+        await session.execute(insert(Reflection), [
+            {"person_id": p, "week_year": 2026, "week": 5 + w, "went_well": "Rapat lancar", "challenge": None, "learned": None,
+             "domain": CompetencyDomain.SOFT_SKILLS, "confidence": rng.randint(1, 5), "next_step": None, "shared": False, "created_at": NOW, "updated_at": NOW}
+            for p in people for w in range(REFLECTIONS)
+        ])
+    await session.execute(insert(CheckIn), [
+        {"person_id": p, "cohort_id": cohort.id, "sequence": k, "kind": CheckInKind.REGULAR, "month": k, "due_at": NOW - timedelta(days=28 * (4 - k)),
+         "status": rng.choice([CheckInStatus.ANSWERED, CheckInStatus.MISSED]), "late": False, "with_feedback": False}
+        for p in ids for k in (1, 2, 3)
+    ])
+    return cohort.id
+
+
+async def seed(url: str, alumnae: int) -> tuple[int, int]:
+    """The N-alumnae cohort and the usual one; return both cohort ids."""
     engine = create_engine(url)
     rng = random.Random(7)
     async with session_factory(engine)() as session:
-        cohort = await create_cohort(session=session, name="Bench", training_end=date(2026, 2, 1), months=6, now=NOW)
-        await session.flush()
-        base = 10_000_000
-        people = [dict(telegram_id=base + i, name=f"Alumna {i:05d}", locale="id", timezone="Asia/Jakarta", consent_at=NOW, active=True,
-                       reminders_on=True, created_at=NOW, updated_at=NOW) for i in range(alumnae)]
-        await session.execute(insert(Person), people)
-        ids = list(await session.scalars(select(Person.id).where(Person.telegram_id >= base).order_by(Person.id)))
-        await session.execute(insert(Membership), [dict(person_id=p, cohort_id=cohort.id, role=Role.ALUMNI, joined_at=NOW) for p in ids])
-        await session.execute(insert(Pap), [dict(person_id=p, cohort_id=cohort.id, title=f"PAP {p}", problem="-", goal="-", indicator="-", baseline="-",
-                                                 target="-", resources="-", relevance="-", end_date=date(2026, 8, 1), created_at=NOW, updated_at=NOW,
-                                                 progress_changed_at=NOW - timedelta(days=rng.randint(0, 60))) for p in ids])
-        paps = dict((await session.execute(select(Pap.person_id, Pap.id).where(Pap.cohort_id == cohort.id))).all())
-        await session.execute(insert(Milestone), [dict(pap_id=paps[p], title=f"T{k}", due_date=date(2026, 3, 1) + timedelta(days=30 * k + rng.randint(0, 20)),
-                                                       status="planned", progress=0) for p in ids for k in range(3)])
-        for start in range(0, entries, 10_000):
-            batch = [dict(person_id=(p := rng.choice(ids)), pap_id=paps[p], milestone_id=None, text="Kegiatan", progress=None,
-                          created_at=NOW - timedelta(days=rng.randint(0, 90), minutes=rng.randint(0, 1440)), updated_at=NOW)
-                     for _ in range(min(10_000, entries - start))]
-            await session.execute(insert(LogEntry), batch)
-        await session.execute(insert(CheckIn), [dict(person_id=p, cohort_id=cohort.id, sequence=k, kind=CheckInKind.REGULAR, month=k,
-                                                     due_at=NOW - timedelta(days=28 * (4 - k)), status=rng.choice([CheckInStatus.ANSWERED, CheckInStatus.MISSED]),
-                                                     late=False, with_feedback=False) for p in ids for k in (1, 2, 3)])
+        whole = await seed_cohort(session, rng, "Seluruh alumni", alumnae, 10_000_000)
+        usual = await seed_cohort(session, rng, "Angkatan biasa", USUAL_COHORT, 90_000_000)
         await session.commit()
     if not url.startswith("sqlite"):
         async with engine.connect() as connection:  # a live database has statistics; a bulk load does not yet
             await connection.execute(text("ANALYZE"))
             await connection.commit()
     await engine.dispose()
-    return cohort.id
+    return whole, usual
 
 
 async def measure(url: str, cohort_id: int, runs: int) -> dict[str, list[float]]:
-    from db.models import Cohort
-
     engine = create_engine(url)
     timings: dict[str, list[float]] = {"/mandek": [], "/ringkasan": []}
     async with session_factory(engine)() as session:
@@ -82,26 +124,34 @@ async def measure(url: str, cohort_id: int, runs: int) -> dict[str, list[float]]
     return timings
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+def run_size(label: str, url: str, alumnae: int, runs: int, baseline: dict[tuple[str, str], float]) -> None:
+    upgrade(url)
+    started = time.perf_counter()
+    whole, usual = asyncio.run(seed(url, alumnae))
+    print(f"{label}: seeded {alumnae + USUAL_COHORT} alumnae, {(alumnae + USUAL_COHORT) * ENTRIES} logbook entries, "
+          f"{(alumnae + USUAL_COHORT) * REFLECTIONS} reflections in {time.perf_counter() - started:.0f} s", flush=True)
+    for shape, cohort_id in ((f"one cohort of {alumnae}", whole), (f"a cohort of {USUAL_COHORT}", usual)):
+        for command, values in asyncio.run(measure(url, cohort_id, runs)).items():
+            p50 = statistics.median(values)
+            key = (shape.split(" of ")[0] + (" whole" if cohort_id == whole else ""), command)
+            growth = f"x{p50 / baseline[key]:.1f} from the first size" if key in baseline else ""
+            baseline.setdefault(key, p50)
+            print(f"  {shape:22} {command:11} p50 {p50:7.1f} ms   p99 {percentile(values, 0.99):7.1f} ms   {growth}", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--alumnae", type=int, default=2000)
-    parser.add_argument("--entries", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--database-url", help="an empty database; default: a temporary SQLite file")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 20_000])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--postgres", help=POSTGRES_HELP)
     args = parser.parse_args()
-    url = args.database_url or f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
-    upgrade(url)
-    started = time.perf_counter()
-    cohort_id = asyncio.run(seed(url, args.alumnae, args.entries))
-    print(f"seeded {args.alumnae} alumnae, {args.entries} logbook entries in {time.perf_counter() - started:.1f} s ({url.split(':')[0]})")
-    timings = asyncio.run(measure(url, cohort_id, args.runs))
-    for name, values in timings.items():
-        print(f"{name:12} p50 {statistics.median(values):7.1f} ms   p99 {percentile(values, 0.99):7.1f} ms   (target < 200 ms, {len(values)} runs)")
+    print("target: under 200 ms at 20,000 alumnae", flush=True)
+    baselines: dict[str, dict[tuple[str, str], float]] = {"SQLite": {}, "PostgreSQL": {}}
+    for size in args.sizes:
+        run_size(f"SQLite, {size}", f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}", size, args.runs, baselines["SQLite"])
+        if args.postgres:
+            with throwaway_postgres(args.postgres) as url:
+                run_size(f"PostgreSQL, {size}", url, size, args.runs, baselines["PostgreSQL"])
 
 
 if __name__ == "__main__":
