@@ -37,7 +37,8 @@ class Settings(BaseSettings):
     # Bot API calls per second for the whole process (Telegram allows about 30); 0 lifts the limit.
     send_rate: float = Field(default=30, ge=0, alias="ECOACH_SEND_RATE")
     # Updates from different people handled at once in polling mode; one person's stay in order.
-    concurrent_updates: int = Field(default=8, ge=1, le=64, alias="ECOACH_CONCURRENT_UPDATES")
+    # Unset: 8 on PostgreSQL, 1 on SQLite, whose single writer makes the others sleep and retry.
+    concurrent_updates_override: int | None = Field(default=None, ge=1, le=64, alias="ECOACH_CONCURRENT_UPDATES")
     webhook_url: str | None = Field(default=None, alias="ECOACH_WEBHOOK_URL")  # the public https URL Telegram posts to
     webhook_secret: SecretStr | None = Field(default=None, alias="ECOACH_WEBHOOK_SECRET")
     webhook_listen: str = Field(default="127.0.0.1", alias="ECOACH_WEBHOOK_LISTEN")
@@ -93,6 +94,12 @@ class Settings(BaseSettings):
         if self.database_url_override:
             return self.database_url_override
         return f"sqlite+aiosqlite:///{(self.data_dir / 'ecoach.sqlite3').resolve()}"
+
+    @property
+    def concurrent_updates(self) -> int:
+        if self.concurrent_updates_override is not None:
+            return self.concurrent_updates_override
+        return 1 if self.database_url.startswith("sqlite") else 8
 
     @property
     def token(self) -> str:

@@ -12,7 +12,8 @@ from bot.settings import Settings, SettingsError, load_settings
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "DATABASE_URL", "ECOACH_DATA_DIR", "ECOACH_ADMIN_IDS",
-                 "ECOACH_DEFAULT_TIMEZONE", "ECOACH_DEFAULT_LOCALE", "ECOACH_SWEEP_SECONDS", "ECOACH_BOT_USERNAME"):
+                 "ECOACH_DEFAULT_TIMEZONE", "ECOACH_DEFAULT_LOCALE", "ECOACH_SWEEP_SECONDS", "ECOACH_BOT_USERNAME",
+                 "ECOACH_CONCURRENT_UPDATES"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
 
@@ -26,6 +27,7 @@ def test_defaults() -> None:
     assert settings.admin_ids == frozenset()
     assert settings.database_url.startswith("sqlite+aiosqlite:///")
     assert settings.database_url.endswith("/data/ecoach.sqlite3")
+    assert settings.concurrent_updates == 1  # SQLite has one writer
 
 
 def test_environment_values(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -38,6 +40,9 @@ def test_environment_values(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.telegram_api_url == "http://127.0.0.1:8081"
     assert settings.database_url == "postgresql+asyncpg://u@h/db"
     assert settings.sweep_seconds == 5
+    assert settings.concurrent_updates == 8
+    monkeypatch.setenv("ECOACH_CONCURRENT_UPDATES", "3")
+    assert load_settings().concurrent_updates == 3
 
 
 def test_dotenv_file_is_read(tmp_path: Path) -> None:
@@ -52,6 +57,7 @@ def test_dotenv_file_is_read(tmp_path: Path) -> None:
         ("ECOACH_ADMIN_IDS", "12,@someone"),
         ("ECOACH_SWEEP_SECONDS", "soon"),
         ("ECOACH_SWEEP_SECONDS", "0"),
+        ("ECOACH_CONCURRENT_UPDATES", "0"),
         ("ECOACH_DEFAULT_TIMEZONE", "Mars/Olympus"),
         ("ECOACH_DEFAULT_LOCALE", "fr"),
         ("TELEGRAM_API_URL", "api.telegram.org"),
