@@ -390,7 +390,7 @@ class Reminder(Base):
     person: Mapped[Person] = relationship()
 
 
-Index("ix_reminders_status_due_at", Reminder.status, Reminder.due_at)
+Index("ix_reminders_claim_order", Reminder.status, Reminder.due_at, Reminder.id)  # the sweep's ORDER BY due_at, id LIMIT: no sort
 
 
 class LogEntry(Base):
@@ -486,7 +486,7 @@ class CheckIn(Base):
     person: Mapped[Person] = relationship()
 
 
-Index("ix_checkins_status_due_at", CheckIn.status, CheckIn.due_at)
+Index("ix_checkins_claim_order", CheckIn.status, CheckIn.due_at, CheckIn.id)  # the sweep's ORDER BY due_at, id LIMIT: no sort
 
 
 class CareerEvent(Base):
@@ -614,7 +614,7 @@ class Delivery(Base):
     person: Mapped[Person | None] = relationship()
 
 
-Index("ix_deliveries_status_due_at", Delivery.status, Delivery.due_at)
+Index("ix_deliveries_claim_order", Delivery.status, Delivery.due_at, Delivery.id)  # the sweep's ORDER BY due_at, id LIMIT: no sort
 
 
 class TipWeek(Base):
