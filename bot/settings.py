@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from db.engine import is_sqlite
+
 LOCALES = ("id", "en")
 
 
@@ -99,7 +101,7 @@ class Settings(BaseSettings):
     def concurrent_updates(self) -> int:
         if self.concurrent_updates_override is not None:
             return self.concurrent_updates_override
-        return 1 if self.database_url.startswith("sqlite") else 8
+        return 1 if is_sqlite(self.database_url) else 8
 
     @property
     def token(self) -> str:

@@ -61,9 +61,10 @@ class ProgressStep(Step):
         return await self.on_choice(turn, str(read_percent(text)))
 
     async def on_choice(self, turn: Turn, value: str) -> str | None:
-        turn.set("progress", read_percent(value))
+        progress = read_percent(value)
+        turn.set("progress", progress)
         turn.set("milestone_done", False)
-        return "confirm_done" if int(value) == 100 else "obstacles"
+        return "confirm_done" if progress == 100 else "obstacles"
 
 
 class ConfirmDoneStep(ChoiceStep):
