@@ -20,70 +20,24 @@ import random
 import statistics
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from common import POSTGRES_HELP, percentile, throwaway_postgres
-from sqlalchemy import insert, select, text
+from common import POSTGRES_HELP, analyze, bulk_cohort, percentile, throwaway_postgres
+from sqlalchemy import insert
 
 from db.coaching import cohort_statuses, cohort_summary, stalled
-from db.cohorts import create_cohort
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
-from db.models import (
-    CheckIn,
-    CheckInKind,
-    CheckInStatus,
-    Cohort,
-    CompetencyDomain,
-    LogEntry,
-    Membership,
-    Milestone,
-    Pap,
-    Person,
-    Reflection,
-    Role,
-)
+from db.models import CheckIn, CheckInKind, CheckInStatus, Cohort
 
 NOW = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)
 ENTRIES, REFLECTIONS, USUAL_COHORT = 50, 12, 40
-CHUNK = 20_000
 
 
 async def seed_cohort(session, rng: random.Random, name: str, alumnae: int, first_telegram_id: int) -> int:  # type: ignore[no-untyped-def]
-    cohort = await create_cohort(session=session, name=name, training_end=date(2026, 2, 1), months=6, now=NOW)
-    await session.flush()
-    for start in range(0, alumnae, CHUNK):
-        await session.execute(insert(Person), [
-            {"telegram_id": first_telegram_id + i, "name": f"Alumna {i:05d}", "locale": "id", "timezone": "Asia/Jakarta", "consent_at": NOW,
-             "active": True, "reminders_on": True, "created_at": NOW, "updated_at": NOW}
-            for i in range(start, min(alumnae, start + CHUNK))
-        ])
-    ids = list(await session.scalars(select(Person.id).where(Person.telegram_id >= first_telegram_id, Person.telegram_id < first_telegram_id + alumnae)))
-    await session.execute(insert(Membership), [{"person_id": p, "cohort_id": cohort.id, "role": Role.ALUMNI, "joined_at": NOW} for p in ids])
-    await session.execute(insert(Pap), [
-        {"person_id": p, "cohort_id": cohort.id, "title": f"PAP {p}", "problem": "-", "goal": "-", "indicator": "-", "baseline": "-", "target": "-",
-         "resources": "-", "relevance": "-", "end_date": date(2026, 8, 1), "created_at": NOW, "updated_at": NOW,
-         "progress_changed_at": NOW - timedelta(days=rng.randint(0, 60))}
-        for p in ids
-    ])
-    paps = dict((await session.execute(select(Pap.person_id, Pap.id).where(Pap.cohort_id == cohort.id))).all())
-    await session.execute(insert(Milestone), [
-        {"pap_id": paps[p], "title": f"T{k}", "due_date": date(2026, 3, 1) + timedelta(days=30 * k + rng.randint(0, 20)), "status": "planned", "progress": 0}
-        for p in ids for k in range(3)
-    ])
-    for start in range(0, len(ids), CHUNK // ENTRIES):
-        people = ids[start:start + CHUNK // ENTRIES]
-        await session.execute(insert(LogEntry), [
-            {"person_id": p, "pap_id": paps[p], "milestone_id": None, "text": "Kegiatan", "progress": None, "updated_at": NOW,
-             "created_at": NOW - timedelta(days=rng.randint(0, 90), minutes=rng.randint(0, 1440))}
-            for p in people for _ in range(ENTRIES)
-        ])
-        await session.execute(insert(Reflection), [
-            {"person_id": p, "week_year": 2026, "week": 5 + w, "went_well": "Rapat lancar", "challenge": None, "learned": None,
-             "domain": CompetencyDomain.SOFT_SKILLS, "confidence": rng.randint(1, 5), "next_step": None, "shared": False, "created_at": NOW, "updated_at": NOW}
-            for p in people for w in range(REFLECTIONS)
-        ])
+    cohort, ids = await bulk_cohort(session, rng, name=name, alumnae=alumnae, first_telegram_id=first_telegram_id, now=NOW,
+                                    entries=ENTRIES, reflections=REFLECTIONS)
     await session.execute(insert(CheckIn), [
         {"person_id": p, "cohort_id": cohort.id, "sequence": k, "kind": CheckInKind.REGULAR, "month": k, "due_at": NOW - timedelta(days=28 * (4 - k)),
          "status": rng.choice([CheckInStatus.ANSWERED, CheckInStatus.MISSED]), "late": False, "with_feedback": False}
@@ -100,10 +54,7 @@ async def seed(url: str, alumnae: int) -> tuple[int, int]:
         whole = await seed_cohort(session, rng, "Seluruh alumni", alumnae, 10_000_000)
         usual = await seed_cohort(session, rng, "Angkatan biasa", USUAL_COHORT, 90_000_000)
         await session.commit()
-    if not url.startswith("sqlite"):
-        async with engine.connect() as connection:  # a live database has statistics; a bulk load does not yet
-            await connection.execute(text("ANALYZE"))
-            await connection.commit()
+    await analyze(engine)
     await engine.dispose()
     return whole, usual
 

@@ -17,59 +17,36 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from common import POSTGRES_HELP, throwaway_postgres
-from sqlalchemy import func, insert, select, text
+from common import POSTGRES_HELP, analyze, bulk_cohort, throwaway_postgres
+from sqlalchemy import func, insert, select
 
 from bot.double import BotApiDouble, DoubleServer
 from bot.double.process import BotProcess
-from db.cohorts import create_cohort
 from db.engine import create_engine, session_factory
 from db.enrolment import enrol_coach
 from db.migrate import upgrade
-from db.models import CheckIn, CheckInKind, CheckInStatus, LogEntry, Membership, Milestone, Pap, Person, Role
+from db.models import CheckIn, CheckInKind, CheckInStatus
 
 TOKEN = "7000013:SWEEP-" + "s" * 30
 NOW = datetime(2026, 3, 6, 2, 0, tzinfo=UTC)  # Friday 09:00 in Jakarta
 BASE_ID, COACH, GROUP = 20_000_000, 19_999_999, -1_009_999_999
-ENTRIES, CHUNK = 50, 20_000
+ENTRIES = 50
 
 
 async def seed(url: str, alumnae: int) -> str:
     """Return the cohort's coach code."""
     engine = create_engine(url)
     async with session_factory(engine)() as session:
-        cohort = await create_cohort(session=session, name="Angkatan Bench", training_end=date(2026, 2, 1), months=6, now=NOW)
+        # No reflection reminders: the sweep then has only the check-ins to send.
+        cohort, ids = await bulk_cohort(session, random.Random(7), name="Angkatan Bench", alumnae=alumnae, first_telegram_id=BASE_ID, now=NOW,
+                                        entries=ENTRIES, reminders_on=False)
         await enrol_coach(session=session, telegram_id=COACH, cohort=cohort, name="Coach Rina", locale="id", timezone="Asia/Jakarta", now=NOW)
-        for start in range(0, alumnae, CHUNK):
-            await session.execute(insert(Person), [
-                {"telegram_id": BASE_ID + i, "name": f"Alumna {i:05d}", "locale": "id", "timezone": "Asia/Jakarta", "consent_at": NOW,
-                 "active": True, "reminders_on": False, "created_at": NOW, "updated_at": NOW}
-                for i in range(start, min(alumnae, start + CHUNK))
-            ])
-        ids = list(await session.scalars(select(Person.id).where(Person.telegram_id >= BASE_ID)))
-        await session.execute(insert(Membership), [{"person_id": p, "cohort_id": cohort.id, "role": Role.ALUMNI, "joined_at": NOW} for p in ids])
-        await session.execute(insert(Pap), [
-            {"person_id": p, "cohort_id": cohort.id, "title": f"PAP {p}", "problem": "-", "goal": "-", "indicator": "-", "baseline": "-",
-             "target": "-", "resources": "-", "relevance": "-", "end_date": date(2026, 8, 1), "created_at": NOW, "updated_at": NOW,
-             "progress_changed_at": NOW - timedelta(days=p % 60)}
-            for p in ids
-        ])
-        paps = dict((await session.execute(select(Pap.person_id, Pap.id).where(Pap.cohort_id == cohort.id))).all())
-        await session.execute(insert(Milestone), [
-            {"pap_id": paps[p], "title": f"Tahap {k}", "due_date": date(2026, 3, 1) + timedelta(days=30 * k), "status": "planned", "progress": 0}
-            for p in ids for k in range(1, 4)
-        ])
-        for start in range(0, len(ids), CHUNK // ENTRIES):
-            await session.execute(insert(LogEntry), [
-                {"person_id": p, "pap_id": paps[p], "milestone_id": None, "text": "Kegiatan", "progress": None, "updated_at": NOW,
-                 "created_at": NOW - timedelta(days=(p * 7 + n) % 30, minutes=n)}
-                for p in ids[start:start + CHUNK // ENTRIES] for n in range(ENTRIES)
-            ])
         await session.execute(insert(CheckIn), [
             {"person_id": p, "cohort_id": cohort.id, "sequence": 1, "kind": CheckInKind.REGULAR, "month": 1, "due_at": NOW - timedelta(hours=1),
              "status": CheckInStatus.PLANNED, "late": False, "with_feedback": False}
@@ -77,10 +54,7 @@ async def seed(url: str, alumnae: int) -> str:
         ])
         code = cohort.coach_code
         await session.commit()
-    if not url.startswith("sqlite"):
-        async with engine.connect() as connection:
-            await connection.execute(text("ANALYZE"))
-            await connection.commit()
+    await analyze(engine)
     await engine.dispose()
     return code
 
