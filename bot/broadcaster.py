@@ -16,6 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.app import Runtime
+from bot.sweeps import retry_delay
 from bot.tips import TipLibrary, tip_message
 from db.broadcasts import claim_batch, schedule_tip_week, settle, stop_sending_to
 from db.models import BroadcastKind, Delivery, DeliveryStatus, QuizPoll
@@ -84,8 +85,7 @@ async def _deliver(runtime: Runtime, bot: Bot, delivery: Delivery) -> tuple[Deli
     except Forbidden:
         return DeliveryStatus.BLOCKED, None
     except RetryAfter as exc:
-        wait = exc.retry_after if isinstance(exc.retry_after, timedelta) else timedelta(seconds=exc.retry_after)
-        return DeliveryStatus.PENDING, now + wait  # requeued, never lost
+        return DeliveryStatus.PENDING, now + retry_delay(exc)  # requeued, never lost
     except BadRequest as exc:
         log.warning("delivery %s refused: %s", delivery.id, exc.message)
         return DeliveryStatus.FAILED, None

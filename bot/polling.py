@@ -21,6 +21,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from bot.app import EcoachApplication, post_init, post_shutdown
+from bot.sweeps import retry_delay
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT = 25  # seconds Telegram holds a getUpdates open
@@ -46,7 +47,7 @@ async def poll(application: EcoachApplication, stop: asyncio.Event, concurrency:
         except InvalidToken:
             raise
         except RetryAfter as exc:
-            await asyncio.sleep(exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else float(exc.retry_after))
+            await asyncio.sleep(retry_delay(exc).total_seconds())
             continue
         except (NetworkError, TimedOut, Conflict) as exc:
             log.warning("getUpdates failed (%s); retrying in %.0f s", exc.__class__.__name__, backoff)

@@ -62,6 +62,11 @@ async def sweep_reminders(runtime: Runtime, bot: Bot) -> int:
             await session.commit()
 
 
+def retry_delay(exc: RetryAfter) -> timedelta:
+    """How long Telegram asked us to wait (a timedelta with PTB_TIMEDELTA, else seconds)."""
+    return exc.retry_after if isinstance(exc.retry_after, timedelta) else timedelta(seconds=exc.retry_after)
+
+
 async def _send(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> str | timedelta | None:
     """Send; None when delivered, "blocked" on 403, or how long to wait before trying again."""
     try:
@@ -69,7 +74,7 @@ async def _send(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup 
     except Forbidden:
         return "blocked"
     except RetryAfter as exc:
-        return exc.retry_after if isinstance(exc.retry_after, timedelta) else timedelta(seconds=exc.retry_after)
+        return retry_delay(exc)
     except TelegramError:
         return RETRY_AFTER_ERROR
     return None
