@@ -16,7 +16,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.clock import SystemClock
+from bot.kernel.clock import SystemClock
 from db.cohorts import create_cohort
 from db.engine import create_engine, is_sqlite, session_factory
 from db.models import (

@@ -11,11 +11,11 @@ from telegram import BotCommand, BotCommandScopeAllGroupChats, Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
-from bot.clock import Clock, SystemClock
-from bot.commands import COACH_MENU, MENU
-from bot.context import EcoachContext, UpdateScope, current_scope
-from bot.i18n import Texts
-from bot.settings import Settings
+from bot.kernel.clock import Clock, SystemClock
+from bot.kernel.commands import COACH_MENU, MENU
+from bot.kernel.context import EcoachContext, UpdateScope, current_scope
+from bot.kernel.i18n import Texts
+from bot.kernel.settings import Settings
 from db.engine import create_engine, session_factory
 from db.drafts import stored_draft_locale
 from db.people import stored_locale
@@ -123,7 +123,7 @@ def build_application(
     request: BaseRequest | None = None,
 ) -> EcoachApplication:
     """Build the bot. Production passes settings only; tests may pass a clock and a request."""
-    from handlers import register_handlers  # handlers import bot.context; keep this module light
+    from handlers import register_handlers  # handlers import bot.kernel.context; keep this module light
 
     runtime = Runtime(settings=settings, clock=clock or SystemClock(), texts=Texts(settings.default_locale))
     api = settings.telegram_api_url

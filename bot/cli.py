@@ -12,8 +12,8 @@ from pathlib import Path
 
 import httpx
 
-from bot.clock import SystemClock
-from bot.settings import Settings, SettingsError, load_settings
+from bot.kernel.clock import SystemClock
+from bot.kernel.settings import Settings, SettingsError, load_settings
 from db.cohorts import CohortError, create_cohort, invite_link, list_cohorts
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
@@ -96,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _report(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.i18n import Texts
+    from bot.kernel.i18n import Texts
     from bot.report_files import to_csv, to_json, to_xlsx
     from db.cohorts import find_invite
     from db.report import cohort_report
@@ -146,7 +146,7 @@ def _run(settings: Settings, *, webhook: bool = False) -> int:
     from telegram import Update
 
     from bot.app import build_application
-    from bot.logs import configure_logging
+    from bot.kernel.logs import configure_logging
 
     token = settings.token  # fails first, with one line, when the token is missing
     secret = None

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from bot.charts import confidence_chart
-from bot.i18n import Texts
+from bot.kernel.charts import confidence_chart
+from bot.kernel.i18n import Texts
 from db.privacy import PersonalData
 
 TEMPLATES = Path(__file__).parent / "templates"

@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font
 
-from bot.i18n import Texts
+from bot.kernel.i18n import Texts
 from db.models import Cohort
 from db.report import AlumnaRow, Indicators, report_dict
 

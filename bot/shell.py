@@ -22,9 +22,9 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 
 from bot.app import build_application, post_init, post_shutdown
-from bot.clock import ShiftedClock
+from bot.kernel.clock import ShiftedClock
 from bot.double import BotApiDouble, DoubleServer, FakeUser, Sent
-from bot.settings import Settings
+from bot.kernel.settings import Settings
 from bot.sweeps import run_all_sweeps
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade

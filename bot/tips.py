@@ -10,8 +10,8 @@ from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup
 
 from bot.double.html import EntityParseError, html_to_plain, utf16_len
-from bot.i18n import Texts
-from bot.settings import LOCALES
+from bot.kernel.i18n import Texts
+from bot.kernel.settings import LOCALES
 
 TIPS_DIR = Path(__file__).parent / "tips"
 DOMAINS = ("soft_skills", "hard_skills", "empowerment", "inclusive", "ethics_reform")

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import Update
 
-from bot.context import EcoachContext
+from bot.kernel.context import EcoachContext
 from conversations import engine
 from conversations.engine import ChoiceStep, Flow, Invalid, Prompt, Step, TextStep, Turn, read_date, read_time
 from db.broadcasts import create_broadcast

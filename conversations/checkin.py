@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from telegram import Update
 
-from bot.context import EcoachContext
+from bot.kernel.context import EcoachContext
 from conversations import engine
 from conversations.engine import STAY, ChoiceStep, Flow, Invalid, OptionalTextStep, Prompt, Step, Turn, read_date, read_percent
 from db.checkins import CheckInAnswers, record_answers

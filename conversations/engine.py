@@ -17,8 +17,8 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, U
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.context import EcoachContext
-from bot.parsing import DateFormatError, ImpossibleDateError, parse_date, parse_time
+from bot.kernel.context import EcoachContext
+from bot.kernel.parsing import DateFormatError, ImpossibleDateError, parse_date, parse_time
 from db.drafts import active_draft, open_draft
 from db.models import Draft
 

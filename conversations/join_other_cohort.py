@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.context import EcoachContext
+from bot.kernel.context import EcoachContext
 from conversations import engine, onboarding
 from conversations.engine import END, Flow, Invalid, Prompt, Step, Turn
 from db.cohorts import Cohort

@@ -7,7 +7,7 @@ from typing import Any
 
 from telegram import Message, Update
 
-from bot.context import EcoachContext
+from bot.kernel.context import EcoachContext
 from bot.evidence import Refused, attachment, keep_copy, links
 from conversations import engine
 from conversations.engine import STAY, ChoiceStep, Flow, Invalid, OptionalTextStep, Prompt, Step, TextStep, Turn, read_percent

@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot.context import EcoachContext
+from bot.kernel.context import EcoachContext
 from conversations import engine
 from conversations.engine import END, ChoiceStep, Flow, Invalid, TextStep, Turn
 from conversations.logbook import TEXT_LIMIT

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from telegram import Update
 
-from bot.context import EcoachContext
+from bot.kernel.context import EcoachContext
 from conversations import engine
 from conversations.engine import ChoiceStep, Flow, Prompt, Step, TextStep, Turn, read_date
 from db.cohorts import MAX_MONTHS, MIN_MONTHS, NAME_MAX, create_cohort, invite_link

@@ -7,8 +7,8 @@ from typing import Any
 
 from telegram import Update
 
-from bot.context import EcoachContext
-from bot.parsing import add_months
+from bot.kernel.context import EcoachContext
+from bot.kernel.parsing import add_months
 from conversations import engine
 from conversations.engine import END, STAY, ChoiceStep, Flow, Invalid, Prompt, Step, TextStep, Turn, clean_text, read_date, read_time
 from db.cohorts import Cohort

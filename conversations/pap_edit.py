@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 from telegram import Update
 
-from bot.context import EcoachContext
-from bot.parsing import add_months
+from bot.kernel.context import EcoachContext
+from bot.kernel.parsing import add_months
 from conversations import engine
 from conversations.engine import ChoiceStep, Flow, Invalid, Prompt, Step, Turn, clean_text, read_date
 from conversations.onboarding import LATEST_END_MONTHS, LIMITS

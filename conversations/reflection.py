@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot.context import EcoachContext
+from bot.kernel.context import EcoachContext
 from conversations import engine
 from conversations.engine import ChoiceStep, Flow, Invalid, Prompt, TextStep, Turn
 from db.models import CompetencyDomain, Person

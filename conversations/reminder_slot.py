@@ -6,7 +6,7 @@ from datetime import time
 
 from telegram import Update
 
-from bot.context import EcoachContext
+from bot.kernel.context import EcoachContext
 from conversations import engine
 from conversations.engine import ChoiceStep, Flow, Turn
 from conversations.onboarding import ReminderTimeStep

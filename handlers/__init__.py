@@ -8,8 +8,8 @@ from typing import Any
 
 from telegram.ext import Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler, MessageHandler, PollAnswerHandler, filters
 
-from bot import commands as c
-from bot.commands import Command
+from bot.kernel import commands as c
+from bot.kernel.commands import Command
 from conversations.engine import FLOWS, SEPARATOR, on_callback
 from handlers import checkins, coaches, cohorts, community, conversation, errors, help_menu, language, logbook, privacy, plan, reflections, reminders, start
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.context import EcoachContext
+from bot.kernel.context import EcoachContext
 from conversations import checkin as checkin_flow
 from db.checkins import next_planned, open_checkin
 from db.logbook import coaches_of

@@ -15,8 +15,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden
 
-from bot.charts import cohort_chart
-from bot.context import EcoachContext
+from bot.kernel.charts import cohort_chart
+from bot.kernel.context import EcoachContext
 from conversations.engine import send_html
 from db.checkins import checkins_of
 from db.cohorts import find_invite

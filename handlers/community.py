@@ -9,7 +9,7 @@ from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Upd
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
-from bot.context import EcoachContext
+from bot.kernel.context import EcoachContext
 from conversations import announce
 from db.broadcasts import recent_broadcasts, record_quiz_answer, stop_sending_to, upcoming_events
 from db.models import Cohort, CopChat, Membership, Person, QuizPoll, Role

@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from telegram import Update
 from telegram.constants import ParseMode
 
-from bot.context import EcoachContext, current_scope
+from bot.kernel.context import EcoachContext, current_scope
 
 log = logging.getLogger(__name__)
 ADMIN_NOTICE_EVERY = timedelta(minutes=1)

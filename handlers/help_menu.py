@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.commands import ADMIN_MENU, COACH_MENU, HELP, MENU
+from bot.kernel.commands import ADMIN_MENU, COACH_MENU, HELP, MENU
 from db.coaching import coached_cohort
-from bot.context import EcoachContext
+from bot.kernel.context import EcoachContext
 
 
 async def show_help(update: Update, context: EcoachContext) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import update as sql_update
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.context import EcoachContext
-from bot.settings import LOCALES
+from bot.kernel.context import EcoachContext
+from bot.kernel.settings import LOCALES
 from db.models import Draft
 from db.people import person_by_telegram_id
 

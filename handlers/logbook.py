@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.context import EcoachContext
+from bot.kernel.context import EcoachContext
 from bot.evidence import Refused, attachment, keep_copy
 from conversations import logbook, logbook_followups
 from conversations.engine import send_long

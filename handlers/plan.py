@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.context import EcoachContext
+from bot.kernel.context import EcoachContext
 from conversations import pap_edit
 from conversations.engine import send_long
 from db.drafts import find_draft

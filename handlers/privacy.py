@@ -13,7 +13,7 @@ from pathlib import Path
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
-from bot.context import EcoachContext
+from bot.kernel.context import EcoachContext
 from bot.portfolio import render_portfolio
 from bot.report_files import to_xlsx
 from db.coaching import coached_cohort

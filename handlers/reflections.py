@@ -6,8 +6,8 @@ import asyncio
 
 from telegram import Update
 
-from bot.charts import confidence_chart
-from bot.context import EcoachContext
+from bot.kernel.charts import confidence_chart
+from bot.kernel.context import EcoachContext
 from conversations import reflection
 from db.enrolment import membership
 from db.models import Role

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.context import EcoachContext
+from bot.kernel.context import EcoachContext
 from conversations import reminder_slot
 from conversations.engine import send_long
 from conversations.onboarding import ZONES

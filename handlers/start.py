@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.context import EcoachContext
+from bot.kernel.context import EcoachContext
 from conversations import coach_enrolment, engine, join_other_cohort, onboarding, rater
 from db.cohorts import find_invite
 from db.drafts import find_draft, resume_draft

@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from bot.app import EcoachApplication, build_application, post_init, post_shutdown
-from bot.clock import FrozenClock
+from bot.kernel.clock import FrozenClock
 from bot.double import BotApiDouble, DoubleRequest, DoubleServer
 from bot.double.process import BotProcess
-from bot.settings import Settings
+from bot.kernel.settings import Settings
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
 

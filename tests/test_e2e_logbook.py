@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.clock import SystemClock
+from bot.kernel.clock import SystemClock
 from bot.double import BotApiDouble, FakeUser
 from bot.double.process import BotProcess
 from db.engine import create_engine, session_factory

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.clock import SystemClock
+from bot.kernel.clock import SystemClock
 from bot.double import BotApiDouble, FakeUser, Sent
 from bot.double.process import BotProcess
 from db.cohorts import create_cohort

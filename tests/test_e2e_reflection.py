@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.double import BotApiDouble, FakeUser
 from bot.double.process import BotProcess
-from bot.clock import SystemClock
+from bot.kernel.clock import SystemClock
 from db.engine import create_engine, session_factory
 from db.models import Draft, Reflection, Reminder, ReminderKind, SendStatus
 from tests import factories

@@ -13,9 +13,9 @@ from sqlalchemy import select, update
 from telegram import Update
 
 from bot.app import EcoachApplication, build_application, post_init, post_shutdown
-from bot.clock import FrozenClock
+from bot.kernel.clock import FrozenClock
 from bot.double import BotApiDouble, DoubleRequest, FakeUser
-from bot.settings import Settings
+from bot.kernel.settings import Settings
 from db.models import Draft
 from tests import factories
 from tests.conftest import TOKEN

@@ -6,7 +6,7 @@ from datetime import date, time
 
 import pytest
 
-from bot.parsing import DateFormatError, ImpossibleDateError, add_months, parse_date, parse_time
+from bot.kernel.parsing import DateFormatError, ImpossibleDateError, add_months, parse_date, parse_time
 
 
 @pytest.mark.parametrize(

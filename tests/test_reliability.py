@@ -45,7 +45,7 @@ def new_cohort_code(database_url: str, name: str) -> str:
     import asyncio
     from datetime import date
 
-    from bot.clock import SystemClock
+    from bot.kernel.clock import SystemClock
     from db.cohorts import create_cohort
     from db.engine import create_engine, session_factory
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings, SettingsError, load_settings
+from bot.kernel.settings import Settings, SettingsError, load_settings
 
 
 @pytest.fixture(autouse=True)

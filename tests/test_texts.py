@@ -7,8 +7,8 @@ import re
 import pytest
 from jinja2 import UndefinedError
 
-from bot.i18n import Texts, load_catalog
-from bot.settings import LOCALES
+from bot.kernel.i18n import Texts, load_catalog
+from bot.kernel.settings import LOCALES
 
 
 def test_every_key_exists_in_every_locale() -> None:

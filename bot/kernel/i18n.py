@@ -12,9 +12,9 @@ from jinja2 import Environment, FunctionLoader, StrictUndefined, pass_context
 from markupsafe import Markup
 from jinja2.runtime import Context
 
-from bot.settings import LOCALES
+from bot.kernel.settings import LOCALES
 
-CATALOGS = Path(__file__).parent / "locales"
+CATALOGS = Path(__file__).parent.parent / "locales"
 
 
 def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
