@@ -19,8 +19,8 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
-from bot.double import BotApiDouble, DoubleServer
-from bot.double.process import BotProcess
+from devtools.double import BotApiDouble, DoubleServer
+from devtools.process import BotProcess
 from db.broadcasts import create_broadcast
 from db.cohorts import create_cohort
 from db.engine import create_engine, session_factory

@@ -29,9 +29,9 @@ from typing import Any
 from common import POSTGRES_HELP, ROOT, percentile, seed_enrolled, throwaway_postgres
 from sqlalchemy import func, select
 
-from bot.double import BotApiDouble, DoubleServer, FakeUser
-from bot.double.core import Chat, StoredFile
-from bot.double.process import BotProcess
+from devtools.double import BotApiDouble, DoubleServer, FakeUser
+from devtools.double.core import Chat, StoredFile
+from devtools.process import BotProcess
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
 from db.models import Evidence, LogEntry, Reflection

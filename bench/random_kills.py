@@ -20,8 +20,8 @@ from pathlib import Path
 from common import seed_enrolled
 from sqlalchemy import select
 
-from bot.double import BotApiDouble, DoubleServer, FakeUser
-from bot.double.process import BotProcess
+from devtools.double import BotApiDouble, DoubleServer, FakeUser
+from devtools.process import BotProcess
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
 from db.models import LogEntry

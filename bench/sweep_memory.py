@@ -26,8 +26,8 @@ from pathlib import Path
 from common import POSTGRES_HELP, analyze, bulk_cohort, throwaway_postgres
 from sqlalchemy import func, insert, select
 
-from bot.double import BotApiDouble, DoubleServer
-from bot.double.process import BotProcess
+from devtools.double import BotApiDouble, DoubleServer
+from devtools.process import BotProcess
 from db.engine import create_engine, session_factory
 from db.enrolment import enrol_coach
 from db.migrate import upgrade

@@ -8,6 +8,7 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import date
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import httpx
@@ -18,6 +19,11 @@ from db.cohorts import CohortError, create_cohort, invite_link, list_cohorts
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
 from db.models import Cohort
+
+# Packages add commands here (pyproject entry points): `register(subparsers)` adds a subparser whose
+# defaults carry `run_plugin(args) -> exit code`. The developer tools add `shell` this way, so the
+# production CLI never imports them.
+PLUGINS = "ecoach.commands"
 
 
 def _iso_date(value: str) -> date:
@@ -39,10 +45,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="upgrade the database, then run the bot (long polling, or --webhook)")
     run.add_argument("--webhook", action="store_true", help="receive updates on ECOACH_WEBHOOK_URL instead of long polling")
-
-    shell = commands.add_parser("shell", help="try the whole bot in this terminal: no token, no network")
-    shell.add_argument("--as", dest="role", choices=("alumna", "coach"), default="alumna", help="play an alumna (default) or the demo coach")
-    shell.add_argument("--script", type=Path, metavar="FILE", help="replay a transcript; exit 1 when an expected reply does not come")
 
     db_parser = commands.add_parser("db", help="database maintenance")
     db_commands = db_parser.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -66,17 +68,17 @@ def build_parser() -> argparse.ArgumentParser:
     tips = commands.add_parser("tips", help="the microlearning tip library")
     tips_commands = tips.add_subparsers(dest="tips_command", required=True, metavar="ACTION")
     tips_commands.add_parser("check", help="validate every tip: front matter, both locales, Telegram's limits")
+    for plugin in entry_points(group=PLUGINS):
+        plugin.load()(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if "run_plugin" in args:  # a command another installed package added, such as `ecoach shell`
+        return int(args.run_plugin(args))
     if args.command == "tips":
         return _tips_check()
-    if args.command == "shell":
-        from bot.shell import main as shell_main
-
-        return shell_main(role=args.role, script=args.script)
     try:
         settings = load_settings()
         if args.command == "run":

@@ -9,7 +9,7 @@ from pathlib import Path
 from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup
 
-from bot.double.html import EntityParseError, html_to_plain, utf16_len
+from bot.kernel.telegram import EntityParseError, html_to_plain, utf16_len
 from bot.kernel.i18n import Texts
 from bot.kernel.settings import LOCALES
 

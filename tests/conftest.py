@@ -19,8 +19,8 @@ from telegram import Update
 
 from bot.app import EcoachApplication, build_application, post_init, post_shutdown
 from bot.kernel.clock import FrozenClock
-from bot.double import BotApiDouble, DoubleRequest, DoubleServer
-from bot.double.process import BotProcess
+from devtools.double import BotApiDouble, DoubleRequest, DoubleServer
+from devtools.process import BotProcess
 from bot.kernel.settings import Settings
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.double import DoubleServer
+from devtools.double import DoubleServer
 from tests.conftest import TOKEN
 
 ECOACH = str(Path(sys.executable).parent / "ecoach")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bot.double import BotApiDouble, DoubleServer
+from devtools.double import BotApiDouble, DoubleServer
 from tests.conftest import TOKEN
 
 

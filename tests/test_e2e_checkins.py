@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select, update
 
-from bot.double import BotApiDouble, FakeUser
-from bot.double.process import BotProcess
+from devtools.double import BotApiDouble, FakeUser
+from devtools.process import BotProcess
 from db.engine import create_engine, session_factory
 from db.models import CareerEvent, CheckIn, CheckInStatus, Draft, RaterLink, RaterResponse
 from tests import factories

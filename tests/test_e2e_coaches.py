@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from bot.double import BotApiDouble, Sent
-from bot.double.process import BotProcess
+from devtools.double import BotApiDouble, Sent
+from devtools.process import BotProcess
 from db.engine import create_engine, session_factory
 from tests.test_coaches import GROUP, seed_cohort
 

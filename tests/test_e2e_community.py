@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from bot.double import BotApiDouble, FakeUser
-from bot.double.process import BotProcess
+from devtools.double import BotApiDouble, FakeUser
+from devtools.process import BotProcess
 from db.broadcasts import create_broadcast
 from db.engine import create_engine, session_factory
 from db.enrolment import enrol_coach

@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.kernel.clock import SystemClock
-from bot.double import BotApiDouble, FakeUser
-from bot.double.process import BotProcess
+from devtools.double import BotApiDouble, FakeUser
+from devtools.process import BotProcess
 from db.engine import create_engine, session_factory
 from db.enrolment import enrol_coach
 from db.models import Evidence, EvidenceKind, Feedback, LogEntry

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.kernel.clock import SystemClock
-from bot.double import BotApiDouble, FakeUser, Sent
-from bot.double.process import BotProcess
+from devtools.double import BotApiDouble, FakeUser, Sent
+from devtools.process import BotProcess
 from db.cohorts import create_cohort
 from db.engine import create_engine, session_factory
 from db.models import Cohort, Draft, Membership, Milestone, Pap, Person, Role

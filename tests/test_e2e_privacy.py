@@ -9,8 +9,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from bot.double import BotApiDouble
-from bot.double.process import BotProcess
+from devtools.double import BotApiDouble
+from devtools.process import BotProcess
 from db.engine import create_engine, session_factory
 from db.enrolment import enrol_coach
 from db.models import Cohort, Person

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bot.double import BotApiDouble, FakeUser
-from bot.double.process import BotProcess
+from devtools.double import BotApiDouble, FakeUser
+from devtools.process import BotProcess
 from bot.kernel.clock import SystemClock
 from db.engine import create_engine, session_factory
 from db.models import Draft, Reflection, Reminder, ReminderKind, SendStatus

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.double import BotApiDouble
-from bot.double.process import BotProcess
+from devtools.double import BotApiDouble
+from devtools.process import BotProcess
 from tests.conftest import TOKEN
 
 

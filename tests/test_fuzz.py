@@ -14,7 +14,7 @@ from telegram import Update
 
 from bot.app import EcoachApplication, build_application, post_init, post_shutdown
 from bot.kernel.clock import FrozenClock
-from bot.double import BotApiDouble, DoubleRequest, FakeUser
+from devtools.double import BotApiDouble, DoubleRequest, FakeUser
 from bot.kernel.settings import Settings
 from db.models import Draft
 from tests import factories

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from bot.kernel.clock import SystemClock
-from bot.double import BotApiDouble, FakeUser
-from bot.double.process import BotProcess
+from devtools.double import BotApiDouble, FakeUser
+from devtools.process import BotProcess
 from db.engine import create_engine, session_factory
 from db.models import CheckIn, CheckInStatus, Evidence, LogEntry, Milestone, Pap, Person, RaterLink, RaterResponse, RaterRole, Reflection
 from tests import factories

@@ -7,7 +7,7 @@ from datetime import date, time
 import pytest
 from sqlalchemy import func, select
 
-from bot.double import FakeUser, Sent
+from devtools.double import FakeUser, Sent
 from db.cohorts import create_cohort
 from db.models import ConsentRefusal, Draft, Membership, Milestone, Pap, Person, PositionLevel, Role
 from tests.conftest import InProcessBot

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from bot.double import BotApiDouble, DoubleServer
-from bot.double.process import BotProcess
+from devtools.double import BotApiDouble, DoubleServer
+from devtools.process import BotProcess
 from db.models import ConsentRefusal, Draft, Person
 from tests.conftest import PG_URL, TOKEN, InProcessBot
 from tests.test_e2e_onboarding import query, say, tap

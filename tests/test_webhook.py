@@ -9,8 +9,8 @@ from pathlib import Path
 
 import httpx
 
-from bot.double import DoubleServer
-from bot.double.process import BotProcess
+from devtools.double import DoubleServer
+from devtools.process import BotProcess
 from tests.conftest import TOKEN
 
 SECRET = "s3cret-webhook-token-for-tests_0123"

@@ -7,7 +7,7 @@ from urllib.parse import unquote, urlparse
 
 from telegram.request import BaseRequest
 
-from bot.double.core import BotApiDouble
+from devtools.double.core import BotApiDouble
 
 
 class DoubleRequest(BaseRequest):

@@ -8,6 +8,7 @@ number presses one. `--script FILE` replays a transcript and fails when an expec
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import mimetypes
@@ -23,7 +24,7 @@ from telegram import Update
 
 from bot.app import build_application, post_init, post_shutdown
 from bot.kernel.clock import ShiftedClock
-from bot.double import BotApiDouble, DoubleServer, FakeUser, Sent
+from devtools.double import BotApiDouble, DoubleServer, FakeUser, Sent
 from bot.kernel.settings import Settings
 from bot.sweeps import run_all_sweeps
 from db.engine import create_engine, session_factory
@@ -100,7 +101,7 @@ class Playground:
         self.server.stop()
 
     async def _seed(self) -> None:
-        from bot.demo import seed_demo_cohort
+        from devtools.demo import seed_demo_cohort
 
         engine = create_engine(self.database_url)
         async with session_factory(engine)() as session:
@@ -297,3 +298,11 @@ def main(*, role: str, script: Path | None, out: TextIO = sys.stdout) -> int:
             await playground.stop()
 
     return asyncio.run(run())
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `ecoach shell` to the command line (an `ecoach.commands` entry point)."""
+    shell = commands.add_parser("shell", help="try the whole bot in this terminal: no token, no network")
+    shell.add_argument("--as", dest="role", choices=("alumna", "coach"), default="alumna", help="play an alumna (default) or the demo coach")
+    shell.add_argument("--script", type=Path, metavar="FILE", help="replay a transcript; exit 1 when an expected reply does not come")
+    shell.set_defaults(run_plugin=lambda args: main(role=args.role, script=args.script))

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot.double.core import BotApiDouble
+from devtools.double.core import BotApiDouble
 
 
 class BotProcess:

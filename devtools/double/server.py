@@ -11,7 +11,7 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
-from bot.double.core import BotApiDouble
+from devtools.double.core import BotApiDouble
 
 
 class _MethodHandler(tornado.web.RequestHandler):

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.double.html import EntityParseError, html_to_plain, utf16_len
+from bot.kernel.telegram import EntityParseError, html_to_plain, utf16_len
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024

@@ -1,4 +1,6 @@
-"""Telegram's HTML parse mode, as strict as the real server: bad markup is a 400."""
+"""Telegram's rules for text: HTML parse mode turned into what she reads, and lengths in UTF-16 units.
+
+Strict like the real server: markup it would refuse raises EntityParseError (a 400 there)."""
 
 from __future__ import annotations
 
