@@ -9,7 +9,8 @@ from telegram import Update
 
 from bot.kernel.context import EcoachContext
 from conversations import engine
-from conversations.engine import ChoiceStep, Flow, Invalid, Prompt, Step, TextStep, Turn, read_date, read_time
+from bot.kernel.parsing import Invalid, read_date, read_time
+from conversations.engine import ChoiceStep, Flow, Prompt, Step, TextStep, Turn
 from db.broadcasts import create_broadcast
 from db.models import BroadcastKind, Cohort, Event
 

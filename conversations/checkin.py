@@ -8,7 +8,8 @@ from telegram import Update
 
 from bot.kernel.context import EcoachContext
 from conversations import engine
-from conversations.engine import STAY, ChoiceStep, Flow, Invalid, OptionalTextStep, Prompt, Step, Turn, read_date, read_percent
+from bot.kernel.parsing import Invalid, read_date, read_percent
+from conversations.engine import STAY, ChoiceStep, Flow, OptionalTextStep, Prompt, Step, Turn
 from db.checkins import CheckInAnswers, record_answers
 from db.models import CareerEventKind, CheckIn, ObstacleCategory, PapStatus
 

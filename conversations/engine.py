@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from sqlalchemy.orm.attributes import flag_modified
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.kernel.context import EcoachContext
-from bot.kernel.parsing import DateFormatError, ImpossibleDateError, parse_date, parse_time
+from bot.kernel.parsing import Invalid, clean_text
+from bot.kernel.telegram import mark_chosen
 from db.drafts import active_draft, open_draft
 from db.models import Draft
 
@@ -28,16 +26,6 @@ END = "__end__"  # the step itself removed the draft and said goodbye
 STAY = "__stay__"  # ask the same step again (a loop, such as milestones)
 
 SEPARATOR = "|"
-MAX_MESSAGE = 4096
-
-
-class Invalid(Exception):
-    """The answer was not acceptable; `key` names the message that says why."""
-
-    def __init__(self, key: str, **values: Any) -> None:
-        super().__init__(key)
-        self.key = key
-        self.values = values
 
 
 @dataclass
@@ -159,41 +147,7 @@ async def ask(turn: Turn, error: str | None = None) -> None:
                 for row in prompt.buttons
             ]
         )
-    await send_long(turn.context, turn.update, body, markup)
-
-
-async def send_long(context: EcoachContext, update: Update, body: str, markup: InlineKeyboardMarkup | None = None) -> Message:
-    """Commit, then send in the update's chat."""
-    await context.session.commit()
-    assert update.effective_chat is not None
-    return await send_html(context.bot, update.effective_chat.id, body, markup)
-
-
-async def send_html(bot: Bot, chat_id: int, body: str, markup: InlineKeyboardMarkup | None = None) -> Message:
-    """Send HTML; a text over Telegram's limit goes in parts split between paragraphs."""
-    parts = split_message(body)
-    message = None
-    for index, part in enumerate(parts):
-        last = index == len(parts) - 1
-        message = await bot.send_message(chat_id, part, parse_mode=ParseMode.HTML, reply_markup=markup if last else None)
-    assert message is not None
-    return message
-
-
-def split_message(body: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """Split at blank lines so each part stays valid HTML and under `limit` characters."""
-    parts: list[str] = []
-    current = ""
-    for paragraph in body.split("\n\n"):
-        candidate = f"{current}\n\n{paragraph}" if current else paragraph
-        if len(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            parts.append(current)
-        current = paragraph
-    parts.append(current)
-    return parts
+    await turn.context.send(turn.update, body, markup)
 
 
 def callback_data(code: str, step: str, value: str) -> str:
@@ -240,31 +194,8 @@ async def on_callback(update: Update, context: EcoachContext) -> None:
         return
     await context.session.commit()  # the answer is stored before anything is shown
     await query.answer()
-    await mark_chosen(query.message, value)
+    await mark_chosen(query.message, query.data)
     await advance(turn, outcome)
-
-
-async def mark_chosen(message: Any, value: str) -> None:
-    """Drop the buttons of an answered question and show which one she tapped."""
-    if not isinstance(message, Message):
-        return
-    label = next(
-        (b.text for row in (message.reply_markup.inline_keyboard if message.reply_markup else []) for b in row
-         if b.callback_data and b.callback_data.rsplit(SEPARATOR, 1)[-1] == value),
-        None,
-    )
-    try:
-        if label and message.text:
-            mark = label if label.startswith("✅") else f"✅ {label}"
-            await message.edit_text(f"{message.text_html}\n\n{_escape(mark)}", parse_mode=ParseMode.HTML)
-        else:
-            await message.edit_reply_markup(None)
-    except BadRequest:  # an old message may no longer be editable; the answer is stored anyway
-        pass
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 async def advance(turn: Turn, outcome: str | None) -> None:
@@ -320,7 +251,7 @@ class OptionalTextStep(TextStep):
 
     async def prompt(self, turn: Turn) -> Prompt:
         prompt = await super().prompt(turn)
-        prompt.buttons = [[(turn.text("reflection.skip"), "skip")]]
+        prompt.buttons = [[(turn.text("input.skip"), "skip")]]
         return prompt
 
     async def on_choice(self, turn: Turn, value: str) -> str | None:
@@ -328,24 +259,6 @@ class OptionalTextStep(TextStep):
             raise Invalid("input.use_buttons")
         turn.set(self.store, None)
         return None
-
-
-def read_percent(text: str) -> int:
-    """'60', '60%' or '60 %' as a whole number from 0 to 100."""
-    number = text.strip().rstrip("%").strip()
-    if not number.isdigit() or not 0 <= int(number) <= 100:
-        raise Invalid("logbook.bad_progress")
-    return int(number)
-
-
-def clean_text(text: str, limit: int) -> str:
-    """Her words as typed, minus surrounding blanks; refuse empty and over-long answers."""
-    value = text.strip()
-    if not value:
-        raise Invalid("input.empty")
-    if len(value) > limit:
-        raise Invalid("input.too_long", limit=limit, length=len(value))
-    return value
 
 
 class ChoiceStep(Step):
@@ -375,23 +288,3 @@ class ChoiceStep(Step):
             raise Invalid("input.use_buttons")
         turn.set(self.store, value)
         return None
-
-
-def read_date(text: str, earliest: date, latest: date) -> date:
-    """A typed date within [earliest, latest], or Invalid saying what was wrong."""
-    try:
-        day = parse_date(text)
-    except DateFormatError:
-        raise Invalid("input.bad_date") from None
-    except ImpossibleDateError:
-        raise Invalid("input.impossible_date") from None
-    if not earliest <= day <= latest:
-        raise Invalid("input.date_range", earliest=earliest, latest=latest)
-    return day
-
-
-def read_time(text: str) -> str:
-    try:
-        return parse_time(text).strftime("%H:%M")
-    except ValueError:
-        raise Invalid("input.bad_time") from None

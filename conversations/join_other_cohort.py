@@ -6,7 +6,8 @@ from telegram import Update
 
 from bot.kernel.context import EcoachContext
 from conversations import engine, onboarding
-from conversations.engine import END, Flow, Invalid, Prompt, Step, Turn
+from bot.kernel.parsing import Invalid
+from conversations.engine import END, Flow, Prompt, Step, Turn
 from db.cohorts import Cohort
 
 

@@ -10,7 +10,8 @@ from telegram import Message, Update
 from bot.kernel.context import EcoachContext
 from bot.evidence import Refused, attachment, keep_copy, links
 from conversations import engine
-from conversations.engine import STAY, ChoiceStep, Flow, Invalid, OptionalTextStep, Prompt, Step, TextStep, Turn, read_percent
+from bot.kernel.parsing import Invalid, read_percent
+from conversations.engine import STAY, ChoiceStep, Flow, OptionalTextStep, Prompt, Step, TextStep, Turn
 from db.logbook import EvidenceItem, create_entry
 from db.models import EvidenceKind, MilestoneStatus, Pap
 from db.plans import current_pap

@@ -8,7 +8,8 @@ from telegram import Update
 
 from bot.kernel.context import EcoachContext
 from conversations import engine
-from conversations.engine import END, ChoiceStep, Flow, Invalid, TextStep, Turn
+from bot.kernel.parsing import Invalid
+from conversations.engine import END, ChoiceStep, Flow, TextStep, Turn
 from conversations.logbook import TEXT_LIMIT
 from db.logbook import EvidenceItem, add_evidence, add_feedback, editable, entry_for_coach, latest_entry, own_entry
 from db.plans import current_pap

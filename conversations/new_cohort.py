@@ -8,7 +8,8 @@ from telegram import Update
 
 from bot.kernel.context import EcoachContext
 from conversations import engine
-from conversations.engine import ChoiceStep, Flow, Prompt, Step, TextStep, Turn, read_date
+from bot.kernel.parsing import read_date
+from conversations.engine import ChoiceStep, Flow, Prompt, Step, TextStep, Turn
 from db.cohorts import MAX_MONTHS, MIN_MONTHS, NAME_MAX, create_cohort, invite_link
 
 

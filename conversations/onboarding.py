@@ -8,9 +8,10 @@ from typing import Any
 from telegram import Update
 
 from bot.kernel.context import EcoachContext
-from bot.kernel.parsing import add_months
+from db.schedule import add_months
 from conversations import engine
-from conversations.engine import END, STAY, ChoiceStep, Flow, Invalid, Prompt, Step, TextStep, Turn, clean_text, read_date, read_time
+from bot.kernel.parsing import clean_text, Invalid, read_date, read_time
+from conversations.engine import END, STAY, ChoiceStep, Flow, Prompt, Step, TextStep, Turn
 from db.cohorts import Cohort
 from db.enrolment import AlumnaPlan, MilestonePlan, enrol_alumna, give_consent, refuse_consent
 from db.models import PositionLevel

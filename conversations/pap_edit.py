@@ -7,9 +7,10 @@ from datetime import date, timedelta
 from telegram import Update
 
 from bot.kernel.context import EcoachContext
-from bot.kernel.parsing import add_months
+from db.schedule import add_months
 from conversations import engine
-from conversations.engine import ChoiceStep, Flow, Invalid, Prompt, Step, Turn, clean_text, read_date
+from bot.kernel.parsing import clean_text, Invalid, read_date
+from conversations.engine import ChoiceStep, Flow, Prompt, Step, Turn
 from conversations.onboarding import LATEST_END_MONTHS, LIMITS
 from db.models import Pap
 from db.plans import MAX_MILESTONES, TEXT_FIELDS, add_milestone, complete_milestone, current_pap, milestone_of, set_field

@@ -8,7 +8,8 @@ from telegram import Update
 
 from bot.kernel.context import EcoachContext
 from conversations import engine
-from conversations.engine import ChoiceStep, Flow, Invalid, Prompt, TextStep, Turn
+from bot.kernel.parsing import Invalid
+from conversations.engine import ChoiceStep, Flow, Prompt, TextStep, Turn
 from db.models import CompetencyDomain, Person
 from db.reflections import ReflectionAnswers, reflection_for_week, save_reflection
 from db.schedule import iso_week, week_start
@@ -28,7 +29,7 @@ class OpenQuestion(TextStep):
         if turn.data.get("editing") and turn.data.get(self.name):
             prompt.buttons = [[(turn.text("reflection.keep"), "keep")]]
         else:
-            prompt.buttons = [[(turn.text("reflection.skip"), "skip")]]
+            prompt.buttons = [[(turn.text("input.skip"), "skip")]]
         prompt.values["week"] = turn.data["week"]
         return prompt
 

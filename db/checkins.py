@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.kernel.parsing import add_months
+from db.schedule import add_months
 from db.models import (
     CareerEvent, CareerEventKind, CheckIn, CheckInKind, CheckInStatus, Cohort, ObstacleCategory, PapStatus, Person,
 )

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.kernel.parsing import add_months
+from db.schedule import add_months
 from db.models import (
     AnonymousOutcome, CareerEvent, CareerEventKind, CheckIn, CheckInStatus, CohortChat, ConsentRefusal, CopChat, Delivery,
     DeliveryStatus, Draft, Evidence, LogEntry, Membership, Pap, Person, QuizAnswer, RaterLink, RaterResponse, Reflection, Role,

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.kernel.parsing import add_months
+from db.schedule import add_months
 from db.coaching import cohort_statuses
 from db.models import (
     AnonymousOutcome, CareerEvent, CareerEventKind, CheckIn, CheckInStatus, Cohort, LogEntry, Membership, Pap, Person,

@@ -1,7 +1,8 @@
-"""Local time arithmetic for reminders: ISO weeks, weekly slots and quiet hours in her zone."""
+"""Calendar arithmetic in her time zone: ISO weeks, weekly slots, quiet hours, months ahead."""
 
 from __future__ import annotations
 
+import calendar
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -45,3 +46,10 @@ def week_closes_at(year: int, week: int, zone: str) -> datetime:
     """When a reminder about that week stops making sense: her next Monday, once the night is over."""
     monday = datetime.combine(week_start(year, week) + timedelta(days=7), time(0, 0), tzinfo=ZoneInfo(zone))
     return outside_quiet_hours(monday.astimezone(UTC), zone)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

@@ -17,7 +17,7 @@ from telegram.error import BadRequest, Forbidden
 
 from bot.kernel.charts import cohort_chart
 from bot.kernel.context import EcoachContext
-from conversations.engine import send_html
+from bot.kernel.telegram import send_html
 from db.checkins import checkins_of
 from db.cohorts import find_invite
 from db.coaching import (

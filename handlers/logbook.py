@@ -13,7 +13,6 @@ from telegram.error import TelegramError
 from bot.kernel.context import EcoachContext
 from bot.evidence import Refused, attachment, keep_copy
 from conversations import logbook, logbook_followups
-from conversations.engine import send_long
 from db.logbook import coaches_of, delete_entry, editable, entry_for_coach, notice_groups, own_entry, recent_entries, verify_entry
 from db.models import Feedback, LogEntry, Pap
 from db.plans import current_pap
@@ -70,7 +69,7 @@ async def my_log(update: Update, context: EcoachContext) -> None:
                 InlineKeyboardButton(context.text("logbook.button_delete", number=number), callback_data=f"lgdl|{entry.id}"),
             ])
     body = context.text("logbook.list", entries=[_summary(e) for e in entries])
-    await send_long(context, update, body, InlineKeyboardMarkup(rows) if rows else None)
+    await context.send(update, body, InlineKeyboardMarkup(rows) if rows else None)
 
 
 def _summary(entry: LogEntry) -> dict[str, object]:

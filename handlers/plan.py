@@ -6,7 +6,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.kernel.context import EcoachContext
 from conversations import pap_edit
-from conversations.engine import send_long
 from db.drafts import find_draft
 from db.enrolment import membership
 from db.models import MilestoneStatus, Person, Role
@@ -35,7 +34,7 @@ async def show_plan(update: Update, context: EcoachContext) -> None:
              InlineKeyboardButton(context.text("plan.button_milestones"), callback_data="pap|milestones")],
         ]
     )
-    await send_long(context, update, body, markup)
+    await context.send(update, body, markup)
 
 
 async def on_plan_button(update: Update, context: EcoachContext) -> None:

@@ -8,7 +8,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.kernel.context import EcoachContext
 from conversations import reminder_slot
-from conversations.engine import send_long
 from conversations.onboarding import ZONES
 from db.reminders import pending_reminders, replan_reflection_reminders
 from db.schedule import local
@@ -40,7 +39,7 @@ async def show_reminders(update: Update, context: EcoachContext, *, saved: bool 
         rows.append([InlineKeyboardButton(context.text("reminders.button_off"), callback_data="rem|off")])
     else:
         rows.append([InlineKeyboardButton(context.text("reminders.button_on"), callback_data="rem|on")])
-    await send_long(context, update, body, InlineKeyboardMarkup(rows))
+    await context.send(update, body, InlineKeyboardMarkup(rows))
 
 
 async def on_reminders_button(update: Update, context: EcoachContext) -> None:

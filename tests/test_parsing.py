@@ -6,7 +6,8 @@ from datetime import date, time
 
 import pytest
 
-from bot.kernel.parsing import DateFormatError, ImpossibleDateError, add_months, parse_date, parse_time
+from bot.kernel.parsing import DateFormatError, ImpossibleDateError, parse_date, parse_time
+from db.schedule import add_months
 
 
 @pytest.mark.parametrize(

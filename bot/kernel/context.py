@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
 from telegram.ext import CallbackContext, ExtBot
+
+from bot.kernel.telegram import send_html
 
 if TYPE_CHECKING:
     from bot.app import EcoachApplication, Runtime
@@ -66,10 +67,12 @@ class EcoachContext(CallbackContext[ExtBot, dict, dict, dict]):
         reply_markup: InlineKeyboardMarkup | None = None,
         **values: Any,
     ) -> Message:
-        """Commit, then answer in the update's chat: nothing is confirmed before it is stored."""
+        """Render `key` for her, commit, then answer in the update's chat."""
+        return await self.send(update, self.text(key, **values), reply_markup)
+
+    async def send(self, update: Update, body: str, markup: InlineKeyboardMarkup | None = None) -> Message:
+        """Commit, then send `body` in the update's chat: nothing is confirmed before it is stored."""
         await self.session.commit()
         chat = update.effective_chat
-        assert chat is not None, "reply() needs an update with a chat"
-        return await self.bot.send_message(
-            chat.id, self.text(key, **values), parse_mode=ParseMode.HTML, reply_markup=reply_markup
-        )
+        assert chat is not None, "send() needs an update with a chat"
+        return await send_html(self.bot, chat.id, body, markup)

@@ -1,10 +1,11 @@
-"""Parsing what people type: dates and times in the forms Indonesians write them."""
+"""Reading what people type: dates and times in the forms Indonesians write them, percentages, and
+free text within a limit. A refusal is `Invalid`, naming the text that tells her why."""
 
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import date, time
+from typing import Any
 
 MONTHS = {
     # Indonesian, with the usual abbreviations
@@ -23,6 +24,15 @@ _NUMERIC = [
 ]
 _WORDS = re.compile(r"^(\d{1,2})\s+([A-Za-z]+)\.?\s+(\d{4})$")
 _TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$")
+
+
+class Invalid(Exception):
+    """The answer was not acceptable; `key` names the message that says why."""
+
+    def __init__(self, key: str, **values: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
 
 
 class DateFormatError(ValueError):
@@ -65,8 +75,40 @@ def parse_time(text: str) -> time:
     return time(hour, minute)
 
 
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, clamped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+def read_date(text: str, earliest: date, latest: date) -> date:
+    """A typed date within [earliest, latest], or Invalid saying what was wrong."""
+    try:
+        day = parse_date(text)
+    except DateFormatError:
+        raise Invalid("input.bad_date") from None
+    except ImpossibleDateError:
+        raise Invalid("input.impossible_date") from None
+    if not earliest <= day <= latest:
+        raise Invalid("input.date_range", earliest=earliest, latest=latest)
+    return day
+
+
+def read_time(text: str) -> str:
+    """A typed time as HH:MM, or Invalid."""
+    try:
+        return parse_time(text).strftime("%H:%M")
+    except ValueError:
+        raise Invalid("input.bad_time") from None
+
+
+def read_percent(text: str) -> int:
+    """'60', '60%' or '60 %' as a whole number from 0 to 100."""
+    number = text.strip().rstrip("%").strip()
+    if not number.isdigit() or not 0 <= int(number) <= 100:
+        raise Invalid("input.bad_percent")
+    return int(number)
+
+
+def clean_text(text: str, limit: int) -> str:
+    """Her words as typed, minus surrounding blanks; refuse empty and over-long answers."""
+    value = text.strip()
+    if not value:
+        raise Invalid("input.empty")
+    if len(value) > limit:
+        raise Invalid("input.too_long", limit=limit, length=len(value))
+    return value

@@ -1,11 +1,19 @@
-"""Telegram's rules for text: HTML parse mode turned into what she reads, and lengths in UTF-16 units.
+"""Telegram output: its rules for text, and sending HTML within them.
 
-Strict like the real server: markup it would refuse raises EntityParseError (a 400 there)."""
+HTML parse mode is turned into what she reads as strictly as the real server does (markup it would
+refuse raises EntityParseError, a 400 there), and lengths are counted as Telegram counts them: in
+UTF-16 code units of the visible text."""
 
 from __future__ import annotations
 
 import html
+import logging
 import re
+
+from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram.constants import ParseMode
+
+log = logging.getLogger(__name__)
 
 ALLOWED = {
     "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
@@ -72,3 +80,113 @@ def html_to_plain(text: str) -> str:
 def utf16_len(text: str) -> int:
     """Telegram counts message length in UTF-16 code units."""
     return len(text.encode("utf-16-le")) // 2
+
+
+# ----- limits and sending --------------------------------------------------------------------------
+
+MAX_MESSAGE = 4096  # UTF-16 code units of the visible text, after the markup is parsed
+MAX_CAPTION = 1024
+MAX_CALLBACK_DATA = 64  # bytes
+_TOKEN = re.compile(r"<[^<>]*>|&(?:#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);|.", re.DOTALL)
+
+
+def visible_length(body: str) -> int:
+    """How long Telegram counts an HTML text: its visible characters, in UTF-16 code units."""
+    return utf16_len(html_to_plain(body))
+
+
+def split_message(body: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """Parts of at most `limit` visible UTF-16 units, each valid HTML: split between paragraphs,
+    then between lines, and one enormous line between characters."""
+    if visible_length(body) <= limit:
+        return [body]
+    return _pack([chunk for paragraph in body.split("\n\n") for chunk in _fit(paragraph, limit)], "\n\n", limit)
+
+
+def _fit(paragraph: str, limit: int) -> list[str]:
+    if visible_length(paragraph) <= limit:
+        return [paragraph]
+    lines = paragraph.split("\n")
+    return _pack([chunk for line in lines for chunk in ([line] if visible_length(line) <= limit else _hard_split(line, limit))], "\n", limit)
+
+
+def _pack(chunks: list[str], separator: str, limit: int) -> list[str]:
+    """Join chunks greedily into parts that fit."""
+    parts: list[str] = []
+    current = ""
+    for chunk in chunks:
+        candidate = f"{current}{separator}{chunk}" if current else chunk
+        if current and visible_length(candidate) > limit:
+            parts.append(current)
+            current = chunk
+        else:
+            current = candidate
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _hard_split(line: str, limit: int) -> list[str]:
+    """Cut one line between characters, never inside a tag or an entity; open tags are closed at
+    the cut and opened again after it."""
+    pieces: list[str] = []
+    current: list[str] = []
+    length = 0
+    open_tags: list[tuple[str, str]] = []  # (name, the opening tag as written)
+    for token in _TOKEN.findall(line):
+        if token.startswith("<") and token.endswith(">") and len(token) > 1:
+            name = token.strip("</>").split()[0].lower() if token.strip("</>") else ""
+            if token.startswith("</"):
+                if open_tags and open_tags[-1][0] == name:
+                    open_tags.pop()
+            elif not token.endswith("/>"):
+                open_tags.append((name, token))
+            current.append(token)
+            continue
+        units = utf16_len(html_to_plain(token) if token.startswith("&") else token)
+        if length + units > limit:
+            closing = "".join(f"</{name}>" for name, _ in reversed(open_tags))
+            pieces.append("".join(current) + closing)
+            current = [opening for _, opening in open_tags]
+            length = 0
+        current.append(token)
+        length += units
+    if current:
+        pieces.append("".join(current))
+    return pieces
+
+
+def escape(text: str) -> str:
+    """Her words, safe inside Telegram HTML."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+async def send_html(bot: Bot, chat_id: int, body: str, markup: InlineKeyboardMarkup | None = None) -> Message:
+    """Send HTML in the chat; a text over Telegram's limit goes in parts, the buttons under the last."""
+    parts = split_message(body)
+    message = None
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        message = await bot.send_message(chat_id, part, parse_mode=ParseMode.HTML, reply_markup=markup if last else None)
+    assert message is not None
+    return message
+
+
+async def mark_chosen(message: object, data: str | None) -> None:
+    """Drop the buttons of an answered question and show which one she tapped.
+
+    Cosmetic and best effort: the answer is stored before this runs, so no failure here (an old
+    message, a 429, a 502) may stop the flow that follows.
+    """
+    if not isinstance(message, Message) or data is None:
+        return
+    rows = message.reply_markup.inline_keyboard if message.reply_markup else ()
+    label = next((button.text for row in rows for button in row if button.callback_data == data), None)
+    try:
+        if label and message.text:
+            mark = label if label.startswith("✅") else f"✅ {label}"
+            await message.edit_text(f"{message.text_html}\n\n{escape(mark)}", parse_mode=ParseMode.HTML)
+        else:
+            await message.edit_reply_markup(None)
+    except Exception as exc:  # noqa: BLE001 - any failure of a cosmetic edit is logged, never raised
+        log.info("marking a chosen button failed (%s); the flow goes on", type(exc).__name__)
