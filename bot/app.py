@@ -1,51 +1,36 @@
-"""The composition root: build_application() wires settings, database, texts and handlers."""
+"""The composition root: build_application() wires settings, database, texts, handlers and sweeps."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from datetime import datetime
+from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import BotCommand, BotCommandScopeAllGroupChats, Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot, JobQueue
 from telegram.request import BaseRequest
 
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.commands import COACH_MENU, MENU
-from bot.kernel.context import EcoachContext, UpdateScope, current_scope
+from bot.kernel.context import EcoachContext, Runtime, UpdateScope, current_scope, runtime_of
 from bot.kernel.i18n import Texts
 from bot.kernel.settings import Settings
-from db.engine import create_engine, session_factory
+from bot.scheduler import schedule_sweeps
+from conversations.engine import reprompt
 from db.drafts import stored_draft_locale
+from db.engine import create_engine, session_factory
 from db.people import stored_locale
 from db.updates import Delivery, claim_update, finish_update
+from handlers import register_handlers
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class Runtime:
-    """What handlers and jobs share. The engine lives from post_init to post_shutdown."""
-
-    settings: Settings
-    clock: Clock
-    texts: Texts
-    engine: AsyncEngine | None = None
-    sessions: async_sessionmaker[AsyncSession] | None = field(default=None, repr=False)
-    last_admin_notice: datetime | None = None  # errors reach organizers at most once a minute
-
-    def open_session(self) -> AsyncSession:
-        if self.sessions is None:
-            raise RuntimeError("the database is not open: post_init has not run")
-        return self.sessions()
-
-
-class EcoachApplication(Application):
+class EcoachApplication(Application[ExtBot[None], EcoachContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], JobQueue[EcoachContext]]):
     """Runs every update inside one database session, committed when its handlers are done."""
 
-    def __init__(self, *, runtime: Runtime, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, *, runtime: Runtime, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.runtime = runtime
 
     async def process_update(self, update: object) -> None:
@@ -76,8 +61,6 @@ class EcoachApplication(Application):
     async def _after_redelivery(self, update: object) -> None:
         """Her answer was stored, but the process died before it finished: the next question may be
         missing, so ask it again."""
-        from conversations.engine import reprompt
-
         assert isinstance(update, Update)
         if update.effective_chat is not None and update.effective_chat.type == "private":
             context = self.context_types.context.from_update(update, self)
@@ -92,11 +75,9 @@ class EcoachApplication(Application):
         return chosen or self.runtime.texts.locale_for(user.language_code)
 
 
-async def post_init(application: Application) -> None:
+async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Open the database, schedule the sweeps, and publish the command menu in both languages."""
-    from bot.sweeps import schedule_sweeps  # sweeps import this module
-
-    runtime: Runtime = application.runtime  # type: ignore[attr-defined]
+    runtime = runtime_of(application)
     runtime.engine = create_engine(runtime.settings.database_url)
     runtime.sessions = session_factory(runtime.engine)
     schedule_sweeps(application)
@@ -109,8 +90,8 @@ async def post_init(application: Application) -> None:
             await application.bot.set_my_commands(commands, scope=scope, language_code=language_code)
 
 
-async def post_shutdown(application: Application) -> None:
-    runtime: Runtime = application.runtime  # type: ignore[attr-defined]
+async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    runtime = runtime_of(application)
     if runtime.engine is not None:
         await runtime.engine.dispose()
         runtime.engine = runtime.sessions = None
@@ -123,8 +104,6 @@ def build_application(
     request: BaseRequest | None = None,
 ) -> EcoachApplication:
     """Build the bot. Production passes settings only; tests may pass a clock and a request."""
-    from handlers import register_handlers  # handlers import bot.kernel.context; keep this module light
-
     runtime = Runtime(settings=settings, clock=clock or SystemClock(), texts=Texts(settings.default_locale))
     api = settings.telegram_api_url
     builder = (
@@ -146,5 +125,6 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
+    assert isinstance(application, EcoachApplication)
     register_handlers(application)
-    return application  # type: ignore[return-value]
+    return application

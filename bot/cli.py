@@ -10,15 +10,24 @@ from collections.abc import Sequence
 from datetime import date
 from importlib.metadata import entry_points
 from pathlib import Path
+from urllib.parse import urlparse
 
 import httpx
+from telegram import Update
 
+from bot.app import build_application
 from bot.kernel.clock import SystemClock
+from bot.kernel.i18n import Texts
+from bot.kernel.logs import configure_logging
 from bot.kernel.settings import Settings, SettingsError, load_settings
-from db.cohorts import CohortError, create_cohort, invite_link, list_cohorts
+from bot.kernel.tips import check_library
+from bot.polling import run_polling
+from db.cohorts import CohortError, create_cohort, find_invite, invite_link, list_cohorts
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
 from db.models import Cohort
+from db.report import cohort_report
+from handlers.report import to_csv, to_json, to_xlsx
 
 # Packages add commands here (pyproject entry points): `register(subparsers)` adds a subparser whose
 # defaults carry `run_plugin(args) -> exit code`. The developer tools add `shell` this way, so the
@@ -98,11 +107,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _report(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.kernel.i18n import Texts
-    from bot.report_files import to_csv, to_json, to_xlsx
-    from db.cohorts import find_invite
-    from db.report import cohort_report
-
     await asyncio.to_thread(upgrade, settings.database_url)
     engine = create_engine(settings.database_url)
     try:
@@ -130,8 +134,6 @@ async def _report(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _tips_check() -> int:
-    from bot.tips import check_library
-
     count, problems = check_library()
     for problem in problems:
         print(problem, file=sys.stderr)
@@ -143,13 +145,6 @@ def _tips_check() -> int:
 
 
 def _run(settings: Settings, *, webhook: bool = False) -> int:
-    from urllib.parse import urlparse
-
-    from telegram import Update
-
-    from bot.app import build_application
-    from bot.kernel.logs import configure_logging
-
     token = settings.token  # fails first, with one line, when the token is missing
     secret = None
     if webhook:
@@ -166,8 +161,6 @@ def _run(settings: Settings, *, webhook: bool = False) -> int:
             webhook_url=settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES,
         )
     else:
-        from bot.polling import run_polling
-
         asyncio.run(run_polling(application))
     return 0
 

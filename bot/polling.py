@@ -21,7 +21,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from bot.app import EcoachApplication, post_init, post_shutdown
-from bot.sweeps import retry_delay
+from bot.kernel.sending import retry_delay
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT = 25  # seconds Telegram holds a getUpdates open

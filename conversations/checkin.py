@@ -7,11 +7,14 @@ from datetime import date, timedelta
 from telegram import Update
 
 from bot.kernel.context import EcoachContext
+from bot.kernel.telegram import send_quietly
 from conversations import engine
 from bot.kernel.parsing import Invalid, read_date, read_percent
 from conversations.engine import STAY, ChoiceStep, Flow, OptionalTextStep, Prompt, Step, Turn
+from conversations.rater import send_rater_links
 from db.checkins import CheckInAnswers, record_answers
-from db.models import CareerEventKind, CheckIn, ObstacleCategory, PapStatus
+from db.logbook import coaches_of
+from db.models import CareerEventKind, CheckIn, ObstacleCategory, PapStatus, Person
 
 FORUMS = ("internal", "cross_agency", "cop")
 OBSTACLE_TEXT_LIMIT = 1000
@@ -105,8 +108,6 @@ class CheckInFlow(Flow):
         return "forums" if following == "career_date" else following  # the date follows a chosen event only
 
     async def finish(self, turn: Turn) -> None:
-        from handlers.checkins import after_checkin  # coaching requests and rater links
-
         data = turn.data
         checkin = await turn.session.get(CheckIn, data["checkin_id"])
         assert checkin is not None
@@ -144,3 +145,20 @@ CHECKIN = engine.register(
 async def begin(context: EcoachContext, update: Update, checkin: CheckIn, training_end: date) -> None:
     data = {"checkin_id": checkin.id, "month": checkin.month, "training_end": training_end.isoformat(), "forums": []}
     await engine.start(context, update, CHECKIN, data)
+
+
+async def after_checkin(context: EcoachContext, update: Update, checkin: CheckIn) -> None:
+    """Tell her coaches privately when she asks for coaching; at 3 months, send the rater links."""
+    person = await context.session.get(Person, checkin.person_id)
+    assert person is not None and checkin.pap_status is not None and checkin.obstacle is not None
+    texts = context.runtime.texts
+    if checkin.wants_coaching:
+        for coach in await coaches_of(session=context.session, cohort_id=checkin.cohort_id):
+            body = texts.render(
+                coach.locale, "checkin.coaching_request", name=person.name, month=checkin.month,
+                status=texts.render(coach.locale, f"choices.pap_status.{checkin.pap_status.value}"),
+                obstacle=texts.render(coach.locale, f"choices.obstacle.{checkin.obstacle.value}"),
+            )
+            await send_quietly(context.bot, coach.telegram_id, body)
+    if checkin.with_feedback:
+        await send_rater_links(update, context, person)

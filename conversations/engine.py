@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm.attributes import flag_modified
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 
+from bot.kernel.callbacks import FlowChoice
 from bot.kernel.context import EcoachContext
+from bot.kernel.guards import answer_button
 from bot.kernel.parsing import Invalid, clean_text
 from bot.kernel.telegram import mark_chosen
 from db.drafts import active_draft, open_draft
@@ -25,7 +27,6 @@ DONE = "__done__"  # the draft is removed and the flow's finish() stores the res
 END = "__end__"  # the step itself removed the draft and said goodbye
 STAY = "__stay__"  # ask the same step again (a loop, such as milestones)
 
-SEPARATOR = "|"
 
 
 @dataclass
@@ -143,18 +144,11 @@ async def ask(turn: Turn, error: str | None = None) -> None:
     if prompt.buttons:
         markup = InlineKeyboardMarkup(
             [
-                [InlineKeyboardButton(label, callback_data=callback_data(turn.flow.code, turn.draft.step, value)) for label, value in row]
+                [FlowChoice(turn.flow.code, turn.draft.step, value).key(label) for label, value in row]
                 for row in prompt.buttons
             ]
         )
     await turn.context.send(turn.update, body, markup)
-
-
-def callback_data(code: str, step: str, value: str) -> str:
-    data = SEPARATOR.join((code, step, value))
-    if len(data.encode()) > 64:
-        raise ValueError(f"callback data over 64 bytes: {data!r}")
-    return data
 
 
 async def on_message(update: Update, context: EcoachContext) -> bool:
@@ -179,21 +173,20 @@ async def on_callback(update: Update, context: EcoachContext) -> None:
     """A button of a conversation: only the current step's buttons, of her own draft, count."""
     query = update.callback_query
     assert query is not None and update.effective_user is not None
-    parts = (query.data or "").split(SEPARATOR, 2)
+    choice = FlowChoice.parse(query.data)
     draft = await active_draft(session=context.session, telegram_id=update.effective_user.id)
-    if len(parts) != 3 or draft is None or (draft.flow, draft.step) != (parts[0], parts[1]) or draft.flow not in FLOWS:
-        await query.answer(context.text("input.stale_button"))
+    if choice is None or draft is None or (draft.flow, draft.step) != (choice.flow, choice.step) or draft.flow not in FLOWS:
+        await answer_button(update, context.text("input.stale_button"))
         return
     turn = Turn(context, update, draft, FLOWS[draft.flow])
-    value = parts[2]
     try:
-        outcome = await turn.flow.steps[draft.step].on_choice(turn, value)
+        outcome = await turn.flow.steps[draft.step].on_choice(turn, choice.value)
     except Invalid as invalid:
-        await query.answer()
+        await answer_button(update)
         await ask(turn, error=turn.text(invalid.key, **invalid.values))
         return
     await context.session.commit()  # the answer is stored before anything is shown
-    await query.answer()
+    await answer_button(update)
     await mark_chosen(query.message, query.data)
     await advance(turn, outcome)
 

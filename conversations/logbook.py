@@ -1,23 +1,31 @@
-"""/logbook (/log): a PAP logbook entry with evidence, in about a minute."""
+"""The PAP logbook's conversations: an entry with evidence in about a minute, her edit of it, a
+coach's feedback on it, and a file sent outside any conversation; and the notices that follow."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from telegram import Message, Update
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from telegram import InlineKeyboardMarkup, Message, Update
 
+from bot.kernel.callbacks import CoachOnEntry
 from bot.kernel.context import EcoachContext
-from bot.evidence import Refused, attachment, keep_copy, links
-from conversations import engine
 from bot.kernel.parsing import Invalid, read_percent
-from conversations.engine import STAY, ChoiceStep, Flow, OptionalTextStep, Prompt, Step, TextStep, Turn
-from db.logbook import EvidenceItem, create_entry
-from db.models import EvidenceKind, MilestoneStatus, Pap
+from bot.kernel.telegram import send_quietly
+from conversations import engine
+from conversations.engine import END, STAY, ChoiceStep, Flow, OptionalTextStep, Prompt, Step, TextStep, Turn
+from conversations.evidence import Refused, attachment, keep_copy, links
+from db.logbook import (
+    EvidenceItem, add_evidence, add_feedback, coaches_of, create_entry, editable, entry_for_coach, latest_entry, notice_groups, own_entry,
+)
+from db.models import EvidenceKind, Feedback, LogEntry, MilestoneStatus, Pap
 from db.plans import current_pap
 
 TEXT_LIMIT = 2000
 NOTE_LIMIT = 1000
+FEEDBACK_LIMIT = 2000
 PROGRESS_STEPS = ["0", "25", "50", "75", "100"]
 GENERAL = "general"
 
@@ -139,8 +147,6 @@ class Logbook(Flow):
         return following
 
     async def finish(self, turn: Turn) -> None:
-        from handlers.logbook import announce_entry  # notices to coaches live with the handlers
-
         data = turn.data
         pap = await _pap(turn)
         entry = await create_entry(
@@ -177,3 +183,125 @@ def remove_files(data_dir: Path, paths: list[str]) -> None:
     """Delete evidence copies from disk; a file already gone is fine."""
     for relative in paths:
         (data_dir / relative).unlink(missing_ok=True)
+
+
+# ----- around an entry: her edit, a coach's feedback, a stray file --------------------------------
+
+
+class EntryEdit(Flow):
+    """She rewrites what was done, within 24 hours of the entry."""
+
+    code = "le"
+
+    async def finish(self, turn: Turn) -> None:
+        entry = await own_entry(session=turn.session, person_id=turn.data["person_id"], entry_id=turn.data["entry_id"])
+        if entry is None or not editable(entry, turn.now):
+            await turn.context.reply(turn.update, "logbook.edit_closed")
+            return
+        entry.text, entry.updated_at = turn.data["text"], turn.now
+        await turn.context.reply(turn.update, "logbook.edited")
+
+
+ENTRY_EDIT = engine.register(EntryEdit([TextStep("text", key="logbook.edit_text", limit=TEXT_LIMIT)]))
+
+
+class CoachFeedback(Flow):
+    """A coach writes feedback on an entry; it is stored and delivered to the alumna."""
+
+    code = "cf"
+
+    async def finish(self, turn: Turn) -> None:
+        found = await entry_for_coach(session=turn.session, entry_id=turn.data["entry_id"], coach_telegram_id=turn.telegram_id)
+        if found is None:
+            await turn.context.reply(turn.update, "coach.not_your_cohort")
+            return
+        entry, coach = found
+        feedback = await add_feedback(session=turn.session, entry=entry, coach=coach, text=turn.data["text"], now=turn.now)
+        await turn.context.reply(turn.update, "feedback.sent")
+        await deliver_feedback(turn.context, feedback.id)
+
+
+COACH_FEEDBACK = engine.register(CoachFeedback([TextStep("text", key="feedback.prompt", limit=FEEDBACK_LIMIT)]))
+
+
+class AttachWhereStep(ChoiceStep):
+    async def on_choice(self, turn: Turn, value: str) -> str | None:
+        await super().on_choice(turn, value)
+        item = EvidenceItem.from_dict(turn.data["item"])
+        if value == "new":
+            pap = await current_pap(session=turn.session, telegram_id=turn.telegram_id)
+            if pap is None:
+                raise Invalid("plan.gone")
+            await turn.session.delete(turn.draft)
+            await begin(turn.context, turn.update, pap, [item.as_dict()])
+            return END
+        entry = await latest_entry(session=turn.session, person_id=turn.data["person_id"])
+        if entry is None:
+            raise Invalid("logbook.no_entry_yet")
+        added = await add_evidence(session=turn.session, entry=entry, item=item, now=turn.now)
+        await turn.session.delete(turn.draft)
+        await turn.context.reply(turn.update, "logbook.attached" if added else "logbook.duplicate", when=entry.created_at.date())
+        return END
+
+
+class AttachStray(Flow):
+    """A photo or document sent outside a conversation: a new entry, or her latest one?"""
+
+    code = "ea"
+
+
+ATTACH_STRAY = engine.register(
+    AttachStray([AttachWhereStep("where", key="logbook.stray", options=["new", "latest"], labels="choices.attach", per_row=1)])
+)
+
+
+async def begin_edit(context: EcoachContext, update: Update, person_id: int, entry_id: int, current: str) -> None:
+    await engine.start(context, update, ENTRY_EDIT, {"person_id": person_id, "entry_id": entry_id, "text": current}, step="text")
+
+
+async def begin_feedback(context: EcoachContext, update: Update, entry_id: int, alumna: str) -> None:
+    await engine.start(context, update, COACH_FEEDBACK, {"entry_id": entry_id, "alumna": alumna})
+
+
+async def begin_attach(context: EcoachContext, update: Update, person_id: int, item: dict[str, Any]) -> None:
+    await engine.start(context, update, ATTACH_STRAY, {"person_id": person_id, "item": item})
+
+
+# ----- what follows an entry -------------------------------------------------------------------------
+
+
+async def announce_entry(context: EcoachContext, entry_id: int) -> None:
+    """Tell her cohort's coaches privately; a coach group that asked gets name, milestone and progress only."""
+    entry = await context.session.scalar(
+        select(LogEntry).where(LogEntry.id == entry_id).options(selectinload(LogEntry.milestone), selectinload(LogEntry.evidence))
+    )
+    assert entry is not None
+    pap = await context.session.scalar(select(Pap).where(Pap.id == entry.pap_id).options(selectinload(Pap.person), selectinload(Pap.cohort)))
+    assert pap is not None
+    texts = context.runtime.texts
+    values = {"name": pap.person.name, "milestone": entry.milestone.title if entry.milestone else None, "progress": entry.progress}
+    first_line = entry.text.strip().splitlines()[0][:200]
+    for coach in await coaches_of(session=context.session, cohort_id=pap.cohort_id):
+        buttons = InlineKeyboardMarkup([[
+            CoachOnEntry("feedback", entry.id).key(texts.render(coach.locale, "feedback.button")),
+            CoachOnEntry("verify", entry.id).key(texts.render(coach.locale, "feedback.verify_button")),
+        ]])
+        body = texts.render(coach.locale, "feedback.notice", first_line=first_line, evidence=len(entry.evidence), **values)
+        await send_quietly(context.bot, coach.telegram_id, body, buttons)
+    for chat_id in await notice_groups(session=context.session, cohort=pap.cohort):
+        await send_quietly(context.bot, chat_id, texts.render(context.runtime.settings.default_locale, "feedback.group_notice", **values))
+
+
+async def deliver_feedback(context: EcoachContext, feedback_id: int) -> None:
+    feedback = await context.session.scalar(
+        select(Feedback).where(Feedback.id == feedback_id).options(selectinload(Feedback.entry), selectinload(Feedback.coach))
+    )
+    assert feedback is not None
+    pap = await context.session.scalar(select(Pap).where(Pap.id == feedback.entry.pap_id).options(selectinload(Pap.person)))
+    assert pap is not None
+    person = pap.person
+    body = context.runtime.texts.render(
+        person.locale, "feedback.to_alumna", coach=feedback.coach.name, text=feedback.text,
+        date=feedback.entry.created_at.date(), entry=feedback.entry.text.strip().splitlines()[0][:120],
+    )
+    await send_quietly(context.bot, person.telegram_id, body)

@@ -1,4 +1,5 @@
-"""Onboarding: consent, profile, a SMART PAP with milestones, and the reflection reminder slot."""
+"""Joining a cohort: consent, profile, a SMART PAP with milestones, and the reflection reminder slot;
+and, for an alumna already enrolled elsewhere, the question whether to move."""
 
 from __future__ import annotations
 
@@ -8,22 +9,21 @@ from typing import Any
 from telegram import Update
 
 from bot.kernel.context import EcoachContext
-from db.schedule import add_months
+from bot.kernel.parsing import Invalid, clean_text, read_date
 from conversations import engine
-from bot.kernel.parsing import clean_text, Invalid, read_date, read_time
 from conversations.engine import END, STAY, ChoiceStep, Flow, Prompt, Step, TextStep, Turn
+from conversations.reflection import ReminderTimeStep
+from db.checkins import plan_checkins
 from db.cohorts import Cohort
+from db.drafts import ONBOARDING_FLOW
 from db.enrolment import AlumnaPlan, MilestonePlan, enrol_alumna, give_consent, refuse_consent
 from db.models import PositionLevel
-from db.checkins import plan_checkins
 from db.plans import MAX_MILESTONES
 from db.reminders import replan_reflection_reminders
+from db.schedule import ZONES, add_months
 
 MIN_MILESTONES = 2
 LATEST_END_MONTHS = 12  # a PAP may run at most a year past the training
-ZONES = {"wib": "Asia/Jakarta", "wita": "Asia/Makassar", "wit": "Asia/Jayapura"}
-REMINDER_TIMES = ["07:00", "09:00", "13:00", "15:00", "16:00", "19:00"]
-EARLIEST_REMINDER, LATEST_REMINDER = time(6, 0), time(20, 59)
 
 # Limits keep the whole summary readable on a phone (and each part under Telegram's 4096).
 LIMITS = {"name": 120, "agency": 150, "work_unit": 150, "title": 150, "problem": 800, "goal": 800,
@@ -135,24 +135,6 @@ class MilestonesStep(Step):
         raise Invalid("onboarding.milestones_need", minimum=MIN_MILESTONES)
 
 
-class ReminderTimeStep(Step):
-    name = "time"
-
-    async def prompt(self, turn: Turn) -> Prompt:
-        buttons = [(slot.replace(":", "."), slot) for slot in REMINDER_TIMES]
-        return Prompt("onboarding.time", {"weekday": int(turn.data["weekday"])}, [buttons[:3], buttons[3:]])
-
-    async def on_text(self, turn: Turn, text: str) -> str | None:
-        return await self.on_choice(turn, read_time(text))
-
-    async def on_choice(self, turn: Turn, value: str) -> str | None:
-        chosen = read_time(value)
-        if not EARLIEST_REMINDER <= time.fromisoformat(chosen) <= LATEST_REMINDER:
-            raise Invalid("onboarding.time_range")
-        turn.set("time", chosen)
-        return None
-
-
 class SummaryStep(Step):
     name = "summary"
 
@@ -198,7 +180,7 @@ def _text(name: str, store: str | None = None) -> TextStep:
 
 
 class Onboarding(Flow):
-    code = "ob"
+    code = ONBOARDING_FLOW
     keep_on_cancel = True
 
     def after(self, turn: Turn, step: str) -> str:
@@ -266,3 +248,40 @@ async def begin(context: EcoachContext, update: Update, cohort: Cohort) -> None:
         "milestones": [],
     }
     await engine.start(context, update, ONBOARDING, data)
+
+
+class ConfirmMoveStep(Step):
+    """She is enrolled in another cohort: say what will happen, and ask."""
+
+    name = "confirm"
+
+    async def prompt(self, turn: Turn) -> Prompt:
+        buttons = [[(turn.text("join.yes"), "yes")], [(turn.text("join.no"), "no")]]
+        return Prompt("join.confirm", {"current": turn.data["current_name"], "new": turn.data["cohort_name"]}, buttons)
+
+    async def on_choice(self, turn: Turn, value: str) -> str | None:
+        if value == "yes":
+            return engine.DONE
+        if value == "no":
+            await turn.session.delete(turn.draft)
+            await turn.context.reply(turn.update, "join.kept", current=turn.data["current_name"])
+            return END
+        raise Invalid("input.use_buttons")
+
+
+class JoinOtherCohort(Flow):
+    code = "jc"
+
+    async def finish(self, turn: Turn) -> None:
+        cohort = await turn.session.get(Cohort, turn.data["cohort_id"])
+        assert cohort is not None
+        await begin(turn.context, turn.update, cohort)
+
+
+JOIN_OTHER_COHORT = engine.register(JoinOtherCohort([ConfirmMoveStep()]))
+
+
+async def begin_move(context: EcoachContext, update: Update, cohort: Cohort, current: Cohort) -> None:
+    """An alumna of `current` opened the invite of `cohort`."""
+    data = {"cohort_id": cohort.id, "cohort_name": cohort.name, "current_name": current.name}
+    await engine.start(context, update, JOIN_OTHER_COHORT, data)

@@ -1,4 +1,5 @@
-"""A supervisor, peer or colleague answers five short questions from her personal link."""
+"""Feedback from a supervisor, peer or colleague: her personal links, and the five short questions a
+rater answers from one."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from telegram import Update
 from bot.kernel.context import EcoachContext
 from conversations import engine
 from conversations.engine import ChoiceStep, Flow, OptionalTextStep, Prompt, Turn
-from db.models import RaterLink
-from db.raters import QUESTIONS, save_response
+from db.cohorts import invite_link
+from db.models import Person, RaterLink
+from db.raters import QUESTIONS, issue_links, save_response
+from db.schedule import local
 
 COMMENT_LIMIT = 1000
 
@@ -47,3 +50,14 @@ RATER = engine.register(
 async def begin(context: EcoachContext, update: Update, link: RaterLink) -> None:
     role = context.text(f"choices.rater_role.{link.role.value}")
     await engine.start(context, update, RATER, {"link_id": link.id, "name": link.person.name, "role": role})
+
+
+async def send_rater_links(update: Update, context: EcoachContext, person: Person) -> None:
+    """Her three links to forward (supervisor, peer, unit), valid 30 days."""
+    links = await issue_links(session=context.session, person_id=person.id, now=context.runtime.clock.now())
+    username = context.bot.username
+    rows = [
+        {"role": context.text(f"choices.rater_role.{link.role.value}"), "url": invite_link(username, link.code), "expires": local(link.expires_at, person.timezone).date()}
+        for link in links
+    ]
+    await context.reply(update, "rater.links", links=rows)

@@ -1,21 +1,29 @@
-"""/refleksi (/reflect): the weekly reflection, one question at a time, about two minutes."""
+"""The weekly reflection, one question at a time (about two minutes), and the weekly reminder's slot:
+the flows, and the /pengingat view they end on."""
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 
+from bot.kernel.callbacks import ReminderAction
 from bot.kernel.context import EcoachContext
+from bot.kernel.parsing import Invalid, read_time
 from conversations import engine
-from bot.kernel.parsing import Invalid
-from conversations.engine import ChoiceStep, Flow, Prompt, TextStep, Turn
+from conversations.engine import ChoiceStep, Flow, Prompt, Step, TextStep, Turn
 from db.models import CompetencyDomain, Person
 from db.reflections import ReflectionAnswers, reflection_for_week, save_reflection
-from db.schedule import iso_week, week_start
+from db.reminders import pending_reminders, replan_reflection_reminders
+from db.schedule import ZONES, iso_week, local, week_start
 
 ANSWER_LIMIT = 1000
 OPEN_QUESTIONS = ("went_well", "challenge", "learned", "next_step")
+REMINDER_TIMES = ["07:00", "09:00", "13:00", "15:00", "16:00", "19:00"]
+EARLIEST_REMINDER, LATEST_REMINDER = time(6, 0), time(20, 59)
+PAUSE_WEEKS = (1, 2, 3, 4)
+ZONE_NAMES = {zone: name for name, zone in ZONES.items()}
 
 
 class OpenQuestion(TextStep):
@@ -85,13 +93,8 @@ REFLECTION = engine.register(
 )
 
 
-async def begin(update: Update, context: EcoachContext) -> None:
+async def begin(update: Update, context: EcoachContext, person: Person) -> None:
     """Start this week's reflection, or offer to edit it if she already wrote one."""
-    from handlers.plan import enrolled_alumna  # handlers import conversations, not the other way round at load
-
-    person = await enrolled_alumna(update, context)
-    if person is None:
-        return
     year, week = iso_week(context.runtime.clock.now(), person.timezone)
     data: dict[str, Any] = {"person_id": person.id, "week_year": year, "week": week, "monday": week_start(year, week).isoformat()}
     existing = await reflection_for_week(session=context.session, person_id=person.id, week_year=year, week=week)
@@ -102,3 +105,72 @@ async def begin(update: Update, context: EcoachContext) -> None:
     data.update(editing=True, domain=existing.domain.value, confidence=str(existing.confidence), share="share" if existing.shared else "private")
     await engine.start(context, update, REFLECTION, data, step="existing")
 
+
+# ----- the reminder's slot ---------------------------------------------------------------------------
+
+
+class ReminderTimeStep(Step):
+    name = "time"
+
+    async def prompt(self, turn: Turn) -> Prompt:
+        buttons = [(slot.replace(":", "."), slot) for slot in REMINDER_TIMES]
+        return Prompt("onboarding.time", {"weekday": int(turn.data["weekday"])}, [buttons[:3], buttons[3:]])
+
+    async def on_text(self, turn: Turn, text: str) -> str | None:
+        return await self.on_choice(turn, read_time(text))
+
+    async def on_choice(self, turn: Turn, value: str) -> str | None:
+        chosen = read_time(value)
+        if not EARLIEST_REMINDER <= time.fromisoformat(chosen) <= LATEST_REMINDER:
+            raise Invalid("onboarding.time_range")
+        turn.set("time", chosen)
+        return None
+
+
+class ReminderSlot(Flow):
+    code = "rs"
+
+    async def finish(self, turn: Turn) -> None:
+        person = await turn.session.get(Person, turn.data["person_id"])
+        assert person is not None
+        person.reflection_weekday = int(turn.data["weekday"])
+        person.reflection_time = time.fromisoformat(turn.data["time"])
+        person.updated_at = turn.now
+        await replan_reflection_reminders(session=turn.session, person=person, now=turn.now)
+        await show_reminders(turn.update, turn.context, person, saved=True)
+
+
+REMINDER_SLOT = engine.register(
+    ReminderSlot(
+        [
+            ChoiceStep("weekday", key="reminders.weekday", options=[str(day) for day in range(7)], labels="choices.weekday", per_row=4),
+            ReminderTimeStep(),
+        ]
+    )
+)
+
+
+async def change_slot(context: EcoachContext, update: Update, person: Person) -> None:
+    await engine.start(context, update, REMINDER_SLOT, {"person_id": person.id})
+
+
+async def show_reminders(update: Update, context: EcoachContext, person: Person, *, saved: bool = False) -> None:
+    """Her reminder settings and the next reminder, with buttons to change them."""
+    now = context.runtime.clock.now()
+    paused = person.reminders_paused_until if person.reminders_paused_until and person.reminders_paused_until > now else None
+    upcoming = await pending_reminders(session=context.session, person_id=person.id)
+    body = context.text(
+        "reminders.status", saved=saved, on=person.reminders_on, weekday=person.reflection_weekday,
+        time=person.reflection_time.strftime("%H.%M"), zone=context.text(f"choices.zone.{ZONE_NAMES.get(person.timezone, 'wib')}"),
+        paused_until=local(paused, person.timezone).date() if paused else None,
+        next_at=local(upcoming[0].due_at, person.timezone) if upcoming and person.reminders_on else None,
+    )
+    rows = [[ReminderAction("change").key(context.text("reminders.button_change"))]]
+    if person.reminders_on:
+        rows.append([ReminderAction("pause", n).key(context.text("reminders.button_pause", weeks=n)) for n in PAUSE_WEEKS])
+        if paused:
+            rows.append([ReminderAction("resume").key(context.text("reminders.button_resume"))])
+        rows.append([ReminderAction("off").key(context.text("reminders.button_off"))])
+    else:
+        rows.append([ReminderAction("on").key(context.text("reminders.button_on"))])
+    await context.send(update, body, InlineKeyboardMarkup(rows))

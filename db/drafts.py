@@ -10,6 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Draft
 
+# The code of the one flow whose draft means she is still joining: onboarding. It pauses instead of
+# ending on /batal, and every "not enrolled" answer tells her to finish it.
+ONBOARDING_FLOW = "ob"
+
 
 async def active_draft(*, session: AsyncSession, telegram_id: int) -> Draft | None:
     return await session.scalar(

@@ -124,7 +124,8 @@ class CheckInStatus(enum.StrEnum):
     REMINDED = "reminded"
     MISSED = "missed"
     ANSWERED = "answered"
-    SKIPPED = "skipped"
+    SKIPPED = "skipped"  # not sent: she withdrew consent, blocked the bot, or her chat is gone
+    FAILED = "failed"  # never delivered after every attempt, or refused as malformed
 
 
 class PapStatus(enum.StrEnum):
@@ -471,6 +472,7 @@ class CheckIn(Base):
     with_feedback: Mapped[bool] = mapped_column(default=False)  # sends the rater links (3 months)
     due_at: Mapped[datetime]
     status: Mapped[CheckInStatus] = mapped_column(_enum(CheckInStatus), default=CheckInStatus.PLANNED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     sent_at: Mapped[datetime | None]
     reminded_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]

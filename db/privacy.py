@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from db.schedule import add_months
 from db.models import (
-    AnonymousOutcome, CareerEvent, CareerEventKind, CheckIn, CheckInStatus, CohortChat, ConsentRefusal, CopChat, Delivery,
+    AnonymousOutcome, CareerEvent, CareerEventKind, CheckIn, CheckInStatus, Cohort, CohortChat, ConsentRefusal, CopChat, Delivery,
     DeliveryStatus, Draft, Evidence, LogEntry, Membership, Pap, Person, QuizAnswer, RaterLink, RaterResponse, Reflection, Role,
 )
 from db.raters import aggregate
@@ -106,8 +106,6 @@ async def delete_personal_data(*, session: AsyncSession, person: Person, now: da
 
 
 async def _anonymous_outcome(session: AsyncSession, person_id: int, cohort_id: int, now: datetime) -> AnonymousOutcome:
-    from db.models import Cohort
-
     cohort = await session.get(Cohort, cohort_id)
     assert cohort is not None
     window = (cohort.training_end, add_months(cohort.training_end, 12))

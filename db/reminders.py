@@ -13,7 +13,6 @@ from db.models import Membership, Person, Reflection, Reminder, ReminderKind, Ro
 from db.schedule import iso_week, next_slot, outside_quiet_hours, week_closes_at
 
 FOLLOW_UP_AFTER = timedelta(hours=48)
-MAX_ATTEMPTS = 5
 
 
 def _week_reminded(person: Person, kind: ReminderKind, year: int, week: int):  # type: ignore[no-untyped-def]
@@ -136,13 +135,13 @@ async def mark_sent(*, session: AsyncSession, reminder_id: int, now: datetime) -
     reminder.sent_at = now
 
 
-async def mark_failed(*, session: AsyncSession, reminder_id: int, now: datetime, retry_at: datetime | None, blocked: bool) -> None:
-    """A failed send: retry later (a few times), or stop; a block makes her inactive."""
+async def mark_failed(*, session: AsyncSession, reminder_id: int, retry_at: datetime | None, blocked: bool) -> None:
+    """A failed send: try again at `retry_at`, or stop for good (None); a block makes her inactive."""
     reminder = await session.get(Reminder, reminder_id, options=[selectinload(Reminder.person)])
     assert reminder is not None
     if blocked:
         reminder.person.active = False
-    if retry_at is not None and not blocked and reminder.attempts < MAX_ATTEMPTS:
+    if retry_at is not None and not blocked:
         reminder.status = SendStatus.PENDING
         reminder.due_at = retry_at
     else:

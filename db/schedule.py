@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 QUIET_FROM, QUIET_UNTIL = time(21, 0), time(6, 0)  # nothing is sent 21:00–06:00 her time
+ZONES = {"wib": "Asia/Jakarta", "wita": "Asia/Makassar", "wit": "Asia/Jayapura"}  # Indonesia's three zones
 
 
 def local(moment: datetime, zone: str) -> datetime:

@@ -24,11 +24,12 @@ from telegram import Update
 
 from bot.app import build_application, post_init, post_shutdown
 from bot.kernel.clock import ShiftedClock
-from devtools.double import BotApiDouble, DoubleServer, FakeUser, Sent
 from bot.kernel.settings import Settings
-from bot.sweeps import run_all_sweeps
+from bot.scheduler import run_all_sweeps
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
+from devtools.demo import seed_demo_cohort
+from devtools.double import BotApiDouble, DoubleServer, FakeUser, Sent
 
 TOKEN = "4242:DEMO-" + "d" * 30
 ALUMNA_ID, COACH_ID, GROUP_ID = 424242, 777001, -1009990001
@@ -101,8 +102,6 @@ class Playground:
         self.server.stop()
 
     async def _seed(self) -> None:
-        from devtools.demo import seed_demo_cohort
-
         engine = create_engine(self.database_url)
         async with session_factory(engine)() as session:
             await seed_demo_cohort(session, self.clock.now(), alumni_code=ALUMNI_CODE, coach_code=COACH_CODE, coach_id=COACH_ID, group_id=GROUP_ID)

@@ -1,28 +1,50 @@
-"""Single-step commands and callbacks, and the one place that orders all handlers."""
+"""Every entry point of every feature, and the one place that orders them.
+
+Each module here is one feature: its commands, buttons, scheduled sweep and views. They do not import
+each other; what one needs of another is wired here (the private-message fallbacks).
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from telegram import Bot
 from telegram.ext import Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler, MessageHandler, PollAnswerHandler, filters
 
+from bot.kernel import callbacks as b
 from bot.kernel import commands as c
 from bot.kernel.commands import Command
-from conversations.engine import FLOWS, SEPARATOR, on_callback
-from handlers import checkins, coaches, cohorts, community, conversation, errors, help_menu, language, logbook, privacy, plan, reflections, reminders, start
+from bot.kernel.context import Runtime
+from conversations.engine import on_callback
+from handlers import (
+    checkins, coaches, cohorts, community, conversation, errors, feedback, help_menu, language, logbook, plan, portfolio, privacy,
+    reflection, report, start,
+)
 
 PRIVATE = filters.ChatType.PRIVATE
 NEW_MESSAGE = filters.UpdateType.MESSAGE  # an edited message never counts as a new answer
 
+# The scheduled sweeps, in the order one run takes them. Tips are scheduled before the outbox is
+# swept, so this week's tip goes out in the same run.
+SWEEPS: tuple[Callable[[Runtime, Bot], Awaitable[int]], ...] = (
+    reflection.sweep_reminders,
+    checkins.sweep_checkins,
+    community.sweep_tips,
+    community.sweep_broadcasts,
+)
 
-def _command(command: Command, callback: Callable[..., Any], *, private: bool = True) -> CommandHandler:
+
+def _command(command: Command, callback: Callable[..., Any], *, private: bool = True) -> CommandHandler[Any, Any]:
     chat_filter = NEW_MESSAGE & PRIVATE if private else NEW_MESSAGE
     return CommandHandler(command.names, callback, filters=chat_filter)
 
 
-def register_handlers(application: Application) -> None:
+def _button(kind: type[b.Button], callback: Callable[..., Any]) -> CallbackQueryHandler[Any, Any]:
+    return CallbackQueryHandler(callback, pattern=kind.pattern())
+
+
+def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register every handler. Order matters: the first matching handler in a group wins."""
     # Commands, each under its Indonesian name and English alias. Private data: private chats only.
     application.add_handler(_command(c.START, start.start))
@@ -32,11 +54,11 @@ def register_handlers(application: Application) -> None:
     application.add_handler(_command(c.PLAN, plan.show_plan))
     application.add_handler(_command(c.LOGBOOK, logbook.start_logbook))
     application.add_handler(_command(c.MY_LOG, logbook.my_log))
-    application.add_handler(_command(c.REFLECT, reflections.start_reflection))
-    application.add_handler(_command(c.MY_REFLECTIONS, reflections.my_reflections))
-    application.add_handler(_command(c.REMINDERS, reminders.show_reminders))
+    application.add_handler(_command(c.REFLECT, reflection.start_reflection))
+    application.add_handler(_command(c.MY_REFLECTIONS, reflection.my_reflections))
+    application.add_handler(_command(c.REMINDERS, reflection.show_reminders))
     application.add_handler(_command(c.CHECKIN, checkins.start_checkin))
-    application.add_handler(_command(c.FEEDBACK, checkins.feedback_command))
+    application.add_handler(_command(c.FEEDBACK, feedback.feedback_command))
     application.add_handler(_command(c.NEW_COHORT, cohorts.start_new_cohort))
     # Coach commands work in a linked group (as /cmd@botname too) and in a coach's private chat.
     application.add_handler(_command(c.LINK, coaches.link_group, private=False))
@@ -52,31 +74,33 @@ def register_handlers(application: Application) -> None:
     application.add_handler(_command(c.BROADCAST_STATUS, community.broadcast_status, private=False))
     application.add_handler(_command(c.LINK_COP, community.link_cop, private=False))
     # Personal data (UU 27/2022) and the organizers' report.
-    application.add_handler(_command(c.PORTFOLIO, privacy.portfolio))
+    application.add_handler(_command(c.PORTFOLIO, portfolio.portfolio))
     application.add_handler(_command(c.PRIVACY, privacy.privacy))
     application.add_handler(_command(c.MY_DATA, privacy.my_data))
     application.add_handler(_command(c.DELETE_DATA, privacy.delete_data))
-    application.add_handler(_command(c.REPORT, privacy.report, private=False))
+    application.add_handler(_command(c.REPORT, report.report, private=False))
     application.add_handler(PollAnswerHandler(community.on_poll_answer))
     application.add_handler(ChatMemberHandler(community.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
 
-    # Buttons: a conversation's own, then single-step ones; anything else is refused.
-    flows = "|".join(FLOWS)
-    application.add_handler(CallbackQueryHandler(on_callback, pattern=rf"^({flows}){re.escape(SEPARATOR)}"))
-    application.add_handler(CallbackQueryHandler(plan.on_plan_button, pattern=r"^pap\|"))
-    application.add_handler(CallbackQueryHandler(language.on_language_button, pattern=r"^lang\|"))
-    application.add_handler(CallbackQueryHandler(reflections.on_reminder_button, pattern=r"^rfgo$"))
-    application.add_handler(CallbackQueryHandler(checkins.on_checkin_button, pattern=r"^cigo$"))
-    application.add_handler(CallbackQueryHandler(coaches.on_coach_button, pattern=r"^cs\|"))
-    application.add_handler(CallbackQueryHandler(community.on_tips_button, pattern=r"^tip\|(on|off)$"))
-    application.add_handler(CallbackQueryHandler(privacy.on_privacy_button, pattern=r"^pv\|"))
-    application.add_handler(CallbackQueryHandler(logbook.on_my_log_button, pattern=r"^lg(ed|dl|dx)\|"))
-    application.add_handler(CallbackQueryHandler(logbook.on_coach_button, pattern=r"^lg(fb|vf)\|"))
-    application.add_handler(CallbackQueryHandler(reminders.on_reminders_button, pattern=r"^rem\|"))
+    # Buttons, each kind by its registered data (bot/kernel/callbacks.py); anything else is refused.
+    application.add_handler(_button(b.FlowChoice, on_callback))
+    application.add_handler(_button(b.PlanAction, plan.on_plan_button))
+    application.add_handler(_button(b.ChooseLanguage, language.on_language_button))
+    application.add_handler(_button(b.ReflectNow, reflection.start_reflection))
+    application.add_handler(_button(b.ReminderAction, reflection.on_reminders_button))
+    application.add_handler(_button(b.CheckInNow, checkins.start_checkin))
+    application.add_handler(_button(b.CoachOnAlumna, coaches.on_alumna_button))
+    application.add_handler(_button(b.StalledPage, coaches.on_stalled_page))
+    application.add_handler(_button(b.TipsSwitch, community.on_tips_button))
+    application.add_handler(_button(b.PrivacyAction, privacy.on_privacy_button))
+    application.add_handler(_button(b.MyEntry, logbook.on_my_entry_button))
+    application.add_handler(_button(b.CoachOnEntry, logbook.on_coach_button))
     application.add_handler(CallbackQueryHandler(conversation.on_unknown_button))
 
-    # Private messages: answers to the conversation in progress; unknown commands get a hint.
+    # Private messages: answers to the conversation in progress, else a feature's fallback; unknown
+    # commands get a hint.
     application.add_handler(MessageHandler(NEW_MESSAGE & PRIVATE & filters.COMMAND, conversation.on_unknown_command))
-    application.add_handler(MessageHandler(NEW_MESSAGE & PRIVATE, conversation.on_private_message))
+    on_private_message = conversation.private_messages(fallbacks=[logbook.on_stray_file])
+    application.add_handler(MessageHandler(NEW_MESSAGE & PRIVATE, on_private_message))
 
     application.add_error_handler(errors.on_error)

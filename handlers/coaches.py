@@ -11,18 +11,20 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatType, ParseMode
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
+from bot.kernel.callbacks import CoachOnAlumna, StalledPage
 from bot.kernel.charts import cohort_chart
 from bot.kernel.context import EcoachContext
+from bot.kernel.guards import answer_button, in_private, is_admin, may_coach, requires_coach
 from bot.kernel.telegram import send_html
 from db.checkins import checkins_of
 from db.cohorts import find_invite
 from db.coaching import (
-    DEFAULT_STALLED_DAYS, alumna_in_cohort, coached_cohort, cohort_of_alumna, cohort_statuses, cohort_summary, find_alumnae,
-    is_coach, link_chat, linked_cohort, nudge, stalled,
+    DEFAULT_STALLED_DAYS, alumna_in_cohort, cohort_of_alumna, cohort_statuses, cohort_summary, find_alumnae, is_coach, link_chat, nudge,
+    stalled,
 )
 from db.logbook import recent_entries
 from db.models import ChatPurpose, Cohort, Person, Reflection, Role
@@ -35,43 +37,16 @@ PAGE_SIZE = 8
 MAX_DAYS = 365
 
 
-def _private(update: Update) -> bool:
-    return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
-
-
-def _is_admin(update: Update, context: EcoachContext) -> bool:
-    return update.effective_user is not None and update.effective_user.id in context.runtime.settings.admin_ids
-
-
-async def _cohort_for(update: Update, context: EcoachContext) -> Cohort | None:
-    """The cohort this chat speaks for, if the person may see it; otherwise say why and return None."""
-    assert update.effective_user is not None and update.effective_chat is not None
-    session = context.session
-    if _private(update):
-        cohort = await coached_cohort(session=session, telegram_id=update.effective_user.id)
-        if cohort is None:
-            await context.reply(update, "coach.only_coaches")
-        return cohort
-    cohort = await linked_cohort(session=session, chat_id=update.effective_chat.id)
-    if cohort is None:
-        await context.reply(update, "coach.group_not_linked")
-        return None
-    if not (_is_admin(update, context) or await is_coach(session=session, telegram_id=update.effective_user.id, cohort_id=cohort.id)):
-        await context.reply(update, "coach.only_coaches")
-        return None
-    return cohort
-
-
 async def link_group(update: Update, context: EcoachContext) -> None:
     """/hubungkan <coach_code> in a group: link it to that cohort (coaches of it and organizers only)."""
     assert update.effective_user is not None and update.effective_chat is not None
-    if _private(update):
+    if in_private(update):
         await context.reply(update, "coach.link_in_group")
         return
     code = context.args[0] if context.args else ""
     invite = await find_invite(session=context.session, code=code) if code else None
     allowed = invite is not None and invite.role == Role.COACH and (
-        _is_admin(update, context) or await is_coach(session=context.session, telegram_id=update.effective_user.id, cohort_id=invite.cohort.id)
+        is_admin(update, context) or await is_coach(session=context.session, telegram_id=update.effective_user.id, cohort_id=invite.cohort.id)
     )
     if not allowed:  # the same answer for a wrong code and a wrong person: nothing to probe
         await context.reply(update, "coach.link_refused")
@@ -80,12 +55,11 @@ async def link_group(update: Update, context: EcoachContext) -> None:
     await context.reply(update, "coach.linked", cohort=invite.cohort.name)
 
 
-async def group_notices(update: Update, context: EcoachContext) -> None:
+@requires_coach
+async def group_notices(update: Update, context: EcoachContext, cohort: Cohort) -> None:
     """/notifikasi on|off in the linked group: logbook notices (name, milestone, progress) here."""
-    cohort = await _cohort_for(update, context)
-    if cohort is None or _private(update):
-        if cohort is not None:
-            await context.reply(update, "coach.link_in_group")
+    if in_private(update):
+        await context.reply(update, "coach.link_in_group")
         return
     choice = (context.args[0].lower() if context.args else "")
     if choice not in ("on", "off"):
@@ -115,25 +89,23 @@ async def _stalled_page(context: EcoachContext, cohort: Cohort, days: int, page:
     ]
     body = context.text("coach.stalled", cohort=cohort.name, days=days, total=len(rows), lines=lines, page=page + 1, pages=pages)
     buttons = [
-        [InlineKeyboardButton(context.text("coach.button_nudge", number=line["number"]), callback_data=f"cs|nd|{s.person_id}"),
-         InlineKeyboardButton(context.text("coach.button_detail", number=line["number"]), callback_data=f"cs|dt|{s.person_id}")]
+        [CoachOnAlumna("nudge", s.person_id).key(context.text("coach.button_nudge", number=line["number"])),
+         CoachOnAlumna("detail", s.person_id).key(context.text("coach.button_detail", number=line["number"]))]
         for line, s in zip(lines, shown, strict=True)
     ]
     pager = []
     if page > 0:
-        pager.append(InlineKeyboardButton("◀️", callback_data=f"cs|pg|{cohort.id}|{days}|{page - 1}"))
+        pager.append(StalledPage(cohort.id, days, page - 1).key("◀️"))
     if page < pages - 1:
-        pager.append(InlineKeyboardButton("▶️", callback_data=f"cs|pg|{cohort.id}|{days}|{page + 1}"))
+        pager.append(StalledPage(cohort.id, days, page + 1).key("▶️"))
     if pager:
         buttons.append(pager)
     return body, InlineKeyboardMarkup(buttons) if buttons else None
 
 
-async def stalled_command(update: Update, context: EcoachContext) -> None:
+@requires_coach
+async def stalled_command(update: Update, context: EcoachContext, cohort: Cohort) -> None:
     """/mandek [hari]: whose PAP has stalled, most severe first, paged in one message."""
-    cohort = await _cohort_for(update, context)
-    if cohort is None:
-        return
     days = _days(context)
     if days is None:
         await context.reply(update, "coach.bad_days", maximum=MAX_DAYS)
@@ -144,11 +116,9 @@ async def stalled_command(update: Update, context: EcoachContext) -> None:
     await context.bot.send_message(update.effective_chat.id, body, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
-async def summary_command(update: Update, context: EcoachContext) -> None:
+@requires_coach
+async def summary_command(update: Update, context: EcoachContext, cohort: Cohort) -> None:
     """/ringkasan: the cohort at a glance, as a chart with a short caption."""
-    cohort = await _cohort_for(update, context)
-    if cohort is None:
-        return
     now = context.runtime.clock.now()
     zone = ZoneInfo(context.runtime.settings.default_timezone)
     today = local(now, context.runtime.settings.default_timezone).date()
@@ -163,11 +133,9 @@ async def summary_command(update: Update, context: EcoachContext) -> None:
     await context.bot.send_photo(update.effective_chat.id, png, caption=caption, parse_mode=ParseMode.HTML)
 
 
-async def nudge_command(update: Update, context: EcoachContext) -> None:
+@requires_coach
+async def nudge_command(update: Update, context: EcoachContext, cohort: Cohort) -> None:
     """/ingatkan <name> | mandek: a friendly private nudge, at most one per alumna every 3 days."""
-    cohort = await _cohort_for(update, context)
-    if cohort is None:
-        return
     target = " ".join(context.args or []).strip()
     if not target:
         await context.reply(update, "coach.nudge_usage")
@@ -204,29 +172,34 @@ async def _nudge_all(update: Update, context: EcoachContext, people: list[tuple[
     return nudged, skipped
 
 
-async def on_coach_button(update: Update, context: EcoachContext) -> None:
-    """Nudge, Detail and paging under /mandek; each checks the presser against the alumna's cohort."""
+async def on_stalled_page(update: Update, context: EcoachContext) -> None:
+    """◀️ ▶️ under /mandek: the page is edited in place, so the group gets no new message."""
+    query = update.callback_query
+    assert query is not None
+    pressed = StalledPage.parse(query.data)
+    cohort = await context.session.get(Cohort, pressed.cohort_id) if pressed else None
+    if pressed is None or cohort is None or not await may_coach(update, context, cohort.id):
+        await answer_button(update, context.text("coach.only_coaches"))
+        return
+    body, markup = await _stalled_page(context, cohort, pressed.days, pressed.page)
+    await answer_button(update)
+    await query.edit_message_text(body, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def on_alumna_button(update: Update, context: EcoachContext) -> None:
+    """Nudge and Detail under /mandek and /alumni; each checks the presser against the alumna's cohort."""
     query = update.callback_query
     assert query is not None and update.effective_user is not None
-    parts = (query.data or "").split("|")
-    if len(parts) == 5 and parts[1] == "pg" and all(p.isdigit() for p in parts[2:]):
-        cohort = await context.session.get(Cohort, int(parts[2]))
-        if cohort is None or not await _may_see(update, context, cohort.id):
-            await query.answer(context.text("coach.only_coaches"))
-            return
-        body, markup = await _stalled_page(context, cohort, int(parts[3]), int(parts[4]))
-        await query.answer()
-        await query.edit_message_text(body, parse_mode=ParseMode.HTML, reply_markup=markup)  # edit: no new group message
+    pressed = CoachOnAlumna.parse(query.data)
+    if pressed is None or pressed.action not in ("nudge", "detail"):
+        await answer_button(update, context.text("input.stale_button"))
         return
-    if len(parts) != 3 or parts[1] not in ("nd", "dt") or not parts[2].isdigit():
-        await query.answer(context.text("input.stale_button"))
+    cohort = await cohort_of_alumna(session=context.session, person_id=pressed.person_id)
+    person = await alumna_in_cohort(session=context.session, person_id=pressed.person_id, cohort_id=cohort.id) if cohort else None
+    if person is None or cohort is None or not await may_coach(update, context, cohort.id):
+        await answer_button(update, context.text("coach.only_coaches"))
         return
-    cohort = await cohort_of_alumna(session=context.session, person_id=int(parts[2]))
-    person = await alumna_in_cohort(session=context.session, person_id=int(parts[2]), cohort_id=cohort.id) if cohort else None
-    if person is None or cohort is None or not await _may_see(update, context, cohort.id):
-        await query.answer(context.text("coach.only_coaches"))
-        return
-    if parts[1] == "nd":
+    if pressed.action == "nudge":
         nudged, _ = await _nudge_all(update, context, [(person.id, person.telegram_id, person.name, person.locale)])
         await query.answer(context.text("coach.nudge_done" if nudged else "coach.nudge_skipped", name=person.name), show_alert=True)
         return
@@ -235,24 +208,21 @@ async def on_coach_button(update: Update, context: EcoachContext) -> None:
     try:
         await send_html(context.bot, update.effective_user.id, body)  # her private chat with the coach, never the group
     except Forbidden:
-        await query.answer(context.text("coach.open_private", bot=context.bot.username), show_alert=True)
+        await answer_button(update, context.text("coach.open_private", bot=context.bot.username))
         return
-    await query.answer(context.text("coach.detail_sent"))
-
-
-async def _may_see(update: Update, context: EcoachContext, cohort_id: int) -> bool:
-    assert update.effective_user is not None
-    return _is_admin(update, context) or await is_coach(session=context.session, telegram_id=update.effective_user.id, cohort_id=cohort_id)
+    await answer_button(update, context.text("coach.detail_sent"))
 
 
 async def member_command(update: Update, context: EcoachContext) -> None:
     """/alumni <name>, private chat only: everything a coach may see of one alumna."""
-    if not _private(update):
+    if not in_private(update):
         await context.reply(update, "coach.member_private")
         return
-    cohort = await _cohort_for(update, context)
-    if cohort is None:
-        return
+    await _member(update, context)
+
+
+@requires_coach
+async def _member(update: Update, context: EcoachContext, cohort: Cohort) -> None:
     name = " ".join(context.args or []).strip()
     if not name:
         await context.reply(update, "coach.member_usage")
@@ -262,7 +232,7 @@ async def member_command(update: Update, context: EcoachContext) -> None:
         await context.reply(update, "coach.nobody", name=name)
         return
     if len(found) > 1:
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(p.name, callback_data=f"cs|dt|{p.id}")] for p in found])
+        markup = InlineKeyboardMarkup([[CoachOnAlumna("detail", p.id).key(p.name)] for p in found])
         await context.reply(update, "coach.choose_member", reply_markup=markup)
         return
     body = await member_detail(context, found[0])

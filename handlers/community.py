@@ -1,25 +1,39 @@
-"""Community of practice: /tips, /agenda, /umumkan, /status_siaran, /hubungkan_cop, quiz answers, blocks."""
+"""The community of practice: /tips, /agenda, /umumkan, /status_siaran, /hubungkan_cop, quiz answers,
+blocks and unblocks; and the sweeps that schedule the weekly tip and send the outbox in batches at
+Telegram's pace.
+
+PTB's AIORateLimiter (set in build_application) keeps every send of the process within about 30
+messages a second and 20 a minute per group; the outbox sweep only claims batches and records outcomes.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatType
+from telegram import Bot, ChatMember, InlineKeyboardMarkup, Poll, Update
+from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 
-from bot.kernel.context import EcoachContext
+from bot.kernel.callbacks import TipsSwitch
+from bot.kernel.context import EcoachContext, Runtime
+from bot.kernel.guards import answer_button, in_private, is_admin, not_enrolled, requires_admin, requires_alumna
+from bot.kernel.sending import Verdict, attempt, retry_at
+from bot.kernel.tips import tip_library, tip_message
 from conversations import announce
-from db.broadcasts import recent_broadcasts, record_quiz_answer, stop_sending_to, upcoming_events
-from db.models import Cohort, CopChat, Membership, Person, QuizPoll, Role
+from db.broadcasts import (
+    claim_batch, recent_broadcasts, record_quiz_answer, schedule_tip_week, settle, stop_sending_to, upcoming_events,
+)
+from db.models import BroadcastKind, Cohort, CopChat, Delivery, DeliveryStatus, Membership, Person, QuizPoll, Role
 from db.people import person_by_telegram_id
-from db.schedule import local
-from handlers.plan import enrolled_alumna, not_enrolled
+from db.schedule import iso_week, local, next_slot
 
-
-def _is_admin(update: Update, context: EcoachContext) -> bool:
-    return update.effective_user is not None and update.effective_user.id in context.runtime.settings.admin_ids
+log = logging.getLogger(__name__)
+BATCH = 30
+TIP_CATCH_UP = timedelta(hours=24)  # a tip missed by downtime still goes out within a day, not later
 
 
 async def _coach_cohorts(context: EcoachContext, telegram_id: int) -> list[Cohort]:
@@ -29,25 +43,30 @@ async def _coach_cohorts(context: EcoachContext, telegram_id: int) -> list[Cohor
     return list(rows)
 
 
-async def tips_command(update: Update, context: EcoachContext) -> None:
-    """/tips: her weekly microlearning tip, on or off."""
-    person = await enrolled_alumna(update, context)
-    if person is None:
-        return
+@requires_alumna
+async def tips_command(update: Update, context: EcoachContext, person: Person) -> None:
+    """/tips [on|off]: her weekly microlearning tip, on or off."""
     choice = context.args[0].lower() if context.args else ""
     if choice in ("on", "off"):
         person.tips_on = choice == "on"
+    await _tips_status(update, context, person)
+
+
+@requires_alumna
+async def on_tips_button(update: Update, context: EcoachContext, person: Person) -> None:
+    pressed = TipsSwitch.parse(update.callback_query.data if update.callback_query else None)
+    if pressed is None:
+        await answer_button(update, context.text("input.stale_button"))
+        return
+    person.tips_on = bool(pressed.on)
+    await answer_button(update)
+    await _tips_status(update, context, person)
+
+
+async def _tips_status(update: Update, context: EcoachContext, person: Person) -> None:
     toggle = "off" if person.tips_on else "on"
-    markup = InlineKeyboardMarkup([[InlineKeyboardButton(context.text(f"tips.button_{toggle}"), callback_data=f"tip|{toggle}")]])
+    markup = InlineKeyboardMarkup([[TipsSwitch(int(not person.tips_on)).key(context.text(f"tips.button_{toggle}"))]])
     await context.reply(update, "tips.status", on=person.tips_on, reply_markup=markup)
-
-
-async def on_tips_button(update: Update, context: EcoachContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    context.args = [(query.data or "").partition("|")[2]]
-    await query.answer()
-    await tips_command(update, context)
 
 
 async def agenda(update: Update, context: EcoachContext) -> None:
@@ -56,7 +75,7 @@ async def agenda(update: Update, context: EcoachContext) -> None:
     telegram_id = update.effective_user.id
     person = await person_by_telegram_id(session=context.session, telegram_id=telegram_id)
     cohort_ids: list[int] | None
-    if _is_admin(update, context):
+    if is_admin(update, context):
         cohort_ids = None
     else:
         cohort_ids = list(await context.session.scalars(select(Membership.cohort_id).join(Person).where(Person.telegram_id == telegram_id)))
@@ -72,10 +91,10 @@ async def agenda(update: Update, context: EcoachContext) -> None:
 async def start_announce(update: Update, context: EcoachContext) -> None:
     """/umumkan: organizers to anyone; coaches to their cohorts or the whole community."""
     assert update.effective_user is not None
-    if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
+    if not in_private(update):
         await context.reply(update, "coach.member_private")
         return
-    if _is_admin(update, context):
+    if is_admin(update, context):
         cohorts = list(await context.session.scalars(select(Cohort).order_by(Cohort.training_end.desc()).limit(20)))
     else:
         cohorts = await _coach_cohorts(context, update.effective_user.id)
@@ -89,7 +108,7 @@ async def start_announce(update: Update, context: EcoachContext) -> None:
 async def broadcast_status(update: Update, context: EcoachContext) -> None:
     """/status_siaran: sent, pending, failed and blocked counts of recent broadcasts."""
     assert update.effective_user is not None
-    if _is_admin(update, context):
+    if is_admin(update, context):
         cohort_ids = None
     else:
         cohorts = await _coach_cohorts(context, update.effective_user.id)
@@ -106,12 +125,10 @@ async def broadcast_status(update: Update, context: EcoachContext) -> None:
     await context.reply(update, "broadcast.status", broadcasts=rows)
 
 
+@requires_admin
 async def link_cop(update: Update, context: EcoachContext) -> None:
     """/hubungkan_cop in the community group (or with a channel's @name or id, privately): organizers only."""
     assert update.effective_user is not None and update.effective_chat is not None
-    if not _is_admin(update, context):
-        await context.reply(update, "admin.only")
-        return
     chat = update.effective_chat
     if chat.type == ChatType.PRIVATE:
         if not context.args:
@@ -166,3 +183,104 @@ async def on_my_chat_member(update: Update, context: EcoachContext) -> None:
         await stop_sending_to(session=context.session, person_id=person.id)
     elif status == ChatMember.MEMBER:
         person.active = True
+
+
+# ----- the outbox and the weekly tip --------------------------------------------------------------
+
+
+def render(runtime: Runtime, delivery: Delivery) -> str | None:
+    """The message for one recipient in her language; None when there is nothing to send any more."""
+    person = delivery.person
+    locale = person.locale if person else runtime.settings.default_locale
+    zone = person.timezone if person else runtime.settings.default_timezone
+    broadcast = delivery.broadcast
+    if broadcast.kind == BroadcastKind.TIP:
+        library = tip_library()
+        return tip_message(runtime.texts, library, library.get(broadcast.tip_slug or "", locale))
+    event = broadcast.event
+    when = local(event.starts_at, zone) if event else None
+    if broadcast.kind == BroadcastKind.EVENT_REMINDER and event is None:
+        return None  # the event was withdrawn
+    return runtime.texts.render(
+        locale, f"broadcast.{'event_reminder' if broadcast.kind == BroadcastKind.EVENT_REMINDER else 'announcement'}",
+        kind=broadcast.kind.value, title=broadcast.title, body=broadcast.body, event=event, when=when,
+    )
+
+
+async def _deliver(runtime: Runtime, bot: Bot, delivery: Delivery) -> tuple[DeliveryStatus, datetime | None]:
+    """Send one delivery; return its new status and, to requeue it, a retry time."""
+    now = runtime.clock.now()
+    person = delivery.person
+    if person is not None and (person.consent_at is None or not person.active):
+        return DeliveryStatus.SKIPPED, None  # she withdrew consent or blocked the bot since it was queued
+    text = render(runtime, delivery)
+    if text is None:
+        return DeliveryStatus.FAILED, None
+    failure = await attempt(bot.send_message(delivery.chat_id, text, parse_mode=ParseMode.HTML))
+    if failure is None or failure.may_have_arrived:
+        await _send_quiz(runtime, bot, delivery, now)
+        return DeliveryStatus.SENT, None
+    if failure.verdict is Verdict.UNDELIVERABLE:
+        return DeliveryStatus.BLOCKED, None
+    again = retry_at(failure, delivery.attempts, now)
+    return (DeliveryStatus.PENDING, again) if again is not None else (DeliveryStatus.FAILED, None)
+
+
+async def _send_quiz(runtime: Runtime, bot: Bot, delivery: Delivery, now: datetime) -> None:
+    """A tip's quiz follows its text as a poll, stored at once: she may answer within a second."""
+    tip, person = delivery.broadcast.tip_slug, delivery.person
+    if delivery.broadcast.kind != BroadcastKind.TIP or person is None or not tip:
+        return
+    quiz = tip_library().get(tip, person.locale).quiz
+    if quiz is None:
+        return
+    try:
+        message = await bot.send_poll(
+            delivery.chat_id, quiz.question, quiz.options, is_anonymous=False, type=Poll.QUIZ,
+            correct_option_ids=[quiz.correct], explanation=quiz.explanation,
+        )
+    except TelegramError as exc:
+        log.warning("the quiz of delivery %s was not sent (%s)", delivery.id, type(exc).__name__)
+        return
+    assert message.poll is not None
+    async with runtime.open_session() as session:
+        session.add(QuizPoll(poll_id=message.poll.id, person_id=person.id, tip_slug=tip, correct_option=quiz.correct, sent_at=now))
+        await session.commit()
+
+
+async def sweep_broadcasts(runtime: Runtime, bot: Bot) -> int:
+    """Send every due delivery once, a batch at a time; return how many were sent."""
+    sent = 0
+    while True:
+        now = runtime.clock.now()
+        async with runtime.open_session() as session:
+            batch = await claim_batch(session=session, now=now, size=BATCH)
+            await session.commit()
+        if not batch:
+            return sent
+        outcomes = await asyncio.gather(*(_deliver(runtime, bot, delivery) for delivery in batch))
+        async with runtime.open_session() as session:
+            for delivery, (status, again) in zip(batch, outcomes, strict=True):
+                await settle(session=session, delivery_id=delivery.id, status=status, now=runtime.clock.now(), retry_at=again)
+                if status == DeliveryStatus.BLOCKED and delivery.person_id is not None:
+                    await stop_sending_to(session=session, person_id=delivery.person_id)
+                sent += status == DeliveryStatus.SENT
+            await session.commit()
+
+
+async def sweep_tips(runtime: Runtime, bot: Bot) -> int:
+    """In the day after this week's tip slot, schedule the week's tip for every subscriber (once)."""
+    settings = runtime.settings
+    if not settings.weekly_tips:
+        return 0
+    now = runtime.clock.now()
+    zone = settings.default_timezone
+    year, week = iso_week(now, zone)
+    monday = datetime.combine(datetime.fromisocalendar(year, week, 1).date(), settings.tip_time, tzinfo=ZoneInfo(zone))
+    slot = next_slot(monday.astimezone(UTC) - timedelta(seconds=1), settings.tip_weekday, settings.tip_time, zone)
+    if not slot <= now < slot + TIP_CATCH_UP:
+        return 0  # not yet; or the bot was down for the whole day, and that week's tip is skipped
+    async with runtime.open_session() as session:
+        broadcast = await schedule_tip_week(session=session, week_year=year, week=week, slugs=tip_library().slugs(), now=now)
+        await session.commit()
+    return 1 if broadcast else 0

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
+
 from telegram import Update
 
 from bot.kernel.context import EcoachContext
+from bot.kernel.guards import answer_button
 from conversations import engine
 from db.drafts import active_draft
 
+# A feature's answer to a private message outside any conversation; True when it took the message.
+Fallback = Callable[[Update, EcoachContext], Awaitable[bool]]
 
-async def on_private_message(update: Update, context: EcoachContext) -> None:
-    """Hand her message to the conversation she is in; outside one, point to the commands."""
-    from handlers.logbook import on_stray_file
 
-    if await engine.on_message(update, context) or await on_stray_file(update, context):
-        return
-    await context.reply(update, "input.no_conversation")
+def private_messages(fallbacks: Sequence[Fallback]) -> Callable[[Update, EcoachContext], Awaitable[None]]:
+    """The handler of private messages: her conversation first, then each feature's fallback in turn
+    (such as a stray photo for the logbook); if none takes it, point to the commands."""
+
+    async def on_private_message(update: Update, context: EcoachContext) -> None:
+        if await engine.on_message(update, context):
+            return
+        for fallback in fallbacks:
+            if await fallback(update, context):
+                return
+        await context.reply(update, "input.no_conversation")
+
+    return on_private_message
 
 
 async def cancel(update: Update, context: EcoachContext) -> None:
@@ -36,8 +48,7 @@ async def cancel(update: Update, context: EcoachContext) -> None:
 
 async def on_unknown_button(update: Update, context: EcoachContext) -> None:
     """Old, foreign or forged button data: answer, and change nothing."""
-    assert update.callback_query is not None
-    await update.callback_query.answer(context.text("input.stale_button"))
+    await answer_button(update, context.text("input.stale_button"))
 
 
 async def on_unknown_command(update: Update, context: EcoachContext) -> None:

@@ -26,7 +26,7 @@ async def on_error(update: object, context: EcoachContext) -> None:
             log.warning("rollback failed after an error")
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("update %s failed", update_id, exc_info=context.error)
-    runtime = context.application.runtime  # type: ignore[attr-defined]
+    runtime = context.runtime
     await _notify_admins(context, update_id)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
@@ -41,9 +41,9 @@ async def on_error(update: object, context: EcoachContext) -> None:
 
 async def _notify_admins(context: EcoachContext, update_id: int | None) -> None:
     """At most one notice a minute, naming the kind of error only: no token, no private text."""
-    runtime = context.application.runtime  # type: ignore[attr-defined]
+    runtime = context.runtime
     now = runtime.clock.now()
-    last = getattr(runtime, "last_admin_notice", None)
+    last = runtime.last_admin_notice
     if last is not None and now - last < ADMIN_NOTICE_EVERY:
         return
     runtime.last_admin_notice = now

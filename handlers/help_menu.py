@@ -5,15 +5,16 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.kernel.commands import ADMIN_MENU, COACH_MENU, HELP, MENU
-from db.coaching import coached_cohort
 from bot.kernel.context import EcoachContext
+from bot.kernel.guards import is_admin
+from db.coaching import coached_cohort
 
 
 async def show_help(update: Update, context: EcoachContext) -> None:
     """List the commands under the names of her language; organizers also see theirs."""
     assert update.effective_user is not None
     english = context.locale == "en"
-    admin = update.effective_user.id in context.runtime.settings.admin_ids
+    admin = is_admin(update, context)
     coach = admin or await coached_cohort(session=context.session, telegram_id=update.effective_user.id) is not None
     shown = MENU + (COACH_MENU if coach else []) + (ADMIN_MENU if admin else [])
     commands = [{"name": c.en if english else c.id, "description": context.text(f"commands.{c.key}")} for c in shown]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.kernel.context import EcoachContext
-from conversations import coach_enrolment, engine, join_other_cohort, onboarding, rater
+from conversations import coach_enrolment, engine, onboarding, rater
 from db.cohorts import find_invite
-from db.drafts import find_draft, resume_draft
+from db.drafts import ONBOARDING_FLOW, find_draft, resume_draft
 from db.enrolment import membership
 from db.models import Role
 from db.raters import CODE_PREFIX, LinkRefused, open_link
@@ -42,20 +42,20 @@ async def start(update: Update, context: EcoachContext) -> None:
     if await membership(session=context.session, telegram_id=user.id, role=Role.ALUMNI, cohort_id=invite.cohort.id):
         await context.reply(update, "start.already_enrolled", cohort=invite.cohort.name)
         return
-    draft = await find_draft(session=context.session, telegram_id=user.id, flow=onboarding.ONBOARDING.code)
+    draft = await find_draft(session=context.session, telegram_id=user.id, flow=ONBOARDING_FLOW)
     if draft is not None and draft.data.get("cohort_id") == invite.cohort.id:
         await _resume_onboarding(update, context)
         return
     current = await membership(session=context.session, telegram_id=user.id, role=Role.ALUMNI)
     if current is not None:
-        await join_other_cohort.begin(context, update, invite.cohort, current.cohort)
+        await onboarding.begin_move(context, update, invite.cohort, current.cohort)
         return
     await onboarding.begin(context, update, invite.cohort)
 
 
 async def _resume_onboarding(update: Update, context: EcoachContext) -> bool:
     assert update.effective_user is not None
-    draft = await find_draft(session=context.session, telegram_id=update.effective_user.id, flow=onboarding.ONBOARDING.code)
+    draft = await find_draft(session=context.session, telegram_id=update.effective_user.id, flow=ONBOARDING_FLOW)
     if draft is None:
         return False
     await resume_draft(session=context.session, draft=draft, now=context.runtime.clock.now())

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.app import Runtime
+from bot.kernel.context import Runtime
 from bot.kernel.clock import FrozenClock
-from bot.sweeps import sweep_checkins
+from handlers.checkins import sweep_checkins
 from db.checkins import plan_dates
 from db.engine import create_engine, session_factory
 from db.enrolment import enrol_coach

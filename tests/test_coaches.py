@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
+from bot.kernel.callbacks import CoachOnAlumna
 from db.enrolment import enrol_coach
 from db.logbook import create_entry
 from db.models import CheckIn, CheckInStatus, CompetencyDomain, MilestoneStatus, Pap
@@ -112,14 +113,14 @@ async def test_detail_opens_privately_and_shows_only_shared_reflections(bot: InP
     [listing] = await in_group(bot, 7100, "/mandek 1")
     coach = bot.double.user(7100, "Rina")
     coach.skip_read()
-    coach.press_data(f"cs|dt|{ids['Ani']}", listing)
+    coach.press_data(CoachOnAlumna("detail", ids["Ani"]).encode(), listing)
     await bot.run_pending()
     detail = coach.next_message()
     assert detail.chat_id == 7100 and "👤 Ani" in detail.text and "PAP Ani" in detail.text
     assert "Dibagikan ke coach" in detail.text and "Sangat pribadi" not in detail.text
     assert len(bot.double.sent(GROUP)) == 2  # the link reply and the list: nothing new in the group
     outsider = bot.double.user(7200, "Lain")
-    outsider.press_data(f"cs|dt|{ids['Ani']}", listing)
+    outsider.press_data(CoachOnAlumna("detail", ids["Ani"]).encode(), listing)
     await bot.run_pending()
     assert "hanya untuk coach" in bot.double.answered_callbacks[-1]["text"]
     assert outsider.messages() == []

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.broadcaster import sweep_broadcasts, sweep_tips, tip_library
-from bot.tips import TIPS_DIR, check_library
+from bot.kernel.tips import tip_library
+from handlers.community import sweep_broadcasts, sweep_tips
+from bot.kernel.tips import TIPS_DIR, check_library
 from db.broadcasts import create_broadcast, next_tip
 from db.enrolment import enrol_coach
 from db.models import BroadcastKind, Delivery, DeliveryStatus, Person, QuizAnswer, TipWeek

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from bot.kernel.callbacks import CoachOnAlumna
 from devtools.double import BotApiDouble, Sent
 from devtools.process import BotProcess
 from db.engine import create_engine, session_factory
@@ -52,7 +53,7 @@ def test_coaching_group_end_to_end(ids: dict[str, int], double: BotApiDouble) ->
     assert "🧱 3 mandek" in photo.text
 
     coach = double.user(7100, "Rina")
-    coach.press_data(f"cs|dt|{ids['Citra']}", listing)
+    coach.press_data(CoachOnAlumna("detail", ids["Citra"]).encode(), listing)
     detail = coach.next_message()
     assert "👤 Citra" in detail.text and detail.chat_id == 7100
 

@@ -124,7 +124,7 @@ def test_free_text_is_stored_verbatim_and_echoed_safely(fuzz_bot: FuzzBot, text:
 def test_forged_callback_data_is_refused_without_effect(fuzz_bot: FuzzBot) -> None:
     fuzz_bot.activate("ob", "level")
     anchor = fuzz_bot.user.messages()[-1]
-    for data in ("ob|level|admin", "ob|level|" + "x" * 100, "lgdx|999999", "pe|pick|1 OR 1=1", "cs|dt|1", "\x00", "rem|pause|99", "pv|delete_confirmed|x"):
+    for data in ("f|ob|level|admin", "f|ob|level|" + "x" * 100, "lg|confirm_delete|999999", "f|pe|pick|1 OR 1=1", "cs|detail|1", "\x00", "rem|pause|99", "pv|delete_confirmed|x", "f|ob|level|a|b"):
         fuzz_bot.user.press_data(data, anchor)
     fuzz_bot.deliver_all()
     assert fuzz_bot.double.refusals == [] or all("message is not modified" in d for _, d in fuzz_bot.double.refusals)

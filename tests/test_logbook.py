@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from bot.kernel.callbacks import CoachOnEntry, MyEntry
 from db.enrolment import enrol_coach
 from db.models import ChatPurpose, Cohort, CohortChat, Evidence, EvidenceKind, Feedback, LogEntry, Milestone, MilestoneStatus
 from tests import factories
@@ -160,7 +161,7 @@ async def test_edit_and_delete_only_within_24_hours(bot: InProcessBot, settings)
     bot.clock.set(NOW + timedelta(hours=24, minutes=1))
     listing = await say(bot, sari, "/mylog")
     assert "(diperbaiki)" in listing.text and listing.button_texts == []
-    sari.press_data(f"lged|{await entry_id(bot)}", listing)  # an old button, after the window
+    sari.press_data(MyEntry("edit", await entry_id(bot)).encode(), listing)  # an old button, after the window
     await bot.run_pending()
     assert "dalam 24 jam" in sari.next_message().text
 
@@ -190,7 +191,7 @@ async def test_coach_feedback_and_verification_reach_the_alumna(bot: InProcessBo
     assert "Rapat koordinasi" in notice.text and "Rapat koordinasi" in ani_notice.text
 
     outsider = bot.double.user(9999, "Bukan coach")
-    outsider.press_data(f"lgfb|{await entry_id(bot)}", notice)
+    outsider.press_data(CoachOnEntry("feedback", await entry_id(bot)).encode(), notice)
     await bot.run_pending()
     assert "bukan dari angkatan" in bot.double.answered_callbacks[-1]["text"]
 

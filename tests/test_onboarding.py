@@ -7,6 +7,7 @@ from datetime import date, time
 import pytest
 from sqlalchemy import func, select
 
+from bot.kernel.callbacks import FlowChoice
 from devtools.double import FakeUser, Sent
 from db.cohorts import create_cohort
 from db.models import ConsentRefusal, Draft, Membership, Milestone, Pap, Person, PositionLevel, Role
@@ -209,10 +210,10 @@ async def test_stale_and_forged_buttons_change_nothing(bot: InProcessBot) -> Non
     sari = bot.double.user(3008, "Sari")
     consent = await say(bot, sari, f"/start {cohort.alumni_code}")
     await tap(bot, sari, "setuju")
-    sari.press_data("ob|consent|decline", consent)  # the old consent button, tapped again
-    sari.press_data("ob|level|pimpinan_tinggi", consent)  # a step she is not at
+    sari.press_data(FlowChoice("ob", "consent", "decline").encode(), consent)  # the old consent button, tapped again
+    sari.press_data(FlowChoice("ob", "level", "pimpinan_tinggi").encode(), consent)  # a step she is not at
     sari.press_data("garbage", consent)
-    sari.press_data("ob|name|" + "x" * 200, consent)
+    sari.press_data("f|ob|name|" + "x" * 200, consent)
     await bot.run_pending()
     answers = bot.double.answered_callbacks[-4:]
     assert all("tidak berlaku" in a.get("text", "") for a in answers[:3])

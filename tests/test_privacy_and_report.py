@@ -11,9 +11,9 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import inspect, select, text
 
-from bot.broadcaster import sweep_broadcasts
-from bot.report_files import to_xlsx
-from bot.sweeps import sweep_checkins
+from handlers.community import sweep_broadcasts
+from handlers.report import to_xlsx
+from handlers.checkins import sweep_checkins
 from db.broadcasts import create_broadcast
 from db.logbook import EvidenceItem, create_entry
 from db.models import (

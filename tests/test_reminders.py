@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from bot.sweeps import sweep_reminders
+from handlers.reflection import sweep_reminders
 from db.models import Reminder, ReminderKind, SendStatus
 from db.reflections import ReflectionAnswers, save_reflection
 from db.models import CompetencyDomain, Person

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from bot.kernel.callbacks import FlowChoice
 from db.models import Cohort, Draft, Membership, Milestone, MilestoneStatus, Pap, Person, Role
 from tests.conftest import InProcessBot
 from tests.test_onboarding import PAP, PROFILE, SMART, make_cohort, onboard_until_milestones, say, tap
@@ -132,7 +133,7 @@ async def test_another_alumnas_milestone_cannot_be_touched(bot: InProcessBot) ->
     rina.press("Kelola tahapan", view)
     await bot.run_pending()
     picker = rina.next_message()
-    rina.press_data(f"pe|pick|{sari_milestone}", picker)
+    rina.press_data(FlowChoice("pe", "pick", str(sari_milestone)).encode(), picker)
     await bot.run_pending()
     assert "Mohon pilih salah satu tombol" in rina.next_message().text
     async with bot.app.runtime.open_session() as session:

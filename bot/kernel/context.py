@@ -1,19 +1,47 @@
-"""The per-update unit of work and the CallbackContext every handler receives."""
+"""What handlers and jobs share: the Runtime, the update's scope, and the CallbackContext every
+handler receives."""
 
 from __future__ import annotations
 
 from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, cast
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.ext import CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.kernel.clock import Clock
+from bot.kernel.i18n import Texts
+from bot.kernel.settings import Settings
 from bot.kernel.telegram import send_html
 
-if TYPE_CHECKING:
-    from bot.app import EcoachApplication, Runtime
+
+@dataclass
+class Runtime:
+    """What handlers and jobs share. The engine lives from post_init to post_shutdown."""
+
+    settings: Settings
+    clock: Clock
+    texts: Texts
+    engine: AsyncEngine | None = None
+    sessions: async_sessionmaker[AsyncSession] | None = field(default=None, repr=False)
+    last_admin_notice: datetime | None = None  # errors reach organizers at most once a minute
+
+    def open_session(self) -> AsyncSession:
+        if self.sessions is None:
+            raise RuntimeError("the database is not open: post_init has not run")
+        return self.sessions()
+
+
+class HasRuntime(Protocol):
+    runtime: Runtime
+
+
+def runtime_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Runtime:
+    """The Runtime of the application the composition root built."""
+    return cast(HasRuntime, application).runtime
 
 
 @dataclass
@@ -28,14 +56,12 @@ class UpdateScope:
 current_scope: ContextVar[UpdateScope | None] = ContextVar("ecoach_update_scope", default=None)
 
 
-class EcoachContext(CallbackContext[ExtBot, dict, dict, dict]):
+class EcoachContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """CallbackContext with the update's session, the user's locale and a reply helper."""
-
-    application: EcoachApplication
 
     @property
     def runtime(self) -> Runtime:
-        return self.application.runtime
+        return runtime_of(self.application)
 
     @property
     def scope(self) -> UpdateScope:

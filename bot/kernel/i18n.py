@@ -15,6 +15,7 @@ from jinja2.runtime import Context
 from bot.kernel.settings import LOCALES
 
 CATALOGS = Path(__file__).parent.parent / "locales"
+DOCUMENTS = Path(__file__).parent.parent / "templates"  # HTML templates of documents, such as the portfolio
 
 
 def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:

@@ -12,6 +12,7 @@ import re
 
 from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +171,17 @@ async def send_html(bot: Bot, chat_id: int, body: str, markup: InlineKeyboardMar
         message = await bot.send_message(chat_id, part, parse_mode=ParseMode.HTML, reply_markup=markup if last else None)
     assert message is not None
     return message
+
+
+async def send_quietly(bot: Bot, chat_id: int, body: str, markup: InlineKeyboardMarkup | None = None) -> bool:
+    """A notice beside the main answer: one that cannot be delivered (a coach blocked the bot) must
+    not undo what was stored. False when it did not go out."""
+    try:
+        await send_html(bot, chat_id, body, markup)
+    except TelegramError as exc:
+        log.warning("notice to chat %s not delivered: %s", chat_id, type(exc).__name__)
+        return False
+    return True
 
 
 async def mark_chosen(message: object, data: str | None) -> None:

@@ -1,7 +1,9 @@
-"""The organizers' report as XLSX (a summary sheet with a chart, and one row per alumna), CSV or JSON."""
+"""The organizers' report: /laporan (/report) in the chat, and the files behind it and `ecoach report`:
+XLSX (a summary sheet with a chart, and one row per alumna), CSV or JSON."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -10,10 +12,15 @@ from dataclasses import asdict, fields
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font
+from telegram import Update
 
+from bot.kernel.context import EcoachContext
+from bot.kernel.guards import in_private, is_admin
 from bot.kernel.i18n import Texts
+from db.coaching import coached_cohort
+from db.cohorts import find_invite
 from db.models import Cohort
-from db.report import AlumnaRow, Indicators, report_dict
+from db.report import AlumnaRow, Indicators, cohort_report, report_dict
 
 SHARES = ("promoted_or_assigned", "pap_implementation", "checkin_response", "forum_participation", "cop_engagement", "active_30_days")
 
@@ -72,3 +79,25 @@ def to_xlsx(texts: Texts, locale: str, cohort: Cohort, indicators: Indicators, r
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+async def report(update: Update, context: EcoachContext) -> None:
+    """/laporan [code]: the cohort's indicators as XLSX, for its coaches and the organizers."""
+    assert update.effective_user is not None and update.effective_chat is not None
+    if not in_private(update):
+        await context.reply(update, "coach.member_private")
+        return
+    admin = is_admin(update, context)
+    cohort = None
+    if context.args and admin:
+        invite = await find_invite(session=context.session, code=context.args[0])
+        cohort = invite.cohort if invite else None
+    if cohort is None:
+        cohort = await coached_cohort(session=context.session, telegram_id=update.effective_user.id)
+    if cohort is None:
+        await context.reply(update, "report.usage" if admin else "coach.only_coaches")
+        return
+    indicators, rows = await cohort_report(session=context.session, cohort=cohort, now=context.runtime.clock.now())
+    data = await asyncio.to_thread(to_xlsx, context.runtime.texts, context.locale, cohort, indicators, rows)
+    await context.session.commit()
+    await context.bot.send_document(update.effective_chat.id, data, filename=f"laporan-{cohort.id}.xlsx", caption=context.text("report.caption", cohort=cohort.name))

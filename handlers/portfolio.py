@@ -1,4 +1,4 @@
-"""The e-portfolio: her whole record as one PDF in her language, from a Jinja2 HTML template.
+"""/portofolio (/portfolio): her whole record as one PDF in her language, from a Jinja2 HTML template.
 
 fpdf2 draws it with the DejaVu fonts that matplotlib ships, so Indonesian text renders without any
 system library; images are her evidence photos kept under ECOACH_DATA_DIR.
@@ -6,15 +6,20 @@ system library; images are her evidence photos kept under ECOACH_DATA_DIR.
 
 from __future__ import annotations
 
+import asyncio
+import tempfile
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from telegram import Update
 
 from bot.kernel.charts import confidence_chart
-from bot.kernel.i18n import Texts
-from db.privacy import PersonalData
+from bot.kernel.context import EcoachContext
+from bot.kernel.guards import not_enrolled, requires_alumna
+from bot.kernel.i18n import DOCUMENTS, Texts
+from db.models import Person
+from db.privacy import PersonalData, personal_data
 
-TEMPLATES = Path(__file__).parent / "templates"
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
 
 
@@ -24,11 +29,25 @@ def _fonts() -> Path:
     return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
+@requires_alumna
+async def portfolio(update: Update, context: EcoachContext, person: Person) -> None:
+    """Her e-portfolio as a PDF document, in her language."""
+    data = await personal_data(session=context.session, person=person)
+    if not data.paps:
+        await not_enrolled(update, context)
+        return
+    await context.reply(update, "portfolio.preparing")
+    with tempfile.TemporaryDirectory() as workdir:
+        pdf = await asyncio.to_thread(render_portfolio, context.runtime.texts, context.locale, data, context.runtime.settings.data_dir, Path(workdir))
+    assert update.effective_chat is not None
+    await context.bot.send_document(update.effective_chat.id, pdf, filename="e-portofolio.pdf", caption=context.text("portfolio.caption"))
+
+
 def render_portfolio(texts: Texts, locale: str, data: PersonalData, data_dir: Path, workdir: Path) -> bytes:
     """Build the PDF. `workdir` takes the chart image for the time of rendering."""
     from fpdf import FPDF
 
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]), undefined=StrictUndefined)
+    env = Environment(loader=FileSystemLoader(DOCUMENTS), autoescape=select_autoescape(["html", "j2"]), undefined=StrictUndefined)
     chart = None
     if len(data.reflections) >= 2:
         chart = workdir / "confidence.png"

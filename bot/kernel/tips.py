@@ -13,7 +13,7 @@ from bot.kernel.telegram import EntityParseError, html_to_plain, utf16_len
 from bot.kernel.i18n import Texts
 from bot.kernel.settings import LOCALES
 
-TIPS_DIR = Path(__file__).parent / "tips"
+TIPS_DIR = Path(__file__).parent.parent / "tips"
 DOMAINS = ("soft_skills", "hard_skills", "empowerment", "inclusive", "ethics_reform")
 MODULES = ("I", "II", "III", "IV", "V", "VI")
 FORMATS = ("text", "video", "infographic", "podcast")
@@ -87,6 +87,17 @@ class TipLibrary:
 
     def body(self, tip: Tip) -> str:
         return self._env.from_string(tip.body).render().strip()
+
+
+_library: TipLibrary | None = None
+
+
+def tip_library() -> TipLibrary:
+    """The library shipped with the bot, read once."""
+    global _library
+    if _library is None:
+        _library = TipLibrary()
+    return _library
 
 
 def tip_message(texts: Texts, library: TipLibrary, tip: Tip) -> str:

@@ -1,19 +1,21 @@
-"""Changing her PAP after onboarding: a field, a new milestone, or one milestone's title, date or status."""
+"""Her PAP after onboarding: the /pap view, and changing a field, a new milestone, or one milestone's
+title, date or status."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 
+from bot.kernel.callbacks import PlanAction
 from bot.kernel.context import EcoachContext
-from db.schedule import add_months
+from bot.kernel.parsing import Invalid, clean_text, read_date
 from conversations import engine
-from bot.kernel.parsing import clean_text, Invalid, read_date
 from conversations.engine import ChoiceStep, Flow, Prompt, Step, Turn
 from conversations.onboarding import LATEST_END_MONTHS, LIMITS
-from db.models import Pap
-from db.plans import MAX_MILESTONES, TEXT_FIELDS, add_milestone, complete_milestone, current_pap, milestone_of, set_field
+from db.models import MilestoneStatus, Pap
+from db.plans import MAX_MILESTONES, TEXT_FIELDS, add_milestone, complete_milestone, current_pap, milestone_of, overall_progress, set_field
+from db.schedule import add_months
 
 FIELDS = [*TEXT_FIELDS, "end_date"]
 
@@ -144,11 +146,10 @@ class PapEdit(Flow):
     code = "pe"
 
     async def finish(self, turn: Turn) -> None:
-        from handlers.plan import show_plan  # the view lives with the /pap command
-
         await turn.session.flush()
         await turn.context.reply(turn.update, "plan.saved")
-        await show_plan(turn.update, turn.context)
+        pap = await _pap(turn)
+        await show_plan(turn.update, turn.context, pap)
 
 
 PAP_EDIT = engine.register(
@@ -174,3 +175,21 @@ async def begin(context: EcoachContext, update: Update, pap: Pap, action: str) -
         await context.reply(update, "plan.too_many", maximum=MAX_MILESTONES)
         return
     await engine.start(context, update, PAP_EDIT, {"pap_id": pap.id}, step=ENTRY_STEPS[action])
+
+
+async def show_plan(update: Update, context: EcoachContext, pap: Pap) -> None:
+    """Exactly what she entered, milestone statuses, and what she can change."""
+    today = context.runtime.clock.now().date()
+    milestones = [
+        {"title": m.title, "due": m.due_date, "status": m.status.value,
+         "overdue": m.status != MilestoneStatus.DONE and m.due_date < today}
+        for m in sorted(pap.milestones, key=lambda m: (m.due_date, m.id))
+    ]
+    body = context.text("plan.view", pap=pap, milestones=milestones, progress=overall_progress(pap), cohort=pap.cohort.name)
+    markup = InlineKeyboardMarkup(
+        [
+            [PlanAction("edit").key(context.text("plan.button_edit"))],
+            [PlanAction("add").key(context.text("plan.button_add")), PlanAction("milestones").key(context.text("plan.button_milestones"))],
+        ]
+    )
+    await context.send(update, body, markup)

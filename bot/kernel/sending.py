@@ -1,0 +1,96 @@
+"""The one Telegram send policy: what a failed Bot API call means, and what to do about it.
+
+Every sender (replies, reminders, check-ins, the outbox, notices) asks `classify` and follows its
+verdict, so a failure means the same everywhere:
+
+- retry later: 429 (after its `retry_after`), 5xx, a network error, a timeout before the request left;
+- unknown: a timeout after the request left; Telegram may have accepted it;
+- undeliverable: 403 (blocked, deactivated, kicked) and 400 "chat not found": give up on that chat;
+- bug: any other 400: our own mistake, logged with its kind and never retried.
+
+Scheduled rows count their attempts; `retry_at` answers None once MAX_ATTEMPTS is reached, so no
+row retries forever.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import httpx
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+FIRST_BACKOFF = timedelta(minutes=1)  # then 2, 4, 8 ... minutes; a 429 waits what Telegram asked
+# 400 answers that mean the chat is gone for good rather than that we sent something wrong.
+GONE = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated", "group chat was deactivated")
+
+
+class Verdict(enum.Enum):
+    RETRY = "retry"
+    UNKNOWN = "unknown"
+    UNDELIVERABLE = "undeliverable"
+    BUG = "bug"
+
+
+@dataclass(frozen=True)
+class Failure:
+    verdict: Verdict
+    kind: str  # the error's class and Telegram's words, for the log: never the message sent
+    wait: timedelta | None = None  # what Telegram asked for (429)
+
+    @property
+    def may_have_arrived(self) -> bool:
+        """A message to one person that may have arrived is never sent again: she may have it."""
+        return self.verdict is Verdict.UNKNOWN
+
+
+async def attempt(call: Awaitable[object]) -> Failure | None:
+    """Make one Bot API call; None when Telegram took it, else the verdict on its failure."""
+    try:
+        await call
+    except TelegramError as exc:
+        return classify(exc)
+    return None
+
+
+def retry_delay(exc: RetryAfter) -> timedelta:
+    """How long Telegram asked us to wait (a timedelta with PTB_TIMEDELTA, else seconds)."""
+    return exc.retry_after if isinstance(exc.retry_after, timedelta) else timedelta(seconds=exc.retry_after)
+
+
+def classify(exc: TelegramError) -> Failure:
+    """The verdict on one failed call."""
+    kind = f"{type(exc).__name__}: {exc.message}"
+    if isinstance(exc, RetryAfter):
+        return Failure(Verdict.RETRY, kind, retry_delay(exc))
+    if isinstance(exc, TimedOut):
+        cause = exc.__cause__
+        if isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout):
+            return Failure(Verdict.RETRY, kind)  # the request never left this machine
+        return Failure(Verdict.UNKNOWN, kind)
+    if isinstance(exc, Forbidden | ChatMigrated):
+        return Failure(Verdict.UNDELIVERABLE, kind)
+    if isinstance(exc, BadRequest):
+        if any(words in exc.message.lower() for words in GONE):
+            return Failure(Verdict.UNDELIVERABLE, kind)
+        log.error("the Bot API refused a call as malformed (%s): a bug to fix", kind)
+        return Failure(Verdict.BUG, kind)
+    if isinstance(exc, NetworkError):  # 5xx and connection errors
+        return Failure(Verdict.RETRY, kind)
+    log.error("unexpected Bot API error (%s)", kind)
+    return Failure(Verdict.BUG, kind)
+
+
+def retry_at(failure: Failure, attempts: int, now: datetime) -> datetime | None:
+    """When to try a scheduled send again after `attempts` tries, or None to give up."""
+    if failure.verdict is not Verdict.RETRY or attempts >= MAX_ATTEMPTS:
+        return None
+    if failure.wait is not None:
+        return now + failure.wait
+    return now + FIRST_BACKOFF * 2 ** max(attempts - 1, 0)

@@ -1,0 +1,116 @@
+"""The weekly reflection: /refleksi (/reflect), the reminder's button, /refleksi_saya (/myreflections),
+/pengingat (/reminders) with its buttons, and the sweep that sends the reminders."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from telegram import Bot, InlineKeyboardMarkup, Update
+
+from bot.kernel.callbacks import ReflectNow, ReminderAction
+from bot.kernel.charts import confidence_chart
+from bot.kernel.context import EcoachContext, Runtime
+from bot.kernel.guards import answer_button, requires_alumna
+from bot.kernel.sending import Verdict, attempt, retry_at
+from bot.kernel.telegram import send_html
+from conversations import reflection
+from db.claims import claim
+from db.models import Person, Reminder, ReminderKind, SendStatus
+from db.reflections import recent_reflections
+from db.reminders import Decision, claim_next_due, decide, mark_failed, mark_sent, plan_missing_reminders, replan_reflection_reminders
+from db.schedule import week_start
+
+
+@requires_alumna
+async def start_reflection(update: Update, context: EcoachContext, person: Person) -> None:
+    """/refleksi and the button under a reminder: this week's reflection."""
+    await answer_button(update)
+    await reflection.begin(update, context, person)
+
+
+@requires_alumna
+async def my_reflections(update: Update, context: EcoachContext, person: Person) -> None:
+    """Her past weeks, newest last, and her confidence trend as a chart."""
+    assert update.effective_chat is not None
+    reflections = await recent_reflections(session=context.session, person_id=person.id)
+    if not reflections:
+        await context.reply(update, "reflection.none")
+        return
+    weeks = [
+        {"week": r.week, "monday": week_start(r.week_year, r.week), "confidence": r.confidence,
+         "domain": context.text(f"choices.domain.{r.domain.value}"), "shared": r.shared, "next_step": r.next_step}
+        for r in reflections
+    ]
+    await context.reply(update, "reflection.list", weeks=weeks)
+    if len(reflections) >= 2:
+        labels = [context.text("reflection.week_label", week=r.week) for r in reflections]
+        png = await asyncio.to_thread(confidence_chart, labels, [r.confidence for r in reflections], context.text("reflection.chart_title"))
+        await context.bot.send_photo(update.effective_chat.id, png, caption=context.text("reflection.chart_caption"))
+
+
+@requires_alumna
+async def show_reminders(update: Update, context: EcoachContext, person: Person) -> None:
+    """/pengingat: her reminder day and time, a pause of 1–4 weeks, off and on."""
+    await reflection.show_reminders(update, context, person)
+
+
+@requires_alumna
+async def on_reminders_button(update: Update, context: EcoachContext, person: Person) -> None:
+    assert update.callback_query is not None
+    action = ReminderAction.parse(update.callback_query.data)
+    now = context.runtime.clock.now()
+    if action is None:
+        await answer_button(update, context.text("input.stale_button"))
+        return
+    if action.action == "change":
+        await answer_button(update)
+        await reflection.change_slot(context, update, person)
+        return
+    if action.action == "pause" and action.weeks in reflection.PAUSE_WEEKS:
+        person.reminders_paused_until = now + timedelta(weeks=action.weeks)
+    elif action.action == "resume":
+        person.reminders_paused_until = None
+    elif action.action in ("off", "on"):
+        person.reminders_on = action.action == "on"
+    else:
+        await answer_button(update, context.text("input.stale_button"))
+        return
+    person.updated_at = now
+    await replan_reflection_reminders(session=context.session, person=person, now=now)
+    await answer_button(update)
+    await reflection.show_reminders(update, context, person, saved=True)
+
+
+async def sweep_reminders(runtime: Runtime, bot: Bot) -> int:
+    """Send every due reflection reminder once; return how many went out."""
+    now = runtime.clock.now()
+    async with runtime.open_session() as session:
+        await plan_missing_reminders(session=session, now=now)
+        await session.commit()
+    sent = 0
+    while True:
+        async with runtime.open_session() as session:
+            reminder = await claim_next_due(session=session, now=now)
+            if reminder is None:
+                return sent
+            if not await claim(session=session, model=Reminder, row_id=reminder.id, from_status=SendStatus.PENDING, to_status=SendStatus.SENDING):
+                await session.rollback()  # another process took it
+                continue
+            decision = await decide(session=session, reminder=reminder, now=now)
+            person, reminder_id, kind, attempts = reminder.person, reminder.id, reminder.kind, reminder.attempts
+            await session.commit()
+        if decision is not Decision.SEND:
+            continue
+        texts = runtime.texts
+        key = "reminders.reflection" if kind == ReminderKind.REFLECTION else "reminders.followup"
+        markup = InlineKeyboardMarkup([[ReflectNow().key(texts.render(person.locale, "reminders.button"))]])
+        failure = await attempt(send_html(bot, person.telegram_id, texts.render(person.locale, key, name=person.name), markup))
+        async with runtime.open_session() as session:
+            if failure is None or failure.may_have_arrived:
+                await mark_sent(session=session, reminder_id=reminder_id, now=runtime.clock.now())
+                sent += 1
+            else:
+                await mark_failed(session=session, reminder_id=reminder_id, retry_at=retry_at(failure, attempts, now),
+                                  blocked=failure.verdict is Verdict.UNDELIVERABLE)
+            await session.commit()
