@@ -19,13 +19,13 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
-from devtools.double import BotApiDouble, DoubleServer
-from devtools.process import BotProcess
 from db.broadcasts import create_broadcast
 from db.cohorts import create_cohort
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
 from db.models import BroadcastKind, Delivery, DeliveryStatus, Membership, Person, Role
+from devtools.double import BotApiDouble, DoubleServer
+from devtools.process import BotProcess
 
 TOKEN = "7000009:BENCH-" + "b" * 30
 BASE_ID = 50_000_000
@@ -36,8 +36,23 @@ async def seed(url: str, recipients: int) -> None:
     now = datetime.now(UTC)
     async with session_factory(engine)() as session:
         cohort = await create_cohort(session=session, name="Bench", training_end=now.date(), months=3, now=now)
-        await session.execute(insert(Person), [dict(telegram_id=BASE_ID + i, name=f"A{i}", locale="id", timezone="Asia/Jakarta", consent_at=now,
-                                                    active=True, reminders_on=False, created_at=now, updated_at=now) for i in range(recipients)])
+        await session.execute(
+            insert(Person),
+            [
+                dict(
+                    telegram_id=BASE_ID + i,
+                    name=f"A{i}",
+                    locale="id",
+                    timezone="Asia/Jakarta",
+                    consent_at=now,
+                    active=True,
+                    reminders_on=False,
+                    created_at=now,
+                    updated_at=now,
+                )
+                for i in range(recipients)
+            ],
+        )
         ids = list(await session.scalars(select(Person.id)))
         await session.execute(insert(Membership), [dict(person_id=p, cohort_id=cohort.id, role=Role.ALUMNI, joined_at=now) for p in ids])
         await session.commit()
@@ -47,7 +62,9 @@ async def seed(url: str, recipients: int) -> None:
 async def broadcast(url: str) -> None:
     engine = create_engine(url)
     async with session_factory(engine)() as session:
-        await create_broadcast(session=session, kind=BroadcastKind.GENERAL, cohort_id=None, title="Bench", body="Pengumuman uji", now=datetime.now(UTC))
+        await create_broadcast(
+            session=session, kind=BroadcastKind.GENERAL, cohort_id=None, title="Bench", body="Pengumuman uji", now=datetime.now(UTC)
+        )
         await session.commit()
     await engine.dispose()
 
@@ -55,7 +72,9 @@ async def broadcast(url: str) -> None:
 async def pending(url: str) -> int:
     engine = create_engine(url)
     async with session_factory(engine)() as session:
-        count = await session.scalar(select(func.count()).select_from(Delivery).where(Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING])))
+        count = await session.scalar(
+            select(func.count()).select_from(Delivery).where(Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]))
+        )
     await engine.dispose()
     return count or 0
 
@@ -69,8 +88,13 @@ def run_pass(recipients: int, limited: bool) -> dict[str, float]:
     for i in range(recipients):
         double.user(BASE_ID + i, f"A{i}")
     with DoubleServer(double) as server:
-        env = {"DATABASE_URL": url, "ECOACH_DATA_DIR": str(folder), "ECOACH_SWEEP_SECONDS": "1", "ECOACH_WEEKLY_TIPS": "false",
-               "ECOACH_SEND_RATE": "30" if limited else "0"}
+        env = {
+            "DATABASE_URL": url,
+            "ECOACH_DATA_DIR": str(folder),
+            "ECOACH_SWEEP_SECONDS": "1",
+            "ECOACH_WEEKLY_TIPS": "false",
+            "ECOACH_SEND_RATE": "30" if limited else "0",
+        }
         process = BotProcess(double, server.url, env, folder / "bot.log").start()
         try:
             asyncio.run(broadcast(url))
@@ -83,8 +107,11 @@ def run_pass(recipients: int, limited: bool) -> dict[str, float]:
     per_chat = [len(double.sent(BASE_ID + i)) for i in range(recipients)]
     elapsed = sends[-1] - sends[0] if len(sends) > 1 else float("nan")
     return {
-        "rate": (len(sends) - 1) / elapsed, "seconds": elapsed, "lost": sum(1 for c in per_chat if c == 0),
-        "duplicated": sum(c - 1 for c in per_chat if c > 1), "throttled": double.rate_limited(),
+        "rate": (len(sends) - 1) / elapsed,
+        "seconds": elapsed,
+        "lost": sum(1 for c in per_chat if c == 0),
+        "duplicated": sum(c - 1 for c in per_chat if c > 1),
+        "throttled": double.rate_limited(),
     }
 
 
@@ -93,8 +120,10 @@ def main() -> None:
     parser.add_argument("--recipients", type=int, default=10_000)
     args = parser.parse_args()
     limited = run_pass(args.recipients, limited=True)
-    print(f"Telegram-like limit: {limited['rate']:.2f} msg/s over {limited['seconds']:.0f} s = {limited['rate'] / 30:.3f} of 30 msg/s "
-          f"(target >= 0.95); lost {limited['lost']}, duplicated {limited['duplicated']}, 429s answered {limited['throttled']}")
+    print(
+        f"Telegram-like limit: {limited['rate']:.2f} msg/s over {limited['seconds']:.0f} s = {limited['rate'] / 30:.3f} of 30 msg/s "
+        f"(target >= 0.95); lost {limited['lost']}, duplicated {limited['duplicated']}, 429s answered {limited['throttled']}"
+    )
     ceiling = run_pass(args.recipients, limited=False)
     print(f"Limits lifted: {ceiling['rate']:.1f} msg/s (the bot's own ceiling); lost {ceiling['lost']}, duplicated {ceiling['duplicated']}")
 

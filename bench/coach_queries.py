@@ -25,6 +25,7 @@ from pathlib import Path
 
 from common import POSTGRES_HELP, analyze, bulk_cohort, percentile, throwaway_postgres
 from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.coaching import cohort_statuses, cohort_summary, stalled
 from db.engine import create_engine, session_factory
@@ -35,14 +36,28 @@ NOW = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)
 ENTRIES, REFLECTIONS, USUAL_COHORT = 50, 12, 40
 
 
-async def seed_cohort(session, rng: random.Random, name: str, alumnae: int, first_telegram_id: int) -> int:  # type: ignore[no-untyped-def]
-    cohort, ids = await bulk_cohort(session, rng, name=name, alumnae=alumnae, first_telegram_id=first_telegram_id, now=NOW,
-                                    entries=ENTRIES, reflections=REFLECTIONS)
-    await session.execute(insert(CheckIn), [
-        {"person_id": p, "cohort_id": cohort.id, "sequence": k, "kind": CheckInKind.REGULAR, "month": k, "due_at": NOW - timedelta(days=28 * (4 - k)),
-         "status": rng.choice([CheckInStatus.ANSWERED, CheckInStatus.MISSED]), "late": False, "with_feedback": False}
-        for p in ids for k in (1, 2, 3)
-    ])
+async def seed_cohort(session: AsyncSession, rng: random.Random, name: str, alumnae: int, first_telegram_id: int) -> int:
+    cohort, ids = await bulk_cohort(
+        session, rng, name=name, alumnae=alumnae, first_telegram_id=first_telegram_id, now=NOW, entries=ENTRIES, reflections=REFLECTIONS
+    )
+    await session.execute(
+        insert(CheckIn),
+        [
+            {
+                "person_id": p,
+                "cohort_id": cohort.id,
+                "sequence": k,
+                "kind": CheckInKind.REGULAR,
+                "month": k,
+                "due_at": NOW - timedelta(days=28 * (4 - k)),
+                "status": rng.choice([CheckInStatus.ANSWERED, CheckInStatus.MISSED]),
+                "late": False,
+                "with_feedback": False,
+            }
+            for p in ids
+            for k in (1, 2, 3)
+        ],
+    )
     return cohort.id
 
 
@@ -79,8 +94,11 @@ def run_size(label: str, url: str, alumnae: int, runs: int, baseline: dict[tuple
     upgrade(url)
     started = time.perf_counter()
     whole, usual = asyncio.run(seed(url, alumnae))
-    print(f"{label}: seeded {alumnae + USUAL_COHORT} alumnae, {(alumnae + USUAL_COHORT) * ENTRIES} logbook entries, "
-          f"{(alumnae + USUAL_COHORT) * REFLECTIONS} reflections in {time.perf_counter() - started:.0f} s", flush=True)
+    print(
+        f"{label}: seeded {alumnae + USUAL_COHORT} alumnae, {(alumnae + USUAL_COHORT) * ENTRIES} logbook entries, "
+        f"{(alumnae + USUAL_COHORT) * REFLECTIONS} reflections in {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
     for shape, cohort_id in ((f"one cohort of {alumnae}", whole), (f"a cohort of {USUAL_COHORT}", usual)):
         for command, values in asyncio.run(measure(url, cohort_id, runs)).items():
             p50 = statistics.median(values)
@@ -99,7 +117,9 @@ def main() -> None:
     print("target: under 200 ms at 20,000 alumnae", flush=True)
     baselines: dict[str, dict[tuple[str, str], float]] = {"SQLite": {}, "PostgreSQL": {}}
     for size in args.sizes:
-        run_size(f"SQLite, {size}", f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}", size, args.runs, baselines["SQLite"])
+        run_size(
+            f"SQLite, {size}", f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}", size, args.runs, baselines["SQLite"]
+        )
         if args.postgres:
             with throwaway_postgres(args.postgres) as url:
                 run_size(f"PostgreSQL, {size}", url, size, args.runs, baselines["PostgreSQL"])

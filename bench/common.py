@@ -19,17 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from bot.kernel.clock import SystemClock
 from db.cohorts import create_cohort
 from db.engine import create_engine, is_sqlite, session_factory
-from db.models import (
-    Cohort,
-    CompetencyDomain,
-    LogEntry,
-    Membership,
-    Milestone,
-    Pap,
-    Person,
-    Reflection,
-    Role,
-)
+from db.models import Cohort, CompetencyDomain, LogEntry, Membership, Milestone, Pap, Person, Reflection, Role
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -84,8 +74,16 @@ CHUNK = 20_000  # rows per bulk INSERT
 
 
 async def bulk_cohort(
-    session: AsyncSession, rng: random.Random, *, name: str, alumnae: int, first_telegram_id: int, now: datetime,
-    entries: int, reflections: int = 0, reminders_on: bool = True,
+    session: AsyncSession,
+    rng: random.Random,
+    *,
+    name: str,
+    alumnae: int,
+    first_telegram_id: int,
+    now: datetime,
+    entries: int,
+    reflections: int = 0,
+    reminders_on: bool = True,
 ) -> tuple[Cohort, list[int]]:
     """A cohort of `alumnae` enrolled alumnae in bulk, each with a PAP of three milestones,
     `entries` logbook entries over the last 90 days and `reflections` weekly reflections.
@@ -93,41 +91,110 @@ async def bulk_cohort(
     cohort = await create_cohort(session=session, name=name, training_end=date(2026, 2, 1), months=6, now=now)
     await session.flush()
     for start in range(0, alumnae, CHUNK):
-        await session.execute(insert(Person), [
-            {"telegram_id": first_telegram_id + i, "name": f"Alumna {i:05d}", "locale": "id", "timezone": "Asia/Jakarta", "consent_at": now,
-             "active": True, "reminders_on": reminders_on, "created_at": now, "updated_at": now}
-            for i in range(start, min(alumnae, start + CHUNK))
-        ])
-    ids = list(await session.scalars(select(Person.id).where(Person.telegram_id >= first_telegram_id, Person.telegram_id < first_telegram_id + alumnae)))
-    await session.execute(insert(Membership), [{"person_id": p, "cohort_id": cohort.id, "role": Role.ALUMNI, "joined_at": now} for p in ids])
-    await session.execute(insert(Pap), [
-        {"person_id": p, "cohort_id": cohort.id, "title": f"PAP {p}", "problem": "-", "goal": "-", "indicator": "-", "baseline": "-", "target": "-",
-         "resources": "-", "relevance": "-", "end_date": date(2026, 8, 1), "created_at": now, "updated_at": now,
-         "progress_changed_at": now - timedelta(days=rng.randint(0, 60))}
-        for p in ids
-    ])
+        await session.execute(
+            insert(Person),
+            [
+                {
+                    "telegram_id": first_telegram_id + i,
+                    "name": f"Alumna {i:05d}",
+                    "locale": "id",
+                    "timezone": "Asia/Jakarta",
+                    "consent_at": now,
+                    "active": True,
+                    "reminders_on": reminders_on,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for i in range(start, min(alumnae, start + CHUNK))
+            ],
+        )
+    ids = list(
+        await session.scalars(
+            select(Person.id).where(Person.telegram_id >= first_telegram_id, Person.telegram_id < first_telegram_id + alumnae)
+        )
+    )
+    await session.execute(
+        insert(Membership), [{"person_id": p, "cohort_id": cohort.id, "role": Role.ALUMNI, "joined_at": now} for p in ids]
+    )
+    await session.execute(
+        insert(Pap),
+        [
+            {
+                "person_id": p,
+                "cohort_id": cohort.id,
+                "title": f"PAP {p}",
+                "problem": "-",
+                "goal": "-",
+                "indicator": "-",
+                "baseline": "-",
+                "target": "-",
+                "resources": "-",
+                "relevance": "-",
+                "end_date": date(2026, 8, 1),
+                "created_at": now,
+                "updated_at": now,
+                "progress_changed_at": now - timedelta(days=rng.randint(0, 60)),
+            }
+            for p in ids
+        ],
+    )
     paps = dict((await session.execute(select(Pap.person_id, Pap.id).where(Pap.cohort_id == cohort.id))).all())
-    await session.execute(insert(Milestone), [
-        {"pap_id": paps[p], "title": f"Tahap {k + 1}", "due_date": date(2026, 3, 1) + timedelta(days=30 * k + rng.randint(0, 20)),
-         "status": "planned", "progress": 0}
-        for p in ids for k in range(3)
-    ])
+    await session.execute(
+        insert(Milestone),
+        [
+            {
+                "pap_id": paps[p],
+                "title": f"Tahap {k + 1}",
+                "due_date": date(2026, 3, 1) + timedelta(days=30 * k + rng.randint(0, 20)),
+                "status": "planned",
+                "progress": 0,
+            }
+            for p in ids
+            for k in range(3)
+        ],
+    )
     per_chunk = max(1, CHUNK // max(entries, reflections, 1))
     for start in range(0, len(ids), per_chunk):
-        people = ids[start:start + per_chunk]
+        people = ids[start : start + per_chunk]
         if entries:
-            await session.execute(insert(LogEntry), [
-                {"person_id": p, "pap_id": paps[p], "milestone_id": None, "text": "Kegiatan", "progress": None, "updated_at": now,
-                 "created_at": now - timedelta(days=rng.randint(0, 90), minutes=rng.randint(0, 1440))}
-                for p in people for _ in range(entries)
-            ])
+            await session.execute(
+                insert(LogEntry),
+                [
+                    {
+                        "person_id": p,
+                        "pap_id": paps[p],
+                        "milestone_id": None,
+                        "text": "Kegiatan",
+                        "progress": None,
+                        "updated_at": now,
+                        "created_at": now - timedelta(days=rng.randint(0, 90), minutes=rng.randint(0, 1440)),
+                    }
+                    for p in people
+                    for _ in range(entries)
+                ],
+            )
         if reflections:
-            await session.execute(insert(Reflection), [
-                {"person_id": p, "week_year": 2026, "week": 5 + w, "went_well": "Rapat lancar", "challenge": None, "learned": None,
-                 "domain": CompetencyDomain.SOFT_SKILLS, "confidence": rng.randint(1, 5), "next_step": None, "shared": False,
-                 "created_at": now, "updated_at": now}
-                for p in people for w in range(reflections)
-            ])
+            await session.execute(
+                insert(Reflection),
+                [
+                    {
+                        "person_id": p,
+                        "week_year": 2026,
+                        "week": 5 + w,
+                        "went_well": "Rapat lancar",
+                        "challenge": None,
+                        "learned": None,
+                        "domain": CompetencyDomain.SOFT_SKILLS,
+                        "confidence": rng.randint(1, 5),
+                        "next_step": None,
+                        "shared": False,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for p in people
+                    for w in range(reflections)
+                ],
+            )
     return cohort, ids
 
 

@@ -29,21 +29,41 @@ from typing import Any
 from common import POSTGRES_HELP, ROOT, percentile, seed_enrolled, throwaway_postgres
 from sqlalchemy import func, select
 
-from devtools.double import BotApiDouble, DoubleServer, FakeUser
-from devtools.double.core import Chat, StoredFile
-from devtools.process import BotProcess
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
 from db.models import Evidence, LogEntry, Reflection
+from devtools.double import BotApiDouble, DoubleServer, FakeUser
+from devtools.double.core import Chat, StoredFile
+from devtools.process import BotProcess
 
 TOKEN = "7000012:INBOUND-" + "i" * 30
 BASE_ID = 60_000_000
 PHOTO = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 200  # a 51 kB "photo", downloaded and kept on disk
 
-REFLECTION = [("say", "/pap"), ("say", "/refleksi"), ("say", "Rapat koordinasi lancar"), ("say", "Waktu sempit"), ("tap", "Lewati"),
-              ("tap", "Etika"), ("tap", "3"), ("say", "Delegasi tugas"), ("tap", "Simpan pribadi"), ("say", "/pap")]
-LOGBOOK = [("say", "/pap"), ("say", "/logbook"), ("tap", "Tahap 1"), ("say", "Sosialisasi layanan ke kelurahan"), ("tap", "75%"),
-           ("say", "Jadwal padat"), ("tap", "Lewati"), ("photo", None), ("tap", "Selesai"), ("say", "/pap")]
+REFLECTION = [
+    ("say", "/pap"),
+    ("say", "/refleksi"),
+    ("say", "Rapat koordinasi lancar"),
+    ("say", "Waktu sempit"),
+    ("tap", "Lewati"),
+    ("tap", "Etika"),
+    ("tap", "3"),
+    ("say", "Delegasi tugas"),
+    ("tap", "Simpan pribadi"),
+    ("say", "/pap"),
+]
+LOGBOOK = [
+    ("say", "/pap"),
+    ("say", "/logbook"),
+    ("tap", "Tahap 1"),
+    ("say", "Sosialisasi layanan ke kelurahan"),
+    ("tap", "75%"),
+    ("say", "Jadwal padat"),
+    ("tap", "Lewati"),
+    ("photo", None),
+    ("tap", "Selesai"),
+    ("say", "/pap"),
+]
 
 
 class ObservedDouble(BotApiDouble):
@@ -53,7 +73,9 @@ class ObservedDouble(BotApiDouble):
         super().__init__(token)
         self.answers: queue.SimpleQueue[tuple[int, float]] = queue.SimpleQueue()
 
-    def _record(self, method: str, chat: Chat, message: dict[str, Any], raw: str | None, parse_mode: str | None, stored: StoredFile | None = None) -> dict[str, Any]:
+    def _record(
+        self, method: str, chat: Chat, message: dict[str, Any], raw: str | None, parse_mode: str | None, stored: StoredFile | None = None
+    ) -> dict[str, Any]:
         result = super()._record(method, chat, message, raw, parse_mode, stored)
         if not method.startswith("edit"):
             self.answers.put((chat.id, time.monotonic()))
@@ -79,7 +101,9 @@ def stored(url: str, alumnae: int, data_dir: Path) -> str:
     async def run() -> tuple[int, int, int, list[str]]:
         engine = create_engine(url)
         async with session_factory(engine)() as session:
-            reflections = await session.scalar(select(func.count()).select_from(Reflection).where(Reflection.went_well == "Rapat koordinasi lancar"))
+            reflections = await session.scalar(
+                select(func.count()).select_from(Reflection).where(Reflection.went_well == "Rapat koordinasi lancar")
+            )
             entries = await session.scalar(select(func.count()).select_from(LogEntry).where(LogEntry.progress == 75))
             paths = list(await session.scalars(select(Evidence.local_path)))
         await engine.dispose()
@@ -89,14 +113,16 @@ def stored(url: str, alumnae: int, data_dir: Path) -> str:
     on_disk = sum(1 for path in paths if path and (data_dir / path).read_bytes() == PHOTO)
     expected = alumnae // 2
     ok = reflections == alumnae - expected and entries == expected and on_disk == expected
-    return (f"{'all' if ok else 'NOT ALL'} stored: {reflections} reflections, {entries} logbook entries, "
-            f"{evidence} photos ({on_disk} on disk); expected {alumnae - expected}, {expected}, {expected}")
+    return (
+        f"{'all' if ok else 'NOT ALL'} stored: {reflections} reflections, {entries} logbook entries, "
+        f"{evidence} photos ({on_disk} on disk); expected {alumnae - expected}, {expected}, {expected}"
+    )
 
 
 def drive(double: ObservedDouble, users: list[FakeUser], scripts: list[list[tuple[str, str | None]]], in_flight: int, echo: bool) -> Pass:
     """Each alumna sends her next update when her last one is answered; return what was measured."""
     cursor = {user.id: 0 for user in users}
-    by_id = {user.id: (user, script) for user, script in zip(users, scripts)}
+    by_id = {user.id: (user, script) for user, script in zip(users, scripts, strict=True)}
     waiting = list(reversed(users))
     pushed_at: dict[int, float] = {}
     latencies: list[float] = []
@@ -121,10 +147,12 @@ def drive(double: ObservedDouble, users: list[FakeUser], scripts: list[list[tupl
     while pushed_at:
         try:
             chat_id, at = double.answers.get(timeout=30)
-        except queue.Empty:
+        except queue.Empty as empty:
             stuck = sorted(pushed_at)[:5]
-            raise RuntimeError(f"no answer for 30 s; {len(pushed_at)} alumnae waiting, e.g. {stuck}: "
-                               + "; ".join(f"{by_id[c][1][cursor[c]]} after {[s.text[:40] for s in by_id[c][0].messages()[-2:]]}" for c in stuck))
+            raise RuntimeError(
+                f"no answer for 30 s; {len(pushed_at)} alumnae waiting, e.g. {stuck}: "
+                + "; ".join(f"{by_id[c][1][cursor[c]]} after {[s.text[:40] for s in by_id[c][0].messages()[-2:]]}" for c in stuck)
+            ) from empty
         if chat_id not in pushed_at:
             extra += 1  # a second answer to one update: the driver would go out of step
             continue
@@ -153,8 +181,13 @@ def run_pass(alumnae: int, in_flight: int, url: str | None, folder: Path) -> Pas
         upgrade(url)
         seed_enrolled(url, BASE_ID, alumnae)
         # Sweeps once at start (nothing is due) and then hourly: only answers reach her chat.
-        env = {"DATABASE_URL": url, "ECOACH_DATA_DIR": str(data_dir), "ECOACH_SWEEP_SECONDS": "3600",
-               "ECOACH_WEEKLY_TIPS": "false", "ECOACH_SEND_RATE": "0"}
+        env = {
+            "DATABASE_URL": url,
+            "ECOACH_DATA_DIR": str(data_dir),
+            "ECOACH_SWEEP_SECONDS": "3600",
+            "ECOACH_WEEKLY_TIPS": "false",
+            "ECOACH_SEND_RATE": "0",
+        }
         command = None
     else:
         env, command = {}, [sys.executable, str(ROOT / "bench" / "echo_bot.py")]
@@ -173,9 +206,11 @@ def run_pass(alumnae: int, in_flight: int, url: str | None, folder: Path) -> Pas
 
 def report(name: str, result: Pass, echo: Pass | None = None) -> None:
     ms = [value * 1000 for value in result.latencies]
-    line = (f"{name:20} {result.updates} updates in {result.seconds:6.1f} s = {result.rate:7.1f} updates/s   "
-            f"p50 {statistics.median(ms):7.1f} ms   p99 {percentile(ms, 0.99):7.1f} ms   "
-            f"{result.api_calls / result.updates:.1f} API calls/update   peak RSS {result.peak_rss_mib:5.0f} MiB")
+    line = (
+        f"{name:20} {result.updates} updates in {result.seconds:6.1f} s = {result.rate:7.1f} updates/s   "
+        f"p50 {statistics.median(ms):7.1f} ms   p99 {percentile(ms, 0.99):7.1f} ms   "
+        f"{result.api_calls / result.updates:.1f} API calls/update   peak RSS {result.peak_rss_mib:5.0f} MiB"
+    )
     if result.extra_answers:
         line += f"   ({result.extra_answers} answers beyond one per update)"
     print(line, flush=True)

@@ -20,11 +20,11 @@ from pathlib import Path
 from common import seed_enrolled
 from sqlalchemy import select
 
-from devtools.double import BotApiDouble, DoubleServer, FakeUser
-from devtools.process import BotProcess
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
 from db.models import LogEntry
+from devtools.double import BotApiDouble, DoubleServer, FakeUser
+from devtools.process import BotProcess
 
 TOKEN = "7000011:SOAK-" + "k" * 30
 FLOW = [("say", "/logbook"), ("tap", "Umum"), ("say", None), ("tap", "Lewati"), ("tap", "Lewati"), ("tap", "Selesai")]
@@ -109,7 +109,13 @@ def soak(kills: int, alumnae: int, seed_value: int, folder: Path) -> dict[str, i
     confirmed = [text for person in people for text in person.confirmed]
     missing = [text for text in confirmed if stored[text] == 0]
     duplicated = [text for text, count in stored.items() if count > 1]
-    return {"kills": kills, "confirmed": len(confirmed), "stored": sum(stored.values()), "missing": len(missing), "duplicated": len(duplicated)}
+    return {
+        "kills": kills,
+        "confirmed": len(confirmed),
+        "stored": sum(stored.values()),
+        "missing": len(missing),
+        "duplicated": len(duplicated),
+    }
 
 
 def main() -> None:
@@ -119,8 +125,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     result = soak(args.kills, args.alumnae, args.seed, Path(tempfile.mkdtemp()))
-    print(f"{result['kills']} kills survived; {result['confirmed']} confirmed entries, {result['stored']} stored; "
-          f"missing {result['missing']}, duplicated {result['duplicated']} (targets 0 and 0)")
+    print(
+        f"{result['kills']} kills survived; {result['confirmed']} confirmed entries, {result['stored']} stored; "
+        f"missing {result['missing']}, duplicated {result['duplicated']} (targets 0 and 0)"
+    )
 
 
 if __name__ == "__main__":

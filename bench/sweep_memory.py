@@ -26,12 +26,12 @@ from pathlib import Path
 from common import POSTGRES_HELP, analyze, bulk_cohort, throwaway_postgres
 from sqlalchemy import func, insert, select
 
-from devtools.double import BotApiDouble, DoubleServer
-from devtools.process import BotProcess
 from db.engine import create_engine, session_factory
 from db.enrolment import enrol_coach
 from db.migrate import upgrade
 from db.models import CheckIn, CheckInKind, CheckInStatus
+from devtools.double import BotApiDouble, DoubleServer
+from devtools.process import BotProcess
 
 TOKEN = "7000013:SWEEP-" + "s" * 30
 NOW = datetime(2026, 3, 6, 2, 0, tzinfo=UTC)  # Friday 09:00 in Jakarta
@@ -44,14 +44,36 @@ async def seed(url: str, alumnae: int) -> str:
     engine = create_engine(url)
     async with session_factory(engine)() as session:
         # No reflection reminders: the sweep then has only the check-ins to send.
-        cohort, ids = await bulk_cohort(session, random.Random(7), name="Angkatan Bench", alumnae=alumnae, first_telegram_id=BASE_ID, now=NOW,
-                                        entries=ENTRIES, reminders_on=False)
-        await enrol_coach(session=session, telegram_id=COACH, cohort=cohort, name="Coach Rina", locale="id", timezone="Asia/Jakarta", now=NOW)
-        await session.execute(insert(CheckIn), [
-            {"person_id": p, "cohort_id": cohort.id, "sequence": 1, "kind": CheckInKind.REGULAR, "month": 1, "due_at": NOW - timedelta(hours=1),
-             "status": CheckInStatus.PLANNED, "late": False, "with_feedback": False}
-            for p in ids
-        ])
+        cohort, ids = await bulk_cohort(
+            session,
+            random.Random(7),
+            name="Angkatan Bench",
+            alumnae=alumnae,
+            first_telegram_id=BASE_ID,
+            now=NOW,
+            entries=ENTRIES,
+            reminders_on=False,
+        )
+        await enrol_coach(
+            session=session, telegram_id=COACH, cohort=cohort, name="Coach Rina", locale="id", timezone="Asia/Jakarta", now=NOW
+        )
+        await session.execute(
+            insert(CheckIn),
+            [
+                {
+                    "person_id": p,
+                    "cohort_id": cohort.id,
+                    "sequence": 1,
+                    "kind": CheckInKind.REGULAR,
+                    "month": 1,
+                    "due_at": NOW - timedelta(hours=1),
+                    "status": CheckInStatus.PLANNED,
+                    "late": False,
+                    "with_feedback": False,
+                }
+                for p in ids
+            ],
+        )
         code = cohort.coach_code
         await session.commit()
     await analyze(engine)
@@ -74,15 +96,24 @@ def run(label: str, url: str, alumnae: int, folder: Path) -> None:
     upgrade(url)
     started = time.perf_counter()
     code = asyncio.run(seed(url, alumnae))
-    print(f"{label}: seeded {alumnae} alumnae with {alumnae * ENTRIES} logbook entries and {alumnae} due check-ins in "
-          f"{time.perf_counter() - started:.0f} s", flush=True)
+    print(
+        f"{label}: seeded {alumnae} alumnae with {alumnae * ENTRIES} logbook entries and {alumnae} due check-ins in "
+        f"{time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
     double = BotApiDouble(TOKEN)
     for i in range(alumnae):
         double.user(BASE_ID + i, f"Alumna {i:05d}")
     coach = double.user(COACH, "Rina")
     group = double.group(GROUP, "Coaching Angkatan Bench")
     with DoubleServer(double) as server:
-        env = {"DATABASE_URL": url, "ECOACH_DATA_DIR": str(folder / "data"), "ECOACH_SWEEP_SECONDS": "5", "ECOACH_WEEKLY_TIPS": "false", "ECOACH_SEND_RATE": "0"}
+        env = {
+            "DATABASE_URL": url,
+            "ECOACH_DATA_DIR": str(folder / "data"),
+            "ECOACH_SWEEP_SECONDS": "5",
+            "ECOACH_WEEKLY_TIPS": "false",
+            "ECOACH_SEND_RATE": "0",
+        }
         process = BotProcess(double, server.url, env, folder / "bot.log").start(fake_time=NOW.strftime("%Y-%m-%d %H:%M:%S"))
         try:
             deadline = time.monotonic() + alumnae / 20 + 120
@@ -101,9 +132,12 @@ def run(label: str, url: str, alumnae: int, folder: Path) -> None:
         finally:
             process.stop()
     elapsed = sends[-1] - sends[0] if len(sends) > 1 else float("nan")
-    print(f"  {len(sends)} invitations in {elapsed:.1f} s = {(len(sends) - 1) / elapsed:.0f} claimed and sent per second "
-          f"({(len(sends) - 1) / elapsed / 30:.1f}x Telegram's 30/s); lost {sum(1 for c in per_chat if c == 0)}, "
-          f"duplicated {sum(c - 1 for c in per_chat if c > 1)}", flush=True)
+    print(
+        f"  {len(sends)} invitations in {elapsed:.1f} s = {(len(sends) - 1) / elapsed:.0f} claimed and sent per second "
+        f"({(len(sends) - 1) / elapsed / 30:.1f}x Telegram's 30/s); lost {sum(1 for c in per_chat if c == 0)}, "
+        f"duplicated {sum(c - 1 for c in per_chat if c > 1)}",
+        flush=True,
+    )
     print(f"  coach: {'; '.join(replies)}", flush=True)
     print(f"  peak RSS of the bot process: {peak:.0f} MiB (target under 200 MB = 191 MiB)", flush=True)
 

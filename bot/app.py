@@ -49,7 +49,7 @@ class EcoachApplication(Application[ExtBot[None], EcoachContext, dict[Any, Any],
                     await session.commit()
                 finally:
                     current_scope.reset(token)
-        except Exception as exc:  # a failure outside any handler, e.g. the database is down
+        except Exception as exc:  # noqa: BLE001 - a failure outside any handler (the database is down) goes to the error handler
             await self.process_error(update, exc)
 
     async def _delivery(self, session: AsyncSession, update: object) -> Delivery:
@@ -97,16 +97,11 @@ async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) 
         runtime.engine = runtime.sessions = None
 
 
-def build_application(
-    settings: Settings,
-    *,
-    clock: Clock | None = None,
-    request: BaseRequest | None = None,
-) -> EcoachApplication:
+def build_application(settings: Settings, *, clock: Clock | None = None, request: BaseRequest | None = None) -> EcoachApplication:
     """Build the bot. Production passes settings only; tests may pass a clock and a request."""
     runtime = Runtime(settings=settings, clock=clock or SystemClock(), texts=Texts(settings.default_locale))
     api = settings.telegram_api_url
-    builder = (
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
         .application_class(EcoachApplication, kwargs={"runtime": runtime})
         .token(settings.token)

@@ -49,7 +49,9 @@ def _months(value: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ecoach", description="E-coaching assistant for the alumnae of a leadership program, on Telegram.")
+    parser = argparse.ArgumentParser(
+        prog="ecoach", description="E-coaching assistant for the alumnae of a leadership program, on Telegram."
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="upgrade the database, then run the bot (long polling, or --webhook)")
@@ -125,7 +127,7 @@ async def _report(settings: Settings, args: argparse.Namespace) -> int:
     else:
         data = to_json(cohort, indicators, rows)
     if args.out:
-        Path(args.out).write_bytes(data)
+        await asyncio.to_thread(Path(args.out).write_bytes, data)
     elif args.format == "xlsx":
         raise SettingsError("XLSX is binary: give --out FILE")
     else:
@@ -157,8 +159,12 @@ def _run(settings: Settings, *, webhook: bool = False) -> int:
     if webhook:
         assert settings.webhook_url is not None
         application.run_webhook(
-            listen=settings.webhook_listen, port=settings.webhook_port, url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES,
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
         )
     else:
         asyncio.run(run_polling(application))
@@ -179,7 +185,7 @@ def bot_username(settings: Settings) -> str:
         raise SettingsError("could not reach the Bot API to learn the bot's username; set ECOACH_BOT_USERNAME") from None
     if not answer.get("ok"):
         raise SettingsError("the Bot API refused TELEGRAM_BOT_TOKEN; check the token or set ECOACH_BOT_USERNAME")
-    return answer["result"]["username"]
+    return str(answer["result"]["username"])
 
 
 def _describe(cohort: Cohort, username: str) -> dict[str, object]:
@@ -207,7 +213,9 @@ async def _cohort_create(settings: Settings, args: argparse.Namespace) -> int:
     engine = create_engine(settings.database_url)
     try:
         async with session_factory(engine)() as session:
-            cohort = await create_cohort(session=session, name=args.name, training_end=args.training_end, months=args.months, now=SystemClock().now())
+            cohort = await create_cohort(
+                session=session, name=args.name, training_end=args.training_end, months=args.months, now=SystemClock().now()
+            )
             await session.commit()
     finally:
         await engine.dispose()

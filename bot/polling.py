@@ -33,9 +33,11 @@ async def poll(application: EcoachApplication, stop: asyncio.Event, concurrency:
     offset: int | None = None
     backoff = 1.0
     while not stop.is_set():
-        fetch = asyncio.ensure_future(application.bot.get_updates(
-            offset=offset, timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES, read_timeout=POLL_TIMEOUT + 10,
-        ))
+        fetch = asyncio.ensure_future(
+            application.bot.get_updates(
+                offset=offset, timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES, read_timeout=POLL_TIMEOUT + 10
+            )
+        )
         stopping = asyncio.ensure_future(stop.wait())
         done, _ = await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
         if stopping in done:

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 
 from bot.kernel.context import EcoachContext
-from conversations import engine
 from bot.kernel.parsing import Invalid, read_date, read_time
+from conversations import engine
 from conversations.engine import ChoiceStep, Flow, Prompt, Step, TextStep, Turn
 from db.broadcasts import create_broadcast
 from db.models import BroadcastKind, Cohort, Event
@@ -72,9 +72,14 @@ class PreviewStep(Step):
 
     async def prompt(self, turn: Turn) -> Prompt:
         data = turn.data
-        audience = turn.text("announce.everyone") if data["audience"] == "all" else dict((str(i), n) for i, n in data["cohorts"])[data["audience"]]
+        audience = (
+            turn.text("announce.everyone") if data["audience"] == "all" else dict((str(i), n) for i, n in data["cohorts"])[data["audience"]]
+        )
         preview = turn.text(
-            "broadcast.announcement", kind=data["kind"], title=data["title"], body=data["body"],
+            "broadcast.announcement",
+            kind=data["kind"],
+            title=data["title"],
+            body=data["body"],
             event={"title": data["title"], "place": data.get("place")} if data["kind"] == "event" else None,
             when=_starts_at(turn).astimezone(ZoneInfo(turn.context.runtime.settings.default_timezone)) if data["kind"] == "event" else None,
         )
@@ -114,19 +119,40 @@ class Announce(Flow):
         now = turn.now
         event = None
         if data["kind"] == "event":
-            event = Event(cohort_id=cohort_id, title=data["title"], starts_at=_starts_at(turn), place=data["place"], created_by=data.get("person_id"), created_at=now)
+            event = Event(
+                cohort_id=cohort_id,
+                title=data["title"],
+                starts_at=_starts_at(turn),
+                place=data["place"],
+                created_by=data.get("person_id"),
+                created_at=now,
+            )
             turn.session.add(event)
             await turn.session.flush()
         broadcast = await create_broadcast(
-            session=turn.session, kind=BroadcastKind(data["kind"]), cohort_id=cohort_id, title=data["title"], body=data["body"],
-            event_id=event.id if event else None, created_by=data.get("person_id"), now=now,
+            session=turn.session,
+            kind=BroadcastKind(data["kind"]),
+            cohort_id=cohort_id,
+            title=data["title"],
+            body=data["body"],
+            event_id=event.id if event else None,
+            created_by=data.get("person_id"),
+            now=now,
         )
         if event is not None:
             zone = ZoneInfo(turn.context.runtime.settings.default_timezone)
             eve = datetime.combine(event.starts_at.astimezone(zone).date() - timedelta(days=1), REMINDER_AT, tzinfo=zone).astimezone(UTC)
             if eve > now:
-                await create_broadcast(session=turn.session, kind=BroadcastKind.EVENT_REMINDER, cohort_id=cohort_id, title=data["title"],
-                                       event_id=event.id, created_by=data.get("person_id"), now=now, due_at=eve)
+                await create_broadcast(
+                    session=turn.session,
+                    kind=BroadcastKind.EVENT_REMINDER,
+                    cohort_id=cohort_id,
+                    title=data["title"],
+                    event_id=event.id,
+                    created_by=data.get("person_id"),
+                    now=now,
+                    due_at=eve,
+                )
         await turn.context.reply(turn.update, "announce.queued", broadcast=broadcast.id)
 
 

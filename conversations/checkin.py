@@ -7,9 +7,9 @@ from datetime import date, timedelta
 from telegram import Update
 
 from bot.kernel.context import EcoachContext
+from bot.kernel.parsing import Invalid, read_date, read_percent
 from bot.kernel.telegram import send_quietly
 from conversations import engine
-from bot.kernel.parsing import Invalid, read_date, read_percent
 from conversations.engine import STAY, ChoiceStep, Flow, OptionalTextStep, Prompt, Step, Turn
 from conversations.rater import send_rater_links
 from db.checkins import CheckInAnswers, record_answers
@@ -50,7 +50,9 @@ class CareerStep(Step):
         buttons = [[(turn.text(f"choices.career.{kind.value}"), kind.value)] for kind in CareerEventKind]
         events = turn.data.get("career", [])
         buttons.append([(turn.text("checkin.career_done" if events else "checkin.career_none"), "done")])
-        return Prompt("checkin.career", {"events": [{"kind": turn.text(f"choices.career.{e['kind']}"), "day": e["day"]} for e in events]}, buttons)
+        return Prompt(
+            "checkin.career", {"events": [{"kind": turn.text(f"choices.career.{e['kind']}"), "day": e["day"]} for e in events]}, buttons
+        )
 
     async def on_choice(self, turn: Turn, value: str) -> str | None:
         if value == "done":
@@ -70,7 +72,9 @@ class CareerDateStep(Step):
 
     async def prompt(self, turn: Turn) -> Prompt:
         earliest, latest = self.window(turn)
-        return Prompt("checkin.career_date", {"kind": turn.text(f"choices.career.{turn.data['career_kind']}"), "earliest": earliest, "latest": latest})
+        return Prompt(
+            "checkin.career_date", {"kind": turn.text(f"choices.career.{turn.data['career_kind']}"), "earliest": earliest, "latest": latest}
+        )
 
     async def on_text(self, turn: Turn, text: str) -> str | None:
         day = read_date(text, *self.window(turn))
@@ -112,11 +116,14 @@ class CheckInFlow(Flow):
         checkin = await turn.session.get(CheckIn, data["checkin_id"])
         assert checkin is not None
         answers = CheckInAnswers(
-            pap_status=PapStatus(data["status"]), implementation=int(data["implementation"]),
-            obstacle=ObstacleCategory(data["obstacle"]), obstacle_text=data.get("obstacle_text"),
+            pap_status=PapStatus(data["status"]),
+            implementation=int(data["implementation"]),
+            obstacle=ObstacleCategory(data["obstacle"]),
+            obstacle_text=data.get("obstacle_text"),
             wants_coaching=data["coaching"] == "yes",
             career=[(CareerEventKind(e["kind"]), date.fromisoformat(e["day"])) for e in data.get("career", [])],
-            forums=list(data.get("forums", [])), satisfaction=int(data["satisfaction"]),
+            forums=list(data.get("forums", [])),
+            satisfaction=int(data["satisfaction"]),
         )
         if not await record_answers(session=turn.session, checkin=checkin, answers=answers, now=turn.now):
             await turn.context.reply(turn.update, "checkin.already")
@@ -130,13 +137,17 @@ CHECKIN = engine.register(
         [
             ChoiceStep("status", key="checkin.status", options=[s.value for s in PapStatus], labels="choices.pap_status", per_row=1),
             ImplementationStep(),
-            ObstacleStep("obstacle", key="checkin.obstacle", options=[o.value for o in ObstacleCategory], labels="choices.obstacle", per_row=2),
+            ObstacleStep(
+                "obstacle", key="checkin.obstacle", options=[o.value for o in ObstacleCategory], labels="choices.obstacle", per_row=2
+            ),
             OptionalTextStep("obstacle_text", key="checkin.obstacle_text", limit=OBSTACLE_TEXT_LIMIT),
             ChoiceStep("coaching", key="checkin.coaching", options=["yes", "no"], labels="choices.coaching", per_row=1),
             CareerStep(),
             CareerDateStep(),
             ForumsStep(),
-            ChoiceStep("satisfaction", key="checkin.satisfaction", options=[str(n) for n in range(1, 6)], labels="choices.confidence", per_row=5),
+            ChoiceStep(
+                "satisfaction", key="checkin.satisfaction", options=[str(n) for n in range(1, 6)], labels="choices.confidence", per_row=5
+            ),
         ]
     )
 )
@@ -155,7 +166,10 @@ async def after_checkin(context: EcoachContext, update: Update, checkin: CheckIn
     if checkin.wants_coaching:
         for coach in await coaches_of(session=context.session, cohort_id=checkin.cohort_id):
             body = texts.render(
-                coach.locale, "checkin.coaching_request", name=person.name, month=checkin.month,
+                coach.locale,
+                "checkin.coaching_request",
+                name=person.name,
+                month=checkin.month,
                 status=texts.render(coach.locale, f"choices.pap_status.{checkin.pap_status.value}"),
                 obstacle=texts.render(coach.locale, f"choices.obstacle.{checkin.obstacle.value}"),
             )

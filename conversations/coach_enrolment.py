@@ -7,8 +7,8 @@ from telegram import Update
 from bot.kernel.context import EcoachContext
 from conversations import engine
 from conversations.engine import Flow, TextStep, Turn
-from db.cohorts import Cohort
 from db.enrolment import enrol_coach
+from db.models import Cohort
 
 NAME_LIMIT = 120
 
@@ -20,8 +20,13 @@ class CoachEnrolment(Flow):
         cohort = await turn.session.get(Cohort, turn.data["cohort_id"])
         assert cohort is not None
         await enrol_coach(
-            session=turn.session, telegram_id=turn.telegram_id, cohort=cohort, name=turn.data["name"],
-            locale=turn.context.locale, timezone=turn.context.runtime.settings.default_timezone, now=turn.now,
+            session=turn.session,
+            telegram_id=turn.telegram_id,
+            cohort=cohort,
+            name=turn.data["name"],
+            locale=turn.context.locale,
+            timezone=turn.context.runtime.settings.default_timezone,
+            now=turn.now,
         )
         await turn.context.reply(turn.update, "coach.enrolled", name=turn.data["name"], cohort=cohort.name)
 

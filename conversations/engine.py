@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 from telegram import InlineKeyboardMarkup, Message, Update
 
@@ -26,7 +28,6 @@ from db.models import Draft
 DONE = "__done__"  # the draft is removed and the flow's finish() stores the result, in one commit
 END = "__end__"  # the step itself removed the draft and said goodbye
 STAY = "__stay__"  # ask the same step again (a loop, such as milestones)
-
 
 
 @dataclass
@@ -59,11 +60,11 @@ class Turn:
         return value
 
     @property
-    def session(self):  # type: ignore[no-untyped-def]
+    def session(self) -> AsyncSession:
         return self.context.session
 
     @property
-    def now(self):  # type: ignore[no-untyped-def]
+    def now(self) -> datetime:
         return self.context.runtime.clock.now()
 
     @property
@@ -128,8 +129,13 @@ async def start(context: EcoachContext, update: Update, flow: Flow, data: dict[s
     """Begin `flow` for her, replacing an earlier draft of it, and ask the first question."""
     assert update.effective_user is not None
     draft = await open_draft(
-        session=context.session, telegram_id=update.effective_user.id, flow=flow.code,
-        step=step or flow.order[0], data=data, locale=context.locale, now=context.runtime.clock.now(),
+        session=context.session,
+        telegram_id=update.effective_user.id,
+        flow=flow.code,
+        step=step or flow.order[0],
+        data=data,
+        locale=context.locale,
+        now=context.runtime.clock.now(),
     )
     await ask(Turn(context, update, draft, flow))
 
@@ -143,10 +149,7 @@ async def ask(turn: Turn, error: str | None = None) -> None:
     markup = None
     if prompt.buttons:
         markup = InlineKeyboardMarkup(
-            [
-                [FlowChoice(turn.flow.code, turn.draft.step, value).key(label) for label, value in row]
-                for row in prompt.buttons
-            ]
+            [[FlowChoice(turn.flow.code, turn.draft.step, value).key(label) for label, value in row] for row in prompt.buttons]
         )
     await turn.context.send(turn.update, body, markup)
 
@@ -225,7 +228,15 @@ async def reprompt(update: Update, context: EcoachContext) -> bool:
 class TextStep(Step):
     """Free text, stored verbatim, with a length limit."""
 
-    def __init__(self, name: str, *, key: str, limit: int, store: str | None = None, after: Callable[[Turn, str], Awaitable[str | None]] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        key: str,
+        limit: int,
+        store: str | None = None,
+        after: Callable[[Turn, str], Awaitable[str | None]] | None = None,
+    ) -> None:
         self.name, self.key, self.limit, self.store = name, key, limit, store or name
         self._after = after
 

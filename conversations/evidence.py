@@ -45,7 +45,9 @@ def attachment(message: Message) -> EvidenceItem | None:
         extension = (document.file_name or "").rsplit(".", 1)[-1].lower() if "." in (document.file_name or "") else ""
         if document.mime_type not in ALLOWED and extension not in ALLOWED_EXTENSIONS:
             raise Refused("logbook.type_refused")
-        return EvidenceItem(EvidenceKind.DOCUMENT, document.file_id, document.file_unique_id, document.file_name, document.mime_type, document.file_size)
+        return EvidenceItem(
+            EvidenceKind.DOCUMENT, document.file_id, document.file_unique_id, document.file_name, document.mime_type, document.file_size
+        )
     if message.voice or message.audio or message.video or message.video_note or message.sticker or message.animation:
         raise Refused("logbook.media_refused")
     return None

@@ -18,7 +18,16 @@ from conversations import engine
 from conversations.engine import END, STAY, ChoiceStep, Flow, OptionalTextStep, Prompt, Step, TextStep, Turn
 from conversations.evidence import Refused, attachment, keep_copy, links
 from db.logbook import (
-    EvidenceItem, add_evidence, add_feedback, coaches_of, create_entry, editable, entry_for_coach, latest_entry, notice_groups, own_entry,
+    EvidenceItem,
+    add_evidence,
+    add_feedback,
+    coaches_of,
+    create_entry,
+    editable,
+    entry_for_coach,
+    latest_entry,
+    notice_groups,
+    own_entry,
 )
 from db.models import EvidenceKind, Feedback, LogEntry, MilestoneStatus, Pap
 from db.plans import current_pap
@@ -127,7 +136,7 @@ class EvidenceStep(Step):
             raise Invalid("logbook.duplicate")
         runtime = turn.context.runtime
         kept = await keep_copy(turn.context.bot, runtime.settings.data_dir, turn.data["person_id"], item)
-        turn.set("evidence", items + [kept.as_dict()])
+        turn.set("evidence", [*items, kept.as_dict()])
         turn.set("last_received", {"kind": kept.kind.value, "name": kept.name, "too_big": kept.local_path is None})
         return STAY
 
@@ -150,12 +159,24 @@ class Logbook(Flow):
         data = turn.data
         pap = await _pap(turn)
         entry = await create_entry(
-            session=turn.session, pap=pap, milestone_id=data.get("milestone_id"), text=data["text"],
-            progress=data.get("progress"), milestone_done=bool(data.get("milestone_done")),
-            obstacles=data.get("obstacles"), support=data.get("support"),
-            evidence=[EvidenceItem.from_dict(d) for d in data.get("evidence", [])], now=turn.now,
+            session=turn.session,
+            pap=pap,
+            milestone_id=data.get("milestone_id"),
+            text=data["text"],
+            progress=data.get("progress"),
+            milestone_done=bool(data.get("milestone_done")),
+            obstacles=data.get("obstacles"),
+            support=data.get("support"),
+            evidence=[EvidenceItem.from_dict(d) for d in data.get("evidence", [])],
+            now=turn.now,
         )
-        await turn.context.reply(turn.update, "logbook.saved", evidence=len(entry.evidence), milestone_done=bool(data.get("milestone_done")), milestone=data.get("milestone_title"))
+        await turn.context.reply(
+            turn.update,
+            "logbook.saved",
+            evidence=len(entry.evidence),
+            milestone_done=bool(data.get("milestone_done")),
+            milestone=data.get("milestone_title"),
+        )
         await announce_entry(turn.context, entry.id)
 
 
@@ -276,16 +297,22 @@ async def announce_entry(context: EcoachContext, entry_id: int) -> None:
         select(LogEntry).where(LogEntry.id == entry_id).options(selectinload(LogEntry.milestone), selectinload(LogEntry.evidence))
     )
     assert entry is not None
-    pap = await context.session.scalar(select(Pap).where(Pap.id == entry.pap_id).options(selectinload(Pap.person), selectinload(Pap.cohort)))
+    pap = await context.session.scalar(
+        select(Pap).where(Pap.id == entry.pap_id).options(selectinload(Pap.person), selectinload(Pap.cohort))
+    )
     assert pap is not None
     texts = context.runtime.texts
     values = {"name": pap.person.name, "milestone": entry.milestone.title if entry.milestone else None, "progress": entry.progress}
     first_line = entry.text.strip().splitlines()[0][:200]
     for coach in await coaches_of(session=context.session, cohort_id=pap.cohort_id):
-        buttons = InlineKeyboardMarkup([[
-            CoachOnEntry("feedback", entry.id).key(texts.render(coach.locale, "feedback.button")),
-            CoachOnEntry("verify", entry.id).key(texts.render(coach.locale, "feedback.verify_button")),
-        ]])
+        buttons = InlineKeyboardMarkup(
+            [
+                [
+                    CoachOnEntry("feedback", entry.id).key(texts.render(coach.locale, "feedback.button")),
+                    CoachOnEntry("verify", entry.id).key(texts.render(coach.locale, "feedback.verify_button")),
+                ]
+            ]
+        )
         body = texts.render(coach.locale, "feedback.notice", first_line=first_line, evidence=len(entry.evidence), **values)
         await send_quietly(context.bot, coach.telegram_id, body, buttons)
     for chat_id in await notice_groups(session=context.session, cohort=pap.cohort):
@@ -301,7 +328,11 @@ async def deliver_feedback(context: EcoachContext, feedback_id: int) -> None:
     assert pap is not None
     person = pap.person
     body = context.runtime.texts.render(
-        person.locale, "feedback.to_alumna", coach=feedback.coach.name, text=feedback.text,
-        date=feedback.entry.created_at.date(), entry=feedback.entry.text.strip().splitlines()[0][:120],
+        person.locale,
+        "feedback.to_alumna",
+        coach=feedback.coach.name,
+        text=feedback.text,
+        date=feedback.entry.created_at.date(),
+        entry=feedback.entry.text.strip().splitlines()[0][:120],
     )
     await send_quietly(context.bot, person.telegram_id, body)

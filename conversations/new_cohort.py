@@ -7,8 +7,8 @@ from datetime import date, timedelta
 from telegram import Update
 
 from bot.kernel.context import EcoachContext
-from conversations import engine
 from bot.kernel.parsing import read_date
+from conversations import engine
 from conversations.engine import ChoiceStep, Flow, Prompt, Step, TextStep, Turn
 from db.cohorts import MAX_MONTHS, MIN_MONTHS, NAME_MAX, create_cohort, invite_link
 
@@ -31,13 +31,20 @@ class NewCohort(Flow):
 
     async def finish(self, turn: Turn) -> None:
         cohort = await create_cohort(
-            session=turn.session, name=turn.data["name"], training_end=date.fromisoformat(turn.data["training_end"]),
-            months=int(turn.data["months"]), now=turn.now,
+            session=turn.session,
+            name=turn.data["name"],
+            training_end=date.fromisoformat(turn.data["training_end"]),
+            months=int(turn.data["months"]),
+            now=turn.now,
         )
         username = turn.context.bot.username
         await turn.context.reply(
-            turn.update, "new_cohort.created", name=cohort.name, training_end=cohort.training_end,
-            months=cohort.monitoring_months, alumni_link=invite_link(username, cohort.alumni_code),
+            turn.update,
+            "new_cohort.created",
+            name=cohort.name,
+            training_end=cohort.training_end,
+            months=cohort.monitoring_months,
+            alumni_link=invite_link(username, cohort.alumni_code),
             coach_link=invite_link(username, cohort.coach_code),
         )
 
@@ -47,7 +54,13 @@ NEW_COHORT = engine.register(
         [
             TextStep("name", key="new_cohort.name", limit=NAME_MAX),
             TrainingEndStep(),
-            ChoiceStep("months", key="new_cohort.months", options=[str(m) for m in range(MIN_MONTHS, MAX_MONTHS + 1)], labels="choices.months", per_row=4),
+            ChoiceStep(
+                "months",
+                key="new_cohort.months",
+                options=[str(m) for m in range(MIN_MONTHS, MAX_MONTHS + 1)],
+                labels="choices.months",
+                per_row=4,
+            ),
         ]
     )
 )

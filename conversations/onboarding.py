@@ -14,10 +14,9 @@ from conversations import engine
 from conversations.engine import END, STAY, ChoiceStep, Flow, Prompt, Step, TextStep, Turn
 from conversations.reflection import ReminderTimeStep
 from db.checkins import plan_checkins
-from db.cohorts import Cohort
 from db.drafts import ONBOARDING_FLOW
 from db.enrolment import AlumnaPlan, MilestonePlan, enrol_alumna, give_consent, refuse_consent
-from db.models import PositionLevel
+from db.models import Cohort, PositionLevel
 from db.plans import MAX_MILESTONES
 from db.reminders import replan_reflection_reminders
 from db.schedule import ZONES, add_months
@@ -65,8 +64,12 @@ class ConsentStep(Step):
             user = turn.update.effective_user
             assert user is not None
             await give_consent(
-                session=turn.session, telegram_id=user.id, name=user.full_name[: LIMITS["name"]],
-                locale=turn.context.locale, timezone=turn.context.runtime.settings.default_timezone, now=turn.now,
+                session=turn.session,
+                telegram_id=user.id,
+                name=user.full_name[: LIMITS["name"]],
+                locale=turn.context.locale,
+                timezone=turn.context.runtime.settings.default_timezone,
+                now=turn.now,
             )
             return None
         if value == "decline":
@@ -111,7 +114,9 @@ class MilestonesStep(Step):
         pending = turn.data.get("pending_milestone")
         number = len(items) + 1
         if pending:
-            return Prompt("onboarding.milestone_due", {"number": number, "title": pending, "earliest": training_end(turn), "latest": pap_end(turn)})
+            return Prompt(
+                "onboarding.milestone_due", {"number": number, "title": pending, "earliest": training_end(turn), "latest": pap_end(turn)}
+            )
         if len(items) < MIN_MILESTONES:
             return Prompt("onboarding.milestone_title", {"number": number, "minimum": MIN_MILESTONES, "maximum": MAX_MILESTONES})
         done = turn.text("onboarding.milestones_done")
@@ -150,7 +155,10 @@ class SummaryStep(Step):
             time=data["time"].replace(":", "."),
             cohort=data["cohort_name"],
         )
-        edit = lambda section: (turn.text(f"onboarding.edit_{section}"), f"edit_{section}")  # noqa: E731
+
+        def edit(section: str) -> tuple[str, str]:
+            return turn.text(f"onboarding.edit_{section}"), f"edit_{section}"
+
         buttons = [
             [(turn.text("onboarding.save"), "save")],
             [edit("profile"), edit("pap")],
@@ -194,13 +202,23 @@ class Onboarding(Flow):
     async def finish(self, turn: Turn) -> None:
         data = turn.data
         plan = AlumnaPlan(
-            name=data["name"], agency=data["agency"], work_unit=data["work_unit"],
-            position_level=PositionLevel(data["level"]), timezone=ZONES[data["zone"]],
-            title=data["title"], problem=data["problem"], goal=data["goal"], indicator=data["indicator"],
-            baseline=data["baseline"], target=data["target"], resources=data["resources"], relevance=data["relevance"],
+            name=data["name"],
+            agency=data["agency"],
+            work_unit=data["work_unit"],
+            position_level=PositionLevel(data["level"]),
+            timezone=ZONES[data["zone"]],
+            title=data["title"],
+            problem=data["problem"],
+            goal=data["goal"],
+            indicator=data["indicator"],
+            baseline=data["baseline"],
+            target=data["target"],
+            resources=data["resources"],
+            relevance=data["relevance"],
             end_date=pap_end(turn),
             milestones=[MilestonePlan(m["title"], date.fromisoformat(m["due"])) for m in data["milestones"]],
-            reflection_weekday=int(data["weekday"]), reflection_time=time.fromisoformat(data["time"]),
+            reflection_weekday=int(data["weekday"]),
+            reflection_time=time.fromisoformat(data["time"]),
         )
         cohort = await turn.session.get(Cohort, data["cohort_id"])
         assert cohort is not None

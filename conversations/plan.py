@@ -39,8 +39,12 @@ class FieldValueStep(Step):
         field = turn.data["field"]
         return Prompt(
             "plan.new_value",
-            {"field": turn.text(f"choices.pap_field.{field}"), "current": getattr(pap, field), "is_date": field == "end_date",
-             "limit": LIMITS.get(field, 0)},
+            {
+                "field": turn.text(f"choices.pap_field.{field}"),
+                "current": getattr(pap, field),
+                "is_date": field == "end_date",
+                "limit": LIMITS.get(field, 0),
+            },
         )
 
     async def on_text(self, turn: Turn, text: str) -> str | None:
@@ -88,7 +92,10 @@ class MilestoneDateStep(Step):
     async def prompt(self, turn: Turn) -> Prompt:
         pap = await _pap(turn)
         earliest, latest = _milestone_window(pap)
-        return Prompt("plan.milestone_due", {"title": turn.data.get("title") or turn.data.get("current_title"), "earliest": earliest, "latest": latest})
+        return Prompt(
+            "plan.milestone_due",
+            {"title": turn.data.get("title") or turn.data.get("current_title"), "earliest": earliest, "latest": latest},
+        )
 
     async def on_text(self, turn: Turn, text: str) -> str | None:
         pap = await _pap(turn)
@@ -160,7 +167,9 @@ PAP_EDIT = engine.register(
             MilestoneTitleStep("new_title", next_step="new_due"),
             MilestoneDateStep("new_due", new=True),
             PickMilestoneStep(),
-            MilestoneActionStep("action", key="plan.milestone_action", options=["rename", "move", "complete"], labels="choices.milestone_action", per_row=1),
+            MilestoneActionStep(
+                "action", key="plan.milestone_action", options=["rename", "move", "complete"], labels="choices.milestone_action", per_row=1
+            ),
             MilestoneTitleStep("rename", next_step=None),
             MilestoneDateStep("move", new=False),
         ]
@@ -181,8 +190,7 @@ async def show_plan(update: Update, context: EcoachContext, pap: Pap) -> None:
     """Exactly what she entered, milestone statuses, and what she can change."""
     today = context.runtime.clock.now().date()
     milestones = [
-        {"title": m.title, "due": m.due_date, "status": m.status.value,
-         "overdue": m.status != MilestoneStatus.DONE and m.due_date < today}
+        {"title": m.title, "due": m.due_date, "status": m.status.value, "overdue": m.status != MilestoneStatus.DONE and m.due_date < today}
         for m in sorted(pap.milestones, key=lambda m: (m.due_date, m.id))
     ]
     body = context.text("plan.view", pap=pap, milestones=milestones, progress=overall_progress(pap), cohort=pap.cohort.name)

@@ -36,14 +36,20 @@ class RaterFlow(Flow):
     async def finish(self, turn: Turn) -> None:
         scores = {q: int(turn.data[q]) for q in QUESTIONS}
         saved = await save_response(
-            session=turn.session, link_id=turn.data["link_id"], rater_telegram_id=turn.telegram_id,
-            scores=scores, comment=turn.data.get("comment"), now=turn.now,
+            session=turn.session,
+            link_id=turn.data["link_id"],
+            rater_telegram_id=turn.telegram_id,
+            scores=scores,
+            comment=turn.data.get("comment"),
+            now=turn.now,
         )
         await turn.context.reply(turn.update, "rater.thanks" if saved else "rater.already", name=turn.data["name"])
 
 
 RATER = engine.register(
-    RaterFlow([*(ScoreStep(q, n) for n, q in enumerate(QUESTIONS, 1)), OptionalTextStep("comment", key="rater.comment", limit=COMMENT_LIMIT)])
+    RaterFlow(
+        [*(ScoreStep(q, n) for n, q in enumerate(QUESTIONS, 1)), OptionalTextStep("comment", key="rater.comment", limit=COMMENT_LIMIT)]
+    )
 )
 
 
@@ -57,7 +63,11 @@ async def send_rater_links(update: Update, context: EcoachContext, person: Perso
     links = await issue_links(session=context.session, person_id=person.id, now=context.runtime.clock.now())
     username = context.bot.username
     rows = [
-        {"role": context.text(f"choices.rater_role.{link.role.value}"), "url": invite_link(username, link.code), "expires": local(link.expires_at, person.timezone).date()}
+        {
+            "role": context.text(f"choices.rater_role.{link.role.value}"),
+            "url": invite_link(username, link.code),
+            "expires": local(link.expires_at, person.timezone).date(),
+        }
         for link in links
     ]
     await context.reply(update, "rater.links", links=rows)

@@ -69,11 +69,17 @@ class Reflection(Flow):
         person = await turn.session.get(Person, data["person_id"])
         assert person is not None
         answers = ReflectionAnswers(
-            went_well=data.get("went_well"), challenge=data.get("challenge"), learned=data.get("learned"),
-            domain=CompetencyDomain(data["domain"]), confidence=int(data["confidence"]),
-            next_step=data.get("next_step"), shared=data["share"] == "share",
+            went_well=data.get("went_well"),
+            challenge=data.get("challenge"),
+            learned=data.get("learned"),
+            domain=CompetencyDomain(data["domain"]),
+            confidence=int(data["confidence"]),
+            next_step=data.get("next_step"),
+            shared=data["share"] == "share",
         )
-        await save_reflection(session=turn.session, person=person, week_year=data["week_year"], week=data["week"], answers=answers, now=turn.now)
+        await save_reflection(
+            session=turn.session, person=person, week_year=data["week_year"], week=data["week"], answers=answers, now=turn.now
+        )
         await turn.context.reply(turn.update, "reflection.saved", shared=answers.shared, next_step=answers.next_step)
 
 
@@ -85,7 +91,9 @@ REFLECTION = engine.register(
             OpenQuestion("challenge"),
             OpenQuestion("learned"),
             ChoiceStep("domain", key="reflection.domain", options=[d.value for d in CompetencyDomain], labels="choices.domain", per_row=1),
-            ChoiceStep("confidence", key="reflection.confidence", options=[str(n) for n in range(1, 6)], labels="choices.confidence", per_row=5),
+            ChoiceStep(
+                "confidence", key="reflection.confidence", options=[str(n) for n in range(1, 6)], labels="choices.confidence", per_row=5
+            ),
             OpenQuestion("next_step"),
             ChoiceStep("share", key="reflection.share", options=["private", "share"], labels="choices.share", per_row=1),
         ]
@@ -102,7 +110,9 @@ async def begin(update: Update, context: EcoachContext, person: Person) -> None:
         await engine.start(context, update, REFLECTION, data, step="went_well")
         return
     data.update({name: getattr(existing, name) for name in OPEN_QUESTIONS})
-    data.update(editing=True, domain=existing.domain.value, confidence=str(existing.confidence), share="share" if existing.shared else "private")
+    data.update(
+        editing=True, domain=existing.domain.value, confidence=str(existing.confidence), share="share" if existing.shared else "private"
+    )
     await engine.start(context, update, REFLECTION, data, step="existing")
 
 
@@ -160,8 +170,12 @@ async def show_reminders(update: Update, context: EcoachContext, person: Person,
     paused = person.reminders_paused_until if person.reminders_paused_until and person.reminders_paused_until > now else None
     upcoming = await pending_reminders(session=context.session, person_id=person.id)
     body = context.text(
-        "reminders.status", saved=saved, on=person.reminders_on, weekday=person.reflection_weekday,
-        time=person.reflection_time.strftime("%H.%M"), zone=context.text(f"choices.zone.{ZONE_NAMES.get(person.timezone, 'wib')}"),
+        "reminders.status",
+        saved=saved,
+        on=person.reminders_on,
+        weekday=person.reflection_weekday,
+        time=person.reflection_time.strftime("%H.%M"),
+        zone=context.text(f"choices.zone.{ZONE_NAMES.get(person.timezone, 'wib')}"),
         paused_until=local(paused, person.timezone).date() if paused else None,
         next_at=local(upcoming[0].due_at, person.timezone) if upcoming and person.reminders_on else None,
     )

@@ -5,19 +5,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import Select, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from db.models import (
-    Broadcast, BroadcastKind, CopChat, Delivery, DeliveryStatus, Event, Membership, Person, QuizAnswer, QuizPoll, Role, TipWeek,
+    Broadcast,
+    BroadcastKind,
+    CopChat,
+    Delivery,
+    DeliveryStatus,
+    Event,
+    Membership,
+    Person,
+    QuizAnswer,
+    QuizPoll,
+    Role,
+    TipWeek,
 )
 
 ANNOUNCEMENTS = (BroadcastKind.EVENT, BroadcastKind.JOB, BroadcastKind.TALENT_POOL, BroadcastKind.GENERAL)
 
 
-def _reachable_alumnae(cohort_id: int | None, *, tips_only: bool):  # type: ignore[no-untyped-def]
+def _reachable_alumnae(cohort_id: int | None, *, tips_only: bool) -> Select[int, int]:
     """Active, consenting alumnae of a cohort (or of every cohort); tips go to subscribers only."""
     alumna = exists().where(Membership.person_id == Person.id, Membership.role == Role.ALUMNI)
     if cohort_id is not None:
@@ -27,46 +38,76 @@ def _reachable_alumnae(cohort_id: int | None, *, tips_only: bool):  # type: igno
 
 
 async def create_broadcast(
-    *, session: AsyncSession, kind: BroadcastKind, cohort_id: int | None, now: datetime, due_at: datetime | None = None,
-    title: str | None = None, body: str | None = None, tip_slug: str | None = None, event_id: int | None = None,
+    *,
+    session: AsyncSession,
+    kind: BroadcastKind,
+    cohort_id: int | None,
+    now: datetime,
+    due_at: datetime | None = None,
+    title: str | None = None,
+    body: str | None = None,
+    tip_slug: str | None = None,
+    event_id: int | None = None,
     created_by: int | None = None,
 ) -> Broadcast:
     """A broadcast with one pending delivery per recipient; the whole community also reaches the CoP chats."""
-    broadcast = Broadcast(kind=kind, cohort_id=cohort_id, title=title, body=body, tip_slug=tip_slug, event_id=event_id, created_by=created_by, created_at=now)
+    broadcast = Broadcast(
+        kind=kind, cohort_id=cohort_id, title=title, body=body, tip_slug=tip_slug, event_id=event_id, created_by=created_by, created_at=now
+    )
     session.add(broadcast)
     await session.flush()
-    recipients = [(pid, tid) for pid, tid in (await session.execute(_reachable_alumnae(cohort_id, tips_only=kind == BroadcastKind.TIP))).all()]
-    rows = [dict(broadcast_id=broadcast.id, person_id=pid, chat_id=tid, status=DeliveryStatus.PENDING, attempts=0, due_at=due_at or now) for pid, tid in recipients]
+    recipients = [
+        (pid, tid) for pid, tid in (await session.execute(_reachable_alumnae(cohort_id, tips_only=kind == BroadcastKind.TIP))).all()
+    ]
+    rows = [
+        dict(broadcast_id=broadcast.id, person_id=pid, chat_id=tid, status=DeliveryStatus.PENDING, attempts=0, due_at=due_at or now)
+        for pid, tid in recipients
+    ]
     if cohort_id is None and kind != BroadcastKind.EVENT_REMINDER:
-        rows += [dict(broadcast_id=broadcast.id, person_id=None, chat_id=chat_id, status=DeliveryStatus.PENDING, attempts=0, due_at=due_at or now)
-                 for chat_id in await session.scalars(select(CopChat.chat_id))]
+        rows += [
+            dict(
+                broadcast_id=broadcast.id, person_id=None, chat_id=chat_id, status=DeliveryStatus.PENDING, attempts=0, due_at=due_at or now
+            )
+            for chat_id in await session.scalars(select(CopChat.chat_id))
+        ]
     if rows:
-        await session.execute(Delivery.__table__.insert(), rows)
+        await session.execute(insert(Delivery), rows)
     return broadcast
 
 
 async def claim_batch(*, session: AsyncSession, now: datetime, size: int) -> list[Delivery]:
     """Claim up to `size` due deliveries at once; a concurrent sweep can never claim the same ones."""
     candidates = (
-        select(Delivery.id).where(Delivery.status == DeliveryStatus.PENDING, Delivery.due_at <= now)
-        .order_by(Delivery.due_at, Delivery.id).limit(size).with_for_update(skip_locked=True)
+        select(Delivery.id)
+        .where(Delivery.status == DeliveryStatus.PENDING, Delivery.due_at <= now)
+        .order_by(Delivery.due_at, Delivery.id)
+        .limit(size)
+        .with_for_update(skip_locked=True)
     )
-    claimed = list(await session.scalars(
-        update(Delivery).where(Delivery.id.in_(candidates), Delivery.status == DeliveryStatus.PENDING)
-        .values(status=DeliveryStatus.SENDING, attempts=Delivery.attempts + 1).returning(Delivery.id)
-        .execution_options(synchronize_session=False)
-    ))
+    claimed = list(
+        await session.scalars(
+            update(Delivery)
+            .where(Delivery.id.in_(candidates), Delivery.status == DeliveryStatus.PENDING)
+            .values(status=DeliveryStatus.SENDING, attempts=Delivery.attempts + 1)
+            .returning(Delivery.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if not claimed:
         return []
     rows = await session.scalars(
-        select(Delivery).where(Delivery.id.in_(claimed)).order_by(Delivery.id)
+        select(Delivery)
+        .where(Delivery.id.in_(claimed))
+        .order_by(Delivery.id)
         .options(selectinload(Delivery.broadcast).selectinload(Broadcast.event), selectinload(Delivery.person))
         .execution_options(populate_existing=True)
     )
     return list(rows)
 
 
-async def settle(*, session: AsyncSession, delivery_id: int, status: DeliveryStatus, now: datetime, retry_at: datetime | None = None) -> None:
+async def settle(
+    *, session: AsyncSession, delivery_id: int, status: DeliveryStatus, now: datetime, retry_at: datetime | None = None
+) -> None:
     values: dict[str, object] = {"status": status}
     if status == DeliveryStatus.SENT:
         values["sent_at"] = now
@@ -79,7 +120,9 @@ async def stop_sending_to(*, session: AsyncSession, person_id: int) -> None:
     """She blocked the bot: inactive, and her pending deliveries are dropped as blocked."""
     await session.execute(update(Person).where(Person.id == person_id).values(active=False))
     await session.execute(
-        update(Delivery).where(Delivery.person_id == person_id, Delivery.status == DeliveryStatus.PENDING).values(status=DeliveryStatus.BLOCKED)
+        update(Delivery)
+        .where(Delivery.person_id == person_id, Delivery.status == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.BLOCKED)
     )
 
 
@@ -96,10 +139,13 @@ async def recent_broadcasts(*, session: AsyncSession, cohort_ids: list[int] | No
         query = query.where(Broadcast.cohort_id.in_(cohort_ids) | Broadcast.cohort_id.is_(None))
     broadcasts = list(await session.scalars(query))
     counts: dict[int, dict[DeliveryStatus, int]] = {b.id: {s: 0 for s in DeliveryStatus} for b in broadcasts}
-    for broadcast_id, status, count in (await session.execute(
-        select(Delivery.broadcast_id, Delivery.status, func.count()).where(Delivery.broadcast_id.in_(list(counts)))
-        .group_by(Delivery.broadcast_id, Delivery.status)
-    )).all():
+    for broadcast_id, status, count in (
+        await session.execute(
+            select(Delivery.broadcast_id, Delivery.status, func.count())
+            .where(Delivery.broadcast_id.in_(list(counts)))
+            .group_by(Delivery.broadcast_id, Delivery.status)
+        )
+    ).all():
         counts[broadcast_id][status] = count
     return [BroadcastStatus(b, counts[b.id]) for b in broadcasts]
 
@@ -143,7 +189,9 @@ async def record_quiz_answer(*, session: AsyncSession, poll_id: str, telegram_id
         return False
     try:
         async with session.begin_nested():
-            session.add(QuizAnswer(poll_id=poll_id, person_id=person_id, option=option, correct=option == poll.correct_option, answered_at=now))
+            session.add(
+                QuizAnswer(poll_id=poll_id, person_id=person_id, option=option, correct=option == poll.correct_option, answered_at=now)
+            )
     except IntegrityError:
         return False
     return True

@@ -6,15 +6,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from db.schedule import add_months
-from db.models import (
-    CareerEvent, CareerEventKind, CheckIn, CheckInKind, CheckInStatus, Cohort, ObstacleCategory, PapStatus, Person,
-)
-from db.schedule import local, outside_quiet_hours
+from db.models import CareerEvent, CareerEventKind, CheckIn, CheckInKind, CheckInStatus, Cohort, ObstacleCategory, PapStatus, Person
+from db.schedule import add_months, local, outside_quiet_hours
 
 SEND_AT = time(9, 0)  # her local time on the due day
 REMIND_AFTER = timedelta(days=3)
@@ -76,20 +73,31 @@ async def plan_checkins(*, session: AsyncSession, person: Person, cohort: Cohort
     rows = []
     for sequence, planned in enumerate(dates, 1):
         due = datetime.combine(planned.day, SEND_AT, tzinfo=ZoneInfo(person.timezone)).astimezone(UTC)
-        rows.append(CheckIn(
-            person_id=person.id, cohort_id=cohort.id, sequence=sequence, kind=planned.kind, month=_month(cohort, planned.day),
-            with_feedback=planned is nearest and abs(planned.day - feedback_day) <= timedelta(weeks=3),
-            due_at=max(due, now) if planned.day == today else due, status=CheckInStatus.PLANNED,
-        ))
+        rows.append(
+            CheckIn(
+                person_id=person.id,
+                cohort_id=cohort.id,
+                sequence=sequence,
+                kind=planned.kind,
+                month=_month(cohort, planned.day),
+                with_feedback=planned is nearest and abs(planned.day - feedback_day) <= timedelta(weeks=3),
+                due_at=max(due, now) if planned.day == today else due,
+                status=CheckInStatus.PLANNED,
+            )
+        )
     session.add_all(rows)
     await session.flush()
     return rows
 
 
-def _candidates(statuses: tuple[CheckInStatus, ...], passed_over: set[int]):  # type: ignore[no-untyped-def]
+def _candidates(statuses: tuple[CheckInStatus, ...], passed_over: set[int]) -> Select[CheckIn]:
     query = (
-        select(CheckIn).where(CheckIn.status.in_(statuses)).options(selectinload(CheckIn.person))
-        .order_by(CheckIn.due_at, CheckIn.id).limit(1).with_for_update(skip_locked=True, of=CheckIn)
+        select(CheckIn)
+        .where(CheckIn.status.in_(statuses))
+        .options(selectinload(CheckIn.person))
+        .order_by(CheckIn.due_at, CheckIn.id)
+        .limit(1)
+        .with_for_update(skip_locked=True, of=CheckIn)
     )
     return query.where(CheckIn.id.not_in(passed_over)) if passed_over else query
 
@@ -105,7 +113,9 @@ async def next_to_remind(*, session: AsyncSession, now: datetime, passed_over: s
 
 
 async def next_to_miss(*, session: AsyncSession, now: datetime) -> CheckIn | None:
-    return await session.scalar(_candidates((CheckInStatus.SENT, CheckInStatus.REMINDED), set()).where(CheckIn.sent_at <= now - MISSED_AFTER))
+    return await session.scalar(
+        _candidates((CheckInStatus.SENT, CheckInStatus.REMINDED), set()).where(CheckIn.sent_at <= now - MISSED_AFTER)
+    )
 
 
 def deliverable(person: Person, now: datetime) -> datetime:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import enum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -16,7 +16,9 @@ async def claim(*, session: AsyncSession, model: Any, row_id: int, from_status: 
     candidate query only keeps two sweeps from queueing behind the same row.
     """
     result = await session.execute(
-        update(model).where(model.id == row_id, model.status == from_status).values(status=to_status, **values)
+        update(model)
+        .where(model.id == row_id, model.status == from_status)
+        .values(status=to_status, **values)
         .execution_options(synchronize_session="evaluate")  # a loaded row sees its new status
     )
-    return result.rowcount == 1
+    return cast("CursorResult[Any]", result).rowcount == 1

@@ -10,8 +10,21 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
-    CareerEvent, ChatPurpose, CheckIn, CheckInStatus, Cohort, CohortChat, LogEntry, Membership, Milestone, MilestoneStatus,
-    Nudge, Pap, PapStatus, Person, Role,
+    CareerEvent,
+    ChatPurpose,
+    CheckIn,
+    CheckInStatus,
+    Cohort,
+    CohortChat,
+    LogEntry,
+    Membership,
+    Milestone,
+    MilestoneStatus,
+    Nudge,
+    Pap,
+    PapStatus,
+    Person,
+    Role,
 )
 
 DEFAULT_STALLED_DAYS = 14
@@ -22,19 +35,26 @@ DUE_CHECKIN = (CheckInStatus.SENT, CheckInStatus.REMINDED, CheckInStatus.MISSED,
 
 
 async def is_coach(*, session: AsyncSession, telegram_id: int, cohort_id: int) -> bool:
-    return await session.scalar(
-        select(Membership.id).join(Person).where(
-            Person.telegram_id == telegram_id, Membership.cohort_id == cohort_id, Membership.role == Role.COACH
-        ).limit(1)
-    ) is not None
+    return (
+        await session.scalar(
+            select(Membership.id)
+            .join(Person)
+            .where(Person.telegram_id == telegram_id, Membership.cohort_id == cohort_id, Membership.role == Role.COACH)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 async def coached_cohort(*, session: AsyncSession, telegram_id: int) -> Cohort | None:
     """The cohort a coach works with most recently, for commands in her private chat."""
     return await session.scalar(
-        select(Cohort).join(Membership).join(Person)
+        select(Cohort)
+        .join(Membership)
+        .join(Person)
         .where(Person.telegram_id == telegram_id, Membership.role == Role.COACH)
-        .order_by(Membership.joined_at.desc()).limit(1)
+        .order_by(Membership.joined_at.desc())
+        .limit(1)
     )
 
 
@@ -77,35 +97,55 @@ class AlumnaStatus:
         return (len(self.reasons), self.idle_days, self.overdue_days)
 
 
-async def cohort_statuses(*, session: AsyncSession, cohort: Cohort, today: date, stalled_days: int = DEFAULT_STALLED_DAYS) -> list[AlumnaStatus]:
+async def cohort_statuses(
+    *, session: AsyncSession, cohort: Cohort, today: date, stalled_days: int = DEFAULT_STALLED_DAYS
+) -> list[AlumnaStatus]:
     """Every alumna of the cohort with the reasons her PAP counts as stalled, in a few set-based queries."""
-    paps = (await session.execute(
-        select(Pap.id, Pap.title, Pap.progress_changed_at, Person.id, Person.telegram_id, Person.name, Person.locale)
-        .join(Person, Pap.person_id == Person.id)
-        .join(Membership, (Membership.person_id == Person.id) & (Membership.cohort_id == Pap.cohort_id) & (Membership.role == Role.ALUMNI))
-        .where(Pap.cohort_id == cohort.id)
-    )).all()
+    paps = (
+        await session.execute(
+            select(Pap.id, Pap.title, Pap.progress_changed_at, Person.id, Person.telegram_id, Person.name, Person.locale)
+            .join(Person, Pap.person_id == Person.id)
+            .join(
+                Membership, (Membership.person_id == Person.id) & (Membership.cohort_id == Pap.cohort_id) & (Membership.role == Role.ALUMNI)
+            )
+            .where(Pap.cohort_id == cohort.id)
+        )
+    ).all()
     if not paps:
         return []
     cohort_paps = select(Pap.id).where(Pap.cohort_id == cohort.id).scalar_subquery()
-    last_entry = dict((await session.execute(
-        select(LogEntry.pap_id, func.max(LogEntry.created_at)).where(LogEntry.pap_id.in_(cohort_paps)).group_by(LogEntry.pap_id)
-    )).all())
+    last_entry = dict(
+        (
+            await session.execute(
+                select(LogEntry.pap_id, func.max(LogEntry.created_at)).where(LogEntry.pap_id.in_(cohort_paps)).group_by(LogEntry.pap_id)
+            )
+        ).all()
+    )
     not_done = Milestone.status != MilestoneStatus.DONE
-    milestones = {pap_id: (earliest_open, total, done) for pap_id, earliest_open, total, done in (await session.execute(
-        select(
-            Milestone.pap_id,
-            func.min(Milestone.due_date).filter(not_done),
-            func.count(Milestone.id),
-            func.count(Milestone.id).filter(Milestone.status == MilestoneStatus.DONE),
-        ).where(Milestone.pap_id.in_(cohort_paps)).group_by(Milestone.pap_id)
-    )).all()}
+    milestones = {
+        pap_id: (earliest_open, total, done)
+        for pap_id, earliest_open, total, done in (
+            await session.execute(
+                select(
+                    Milestone.pap_id,
+                    func.min(Milestone.due_date).filter(not_done),
+                    func.count(Milestone.id),
+                    func.count(Milestone.id).filter(Milestone.status == MilestoneStatus.DONE),
+                )
+                .where(Milestone.pap_id.in_(cohort_paps))
+                .group_by(Milestone.pap_id)
+            )
+        ).all()
+    }
     checkins: dict[int, list[tuple[CheckInStatus, PapStatus | None]]] = defaultdict(list)
-    for person_id, status, pap_status in (await session.execute(
-        select(CheckIn.person_id, CheckIn.status, CheckIn.pap_status)
-        .where(CheckIn.cohort_id == cohort.id, CheckIn.status.in_(DUE_CHECKIN)).order_by(CheckIn.person_id, CheckIn.sequence)
-    )).all():
-        checkins[person_id].append((status, pap_status))
+    for person_id, checkin_status, pap_status in (
+        await session.execute(
+            select(CheckIn.person_id, CheckIn.status, CheckIn.pap_status)
+            .where(CheckIn.cohort_id == cohort.id, CheckIn.status.in_(DUE_CHECKIN))
+            .order_by(CheckIn.person_id, CheckIn.sequence)
+        )
+    ).all():
+        checkins[person_id].append((checkin_status, pap_status))
 
     statuses = []
     for pap_id, title, progress_changed, person_id, telegram_id, name, locale in paps:
@@ -159,23 +199,35 @@ async def cohort_summary(*, session: AsyncSession, cohort: Cohort, today: date, 
     completed = sum(s.completed for s in statuses)
     stalled_count = sum(s.stalled for s in statuses)
     delayed = sum(1 for s in statuses if not s.completed and not s.stalled and s.delayed)
-    due, answered = (await session.execute(
-        select(func.count(CheckIn.id), func.count(CheckIn.id).filter(CheckIn.status == CheckInStatus.ANSWERED))
-        .where(CheckIn.cohort_id == cohort.id, CheckIn.status.in_(DUE_CHECKIN))
-    )).one()
+    due, answered = (
+        await session.execute(
+            select(func.count(CheckIn.id), func.count(CheckIn.id).filter(CheckIn.status == CheckInStatus.ANSWERED)).where(
+                CheckIn.cohort_id == cohort.id, CheckIn.status.in_(DUE_CHECKIN)
+            )
+        )
+    ).one()
     cohort_paps = select(Pap.id).where(Pap.cohort_id == cohort.id).scalar_subquery()
-    this_week, last_week = (await session.execute(
-        select(
-            func.count(LogEntry.id).filter(LogEntry.created_at >= week_start),
-            func.count(LogEntry.id).filter(LogEntry.created_at < week_start),
-        ).where(LogEntry.pap_id.in_(cohort_paps), LogEntry.created_at >= week_start - timedelta(days=7))
-    )).one()
+    this_week, last_week = (
+        await session.execute(
+            select(
+                func.count(LogEntry.id).filter(LogEntry.created_at >= week_start),
+                func.count(LogEntry.id).filter(LogEntry.created_at < week_start),
+            ).where(LogEntry.pap_id.in_(cohort_paps), LogEntry.created_at >= week_start - timedelta(days=7))
+        )
+    ).one()
     cohort_people = select(Membership.person_id).where(Membership.cohort_id == cohort.id, Membership.role == Role.ALUMNI).scalar_subquery()
     career = await session.scalar(select(func.count(CareerEvent.id)).where(CareerEvent.person_id.in_(cohort_people)))
     return CohortSummary(
-        alumnae=len(statuses), on_track=len(statuses) - completed - stalled_count - delayed, delayed=delayed,
-        stalled=stalled_count, completed=completed, checkins_due=due, checkins_answered=answered,
-        entries_this_week=this_week, entries_last_week=last_week, career_events=career or 0,
+        alumnae=len(statuses),
+        on_track=len(statuses) - completed - stalled_count - delayed,
+        delayed=delayed,
+        stalled=stalled_count,
+        completed=completed,
+        checkins_due=due,
+        checkins_answered=answered,
+        entries_this_week=this_week,
+        entries_last_week=last_week,
+        career_events=career or 0,
     )
 
 
@@ -193,10 +245,15 @@ async def nudge(*, session: AsyncSession, person_id: int, coach_id: int | None, 
 async def find_alumnae(*, session: AsyncSession, cohort_id: int, name: str) -> list[Person]:
     """Alumnae of the cohort whose name contains `name`, case-insensitively."""
     rows = await session.scalars(
-        select(Person).join(Membership).where(
-            Membership.cohort_id == cohort_id, Membership.role == Role.ALUMNI,
+        select(Person)
+        .join(Membership)
+        .where(
+            Membership.cohort_id == cohort_id,
+            Membership.role == Role.ALUMNI,
             func.lower(Person.name).contains(name.strip().lower(), autoescape=True),
-        ).order_by(Person.name).limit(10)
+        )
+        .order_by(Person.name)
+        .limit(10)
     )
     return list(rows)
 
@@ -209,6 +266,9 @@ async def alumna_in_cohort(*, session: AsyncSession, person_id: int, cohort_id: 
 
 async def cohort_of_alumna(*, session: AsyncSession, person_id: int) -> Cohort | None:
     return await session.scalar(
-        select(Cohort).join(Membership).where(Membership.person_id == person_id, Membership.role == Role.ALUMNI)
-        .order_by(Membership.joined_at.desc()).limit(1)
+        select(Cohort)
+        .join(Membership)
+        .where(Membership.person_id == person_id, Membership.role == Role.ALUMNI)
+        .order_by(Membership.joined_at.desc())
+        .limit(1)
     )

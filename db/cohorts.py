@@ -24,9 +24,7 @@ def new_invite_code() -> str:
     return secrets.token_urlsafe(9)
 
 
-async def create_cohort(
-    *, session: AsyncSession, name: str, training_end: date, months: int, now: datetime
-) -> Cohort:
+async def create_cohort(*, session: AsyncSession, name: str, training_end: date, months: int, now: datetime) -> Cohort:
     name = name.strip()
     if not name:
         raise CohortError("the cohort name is empty")
@@ -60,9 +58,7 @@ class Invite:
 
 async def find_invite(*, session: AsyncSession, code: str) -> Invite | None:
     """The cohort and role an invite code stands for, or None for an unknown code."""
-    cohort = await session.scalar(
-        select(Cohort).where(or_(Cohort.alumni_code == code, Cohort.coach_code == code))
-    )
+    cohort = await session.scalar(select(Cohort).where(or_(Cohort.alumni_code == code, Cohort.coach_code == code)))
     if cohort is None:
         return None
     return Invite(cohort, Role.ALUMNI if cohort.alumni_code == code else Role.COACH)

@@ -16,9 +16,7 @@ ONBOARDING_FLOW = "ob"
 
 
 async def active_draft(*, session: AsyncSession, telegram_id: int) -> Draft | None:
-    return await session.scalar(
-        select(Draft).where(Draft.telegram_id == telegram_id, Draft.paused.is_(False))
-    )
+    return await session.scalar(select(Draft).where(Draft.telegram_id == telegram_id, Draft.paused.is_(False)))
 
 
 async def find_draft(*, session: AsyncSession, telegram_id: int, flow: str) -> Draft | None:
@@ -44,9 +42,7 @@ async def resume_draft(*, session: AsyncSession, draft: Draft, now: datetime) ->
 
 
 async def pause_drafts(*, session: AsyncSession, telegram_id: int) -> None:
-    await session.execute(
-        update(Draft).where(Draft.telegram_id == telegram_id, Draft.paused.is_(False)).values(paused=True)
-    )
+    await session.execute(update(Draft).where(Draft.telegram_id == telegram_id, Draft.paused.is_(False)).values(paused=True))
 
 
 async def stored_draft_locale(*, session: AsyncSession, telegram_id: int) -> str | None:

@@ -27,9 +27,7 @@ async def membership(*, session: AsyncSession, telegram_id: int, role: Role, coh
     return await session.scalar(query)
 
 
-async def give_consent(
-    *, session: AsyncSession, telegram_id: int, name: str, locale: str, timezone: str, now: datetime
-) -> Person:
+async def give_consent(*, session: AsyncSession, telegram_id: int, name: str, locale: str, timezone: str, now: datetime) -> Person:
     """Store her consent, creating her record on first consent."""
     person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
     if person is None:
@@ -98,9 +96,19 @@ async def enrol_alumna(*, session: AsyncSession, telegram_id: int, cohort: Cohor
         await session.delete(pap)
         await session.flush()
     pap = Pap(
-        person=person, cohort=cohort, title=plan.title, problem=plan.problem, goal=plan.goal, indicator=plan.indicator,
-        baseline=plan.baseline, target=plan.target, resources=plan.resources, relevance=plan.relevance,
-        end_date=plan.end_date, created_at=now, updated_at=now,
+        person=person,
+        cohort=cohort,
+        title=plan.title,
+        problem=plan.problem,
+        goal=plan.goal,
+        indicator=plan.indicator,
+        baseline=plan.baseline,
+        target=plan.target,
+        resources=plan.resources,
+        relevance=plan.relevance,
+        end_date=plan.end_date,
+        created_at=now,
+        updated_at=now,
         milestones=[Milestone(title=m.title, due_date=m.due_date) for m in plan.milestones],
     )
     session.add(pap)
@@ -108,10 +116,14 @@ async def enrol_alumna(*, session: AsyncSession, telegram_id: int, cohort: Cohor
     return pap
 
 
-async def enrol_coach(*, session: AsyncSession, telegram_id: int, cohort: Cohort, name: str, locale: str, timezone: str, now: datetime) -> Membership:
+async def enrol_coach(
+    *, session: AsyncSession, telegram_id: int, cohort: Cohort, name: str, locale: str, timezone: str, now: datetime
+) -> Membership:
     person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
     if person is None:
-        person = Person(telegram_id=telegram_id, name=name, locale=locale, timezone=timezone, consent_at=now, created_at=now, updated_at=now)
+        person = Person(
+            telegram_id=telegram_id, name=name, locale=locale, timezone=timezone, consent_at=now, created_at=now, updated_at=now
+        )
         session.add(person)
         await session.flush()
     else:

@@ -6,12 +6,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from db.models import (
-    ChatPurpose, Cohort, CohortChat, Evidence, EvidenceKind, Feedback, LogEntry, Membership, MilestoneStatus, Pap, Person, Role,
+    ChatPurpose,
+    Cohort,
+    CohortChat,
+    Evidence,
+    EvidenceKind,
+    Feedback,
+    LogEntry,
+    Membership,
+    MilestoneStatus,
+    Pap,
+    Person,
+    Role,
 )
 from db.plans import milestone_of
 
@@ -41,22 +52,46 @@ class EvidenceItem:
 
 def _evidence_row(item: EvidenceItem, now: datetime) -> Evidence:
     return Evidence(
-        kind=item.kind, file_id=item.file_id, file_unique_id=item.file_unique_id, name=item.name, mime_type=item.mime_type,
-        size=item.size, url=item.url, local_path=item.local_path, created_at=now,
+        kind=item.kind,
+        file_id=item.file_id,
+        file_unique_id=item.file_unique_id,
+        name=item.name,
+        mime_type=item.mime_type,
+        size=item.size,
+        url=item.url,
+        local_path=item.local_path,
+        created_at=now,
     )
 
 
 async def create_entry(
-    *, session: AsyncSession, pap: Pap, milestone_id: int | None, text: str, progress: int | None,
-    milestone_done: bool, obstacles: str | None, support: str | None, evidence: list[EvidenceItem], now: datetime,
+    *,
+    session: AsyncSession,
+    pap: Pap,
+    milestone_id: int | None,
+    text: str,
+    progress: int | None,
+    milestone_done: bool,
+    obstacles: str | None,
+    support: str | None,
+    evidence: list[EvidenceItem],
+    now: datetime,
 ) -> LogEntry:
     """Store an entry and its evidence, and move the milestone's progress with it."""
     milestone = milestone_of(pap, milestone_id) if milestone_id is not None else None
     unique = {item.file_unique_id or f"link:{index}": item for index, item in enumerate(evidence)}
     entry = LogEntry(
-        person_id=pap.person_id, pap_id=pap.id, milestone_id=milestone.id if milestone else None, text=text,
-        progress=progress if milestone else None, obstacles=obstacles, support=support, created_at=now, updated_at=now,
-        evidence=[_evidence_row(item, now) for item in unique.values()], feedback=[],
+        person_id=pap.person_id,
+        pap_id=pap.id,
+        milestone_id=milestone.id if milestone else None,
+        text=text,
+        progress=progress if milestone else None,
+        obstacles=obstacles,
+        support=support,
+        created_at=now,
+        updated_at=now,
+        evidence=[_evidence_row(item, now) for item in unique.values()],
+        feedback=[],
     )
     if milestone is not None and progress is not None:
         if progress != milestone.progress or milestone_done:
@@ -81,7 +116,7 @@ async def add_evidence(*, session: AsyncSession, entry: LogEntry, item: Evidence
     return True
 
 
-def _entries_of(person_id: int):  # type: ignore[no-untyped-def]
+def _entries_of(person_id: int) -> Select[LogEntry]:
     return (
         select(LogEntry)
         .where(LogEntry.person_id == person_id)
@@ -134,13 +169,13 @@ async def notice_groups(*, session: AsyncSession, cohort: Cohort) -> list[int]:
 
 async def entry_for_coach(*, session: AsyncSession, entry_id: int, coach_telegram_id: int) -> tuple[LogEntry, Person] | None:
     """The entry and the coach, only when this person coaches the entry's cohort (by numeric id)."""
-    entry = await session.scalar(
-        select(LogEntry).where(LogEntry.id == entry_id).options(selectinload(LogEntry.milestone))
-    )
+    entry = await session.scalar(select(LogEntry).where(LogEntry.id == entry_id).options(selectinload(LogEntry.milestone)))
     if entry is None:
         return None
     coach = await session.scalar(
-        select(Person).join(Membership).join(Pap, Pap.cohort_id == Membership.cohort_id)
+        select(Person)
+        .join(Membership)
+        .join(Pap, Pap.cohort_id == Membership.cohort_id)
         .where(Pap.id == entry.pap_id, Person.telegram_id == coach_telegram_id, Membership.role == Role.COACH)
     )
     return (entry, coach) if coach is not None else None

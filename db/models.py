@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -23,8 +23,8 @@ from sqlalchemy import (
     false,
     true,
 )
-from sqlalchemy.types import JSON
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import JSON
 
 # Deterministic constraint names keep migrations identical on SQLite and PostgreSQL.
 NAMING = {
@@ -59,7 +59,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), date: Date(), time: Time(), dict[str, Any]: JSON()}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), date: Date(), time: Time(), dict[str, Any]: JSON()}
 
 
 class Role(enum.StrEnum):
@@ -265,7 +265,6 @@ class CohortChat(Base):
     linked_at: Mapped[datetime]
 
     cohort: Mapped[Cohort] = relationship(back_populates="chats")
-
 
 
 class Pap(Base):

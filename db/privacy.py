@@ -10,12 +10,32 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from db.schedule import add_months
 from db.models import (
-    AnonymousOutcome, CareerEvent, CareerEventKind, CheckIn, CheckInStatus, Cohort, CohortChat, ConsentRefusal, CopChat, Delivery,
-    DeliveryStatus, Draft, Evidence, LogEntry, Membership, Pap, Person, QuizAnswer, RaterLink, RaterResponse, Reflection, Role,
+    AnonymousOutcome,
+    CareerEvent,
+    CareerEventKind,
+    CheckIn,
+    CheckInStatus,
+    Cohort,
+    CohortChat,
+    ConsentRefusal,
+    CopChat,
+    Delivery,
+    DeliveryStatus,
+    Draft,
+    Evidence,
+    LogEntry,
+    Membership,
+    Pap,
+    Person,
+    QuizAnswer,
+    RaterLink,
+    RaterResponse,
+    Reflection,
+    Role,
 )
 from db.raters import aggregate
+from db.schedule import add_months
 
 
 @dataclass
@@ -35,13 +55,25 @@ class PersonalData:
 
 
 async def personal_data(*, session: AsyncSession, person: Person) -> PersonalData:
-    paps = list(await session.scalars(select(Pap).where(Pap.person_id == person.id).options(selectinload(Pap.milestones), selectinload(Pap.cohort)).order_by(Pap.created_at)))
-    entries = list(await session.scalars(
-        select(LogEntry).where(LogEntry.person_id == person.id)
-        .options(selectinload(LogEntry.evidence), selectinload(LogEntry.milestone), selectinload(LogEntry.feedback))
-        .order_by(LogEntry.created_at)
-    ))
-    reflections = list(await session.scalars(select(Reflection).where(Reflection.person_id == person.id).order_by(Reflection.week_year, Reflection.week)))
+    paps = list(
+        await session.scalars(
+            select(Pap)
+            .where(Pap.person_id == person.id)
+            .options(selectinload(Pap.milestones), selectinload(Pap.cohort))
+            .order_by(Pap.created_at)
+        )
+    )
+    entries = list(
+        await session.scalars(
+            select(LogEntry)
+            .where(LogEntry.person_id == person.id)
+            .options(selectinload(LogEntry.evidence), selectinload(LogEntry.milestone), selectinload(LogEntry.feedback))
+            .order_by(LogEntry.created_at)
+        )
+    )
+    reflections = list(
+        await session.scalars(select(Reflection).where(Reflection.person_id == person.id).order_by(Reflection.week_year, Reflection.week))
+    )
     checkins = list(await session.scalars(select(CheckIn).where(CheckIn.person_id == person.id).order_by(CheckIn.due_at)))
     career = list(await session.scalars(select(CareerEvent).where(CareerEvent.person_id == person.id).order_by(CareerEvent.event_date)))
     feedback = await aggregate(session=session, person_id=person.id)
@@ -65,7 +97,10 @@ def export_dict(data: PersonalData) -> dict[str, Any]:
     return {
         "person": _plain(data.person),
         "paps": [{**_plain(p), "milestones": [_plain(m) for m in p.milestones]} for p in data.paps],
-        "logbook": [{**_plain(e), "evidence": [_plain(x) for x in e.evidence], "feedback": [_plain(f, ("coach_id",)) for f in e.feedback]} for e in data.entries],
+        "logbook": [
+            {**_plain(e), "evidence": [_plain(x) for x in e.evidence], "feedback": [_plain(f, ("coach_id",)) for f in e.feedback]}
+            for e in data.entries
+        ],
         "reflections": [_plain(r) for r in data.reflections],
         "checkins": [_plain(c) for c in data.checkins],
         "career_events": [_plain(c) for c in data.career],
@@ -80,7 +115,9 @@ async def withdraw_consent(*, session: AsyncSession, person: Person, now: dateti
     person.consent_at = None
     person.updated_at = now
     await session.execute(
-        update(Delivery).where(Delivery.person_id == person.id, Delivery.status == DeliveryStatus.PENDING).values(status=DeliveryStatus.SKIPPED)
+        update(Delivery)
+        .where(Delivery.person_id == person.id, Delivery.status == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.SKIPPED)
     )
 
 
@@ -90,13 +127,23 @@ async def delete_personal_data(*, session: AsyncSession, person: Person, now: da
     Returns her evidence files' paths (relative to ECOACH_DATA_DIR) for the caller to remove.
     """
     telegram_id = person.telegram_id
-    paths = list(await session.scalars(select(Evidence.local_path).join(LogEntry).where(LogEntry.person_id == person.id, Evidence.local_path.is_not(None))))
-    for cohort_id in await session.scalars(select(Membership.cohort_id).where(Membership.person_id == person.id, Membership.role == Role.ALUMNI)):
+    paths = [
+        path
+        for path in await session.scalars(
+            select(Evidence.local_path).join(LogEntry).where(LogEntry.person_id == person.id, Evidence.local_path.is_not(None))
+        )
+        if path
+    ]
+    for cohort_id in await session.scalars(
+        select(Membership.cohort_id).where(Membership.person_id == person.id, Membership.role == Role.ALUMNI)
+    ):
         session.add(await _anonymous_outcome(session, person.id, cohort_id, now))
     # Rows that name her by Telegram id instead of by a foreign key.
     await session.execute(delete(Draft).where(Draft.telegram_id == telegram_id))
     await session.execute(delete(ConsentRefusal).where(ConsentRefusal.telegram_id == telegram_id))
-    await session.execute(update(RaterResponse).where(RaterResponse.rater_telegram_id == telegram_id).values(rater_telegram_id=-RaterResponse.id))
+    await session.execute(
+        update(RaterResponse).where(RaterResponse.rater_telegram_id == telegram_id).values(rater_telegram_id=-RaterResponse.id)
+    )
     await session.execute(update(CohortChat).where(CohortChat.linked_by == telegram_id).values(linked_by=0))
     await session.execute(update(CopChat).where(CopChat.linked_by == telegram_id).values(linked_by=0))
     await session.execute(delete(Delivery).where(Delivery.chat_id == telegram_id))
@@ -109,16 +156,31 @@ async def _anonymous_outcome(session: AsyncSession, person_id: int, cohort_id: i
     cohort = await session.get(Cohort, cohort_id)
     assert cohort is not None
     window = (cohort.training_end, add_months(cohort.training_end, 12))
-    promoted = await session.scalar(select(func.count()).select_from(CareerEvent).where(
-        CareerEvent.person_id == person_id, CareerEvent.kind.in_((CareerEventKind.PROMOTED, CareerEventKind.STRATEGIC_ASSIGNMENT)),
-        CareerEvent.event_date.between(*window),
-    ))
-    checkins = list(await session.scalars(select(CheckIn).where(CheckIn.person_id == person_id, CheckIn.cohort_id == cohort_id).order_by(CheckIn.sequence)))
+    promoted = await session.scalar(
+        select(func.count())
+        .select_from(CareerEvent)
+        .where(
+            CareerEvent.person_id == person_id,
+            CareerEvent.kind.in_((CareerEventKind.PROMOTED, CareerEventKind.STRATEGIC_ASSIGNMENT)),
+            CareerEvent.event_date.between(*window),
+        )
+    )
+    checkins = list(
+        await session.scalars(
+            select(CheckIn).where(CheckIn.person_id == person_id, CheckIn.cohort_id == cohort_id).order_by(CheckIn.sequence)
+        )
+    )
     answered = [c for c in checkins if c.status == CheckInStatus.ANSWERED]
     due = [c for c in checkins if c.status in (CheckInStatus.ANSWERED, CheckInStatus.MISSED, CheckInStatus.SENT, CheckInStatus.REMINDED)]
     latest = answered[-1] if answered else None
     return AnonymousOutcome(
-        cohort_id=cohort_id, promoted_or_assigned=bool(promoted),
-        pap_implemented=bool(latest and ((latest.implementation or 0) >= 75 or (latest.pap_status and latest.pap_status.value == "completed"))),
-        checkins_due=len(due), checkins_answered=len(answered), forum_participant=any(c.forums for c in answered), recorded_on=now.date(),
+        cohort_id=cohort_id,
+        promoted_or_assigned=bool(promoted),
+        pap_implemented=bool(
+            latest and ((latest.implementation or 0) >= 75 or (latest.pap_status and latest.pap_status.value == "completed"))
+        ),
+        checkins_due=len(due),
+        checkins_answered=len(answered),
+        forum_participant=any(c.forums for c in answered),
+        recorded_on=now.date(),
     )

@@ -32,7 +32,9 @@ async def issue_links(*, session: AsyncSession, person_id: int, now: datetime) -
     have = {link.role for link in links}
     for role in RaterRole:
         if role not in have:
-            link = RaterLink(person_id=person_id, role=role, code=CODE_PREFIX + new_invite_code(), created_at=now, expires_at=now + LINK_LIFETIME)
+            link = RaterLink(
+                person_id=person_id, role=role, code=CODE_PREFIX + new_invite_code(), created_at=now, expires_at=now + LINK_LIFETIME
+            )
             session.add(link)
             links.append(link)
     await session.flush()
@@ -51,12 +53,16 @@ async def open_link(*, session: AsyncSession, code: str, rater_telegram_id: int,
         raise LinkRefused("rater.expired")
     if link.person.telegram_id == rater_telegram_id:
         raise LinkRefused("rater.own_link")
-    if await session.scalar(select(RaterResponse.id).where(RaterResponse.link_id == link.id, RaterResponse.rater_telegram_id == rater_telegram_id)):
+    if await session.scalar(
+        select(RaterResponse.id).where(RaterResponse.link_id == link.id, RaterResponse.rater_telegram_id == rater_telegram_id)
+    ):
         raise LinkRefused("rater.already")
     return link
 
 
-async def save_response(*, session: AsyncSession, link_id: int, rater_telegram_id: int, scores: dict[str, int], comment: str | None, now: datetime) -> bool:
+async def save_response(
+    *, session: AsyncSession, link_id: int, rater_telegram_id: int, scores: dict[str, int], comment: str | None, now: datetime
+) -> bool:
     """Store one rater's answers; False when this rater already answered this link."""
     if set(scores) != set(QUESTIONS) or not all(1 <= v <= 5 for v in scores.values()):
         raise ValueError("five scores from 1 to 5 are needed")
@@ -76,9 +82,9 @@ class Aggregate:
 
 async def aggregate(*, session: AsyncSession, person_id: int) -> Aggregate:
     columns = [func.avg(getattr(RaterResponse, q)) for q in QUESTIONS]
-    row = (await session.execute(
-        select(func.count(RaterResponse.id), *columns).join(RaterLink).where(RaterLink.person_id == person_id)
-    )).one()
+    row = (
+        await session.execute(select(func.count(RaterResponse.id), *columns).join(RaterLink).where(RaterLink.person_id == person_id))
+    ).one()
     count = int(row[0])
     if count < MIN_RATERS:
         return Aggregate(count, None)

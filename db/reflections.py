@@ -48,7 +48,9 @@ async def save_reflection(
 async def recent_reflections(*, session: AsyncSession, person_id: int, limit: int = 12) -> list[Reflection]:
     """Her latest reflections, oldest first."""
     rows = await session.scalars(
-        select(Reflection).where(Reflection.person_id == person_id)
-        .order_by(Reflection.week_year.desc(), Reflection.week.desc()).limit(limit)
+        select(Reflection)
+        .where(Reflection.person_id == person_id)
+        .order_by(Reflection.week_year.desc(), Reflection.week.desc())
+        .limit(limit)
     )
     return list(reversed(list(rows)))

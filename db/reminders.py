@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, exists, or_, select
+from sqlalchemy import Exists, and_, delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -15,7 +15,7 @@ from db.schedule import iso_week, next_slot, outside_quiet_hours, week_closes_at
 FOLLOW_UP_AFTER = timedelta(hours=48)
 
 
-def _week_reminded(person: Person, kind: ReminderKind, year: int, week: int):  # type: ignore[no-untyped-def]
+def _week_reminded(person: Person, kind: ReminderKind, year: int, week: int) -> Exists:
     return exists().where(Reminder.person_id == person.id, Reminder.kind == kind, Reminder.week_year == year, Reminder.week == week)
 
 
@@ -33,8 +33,12 @@ async def plan_reflection_reminder(*, session: AsyncSession, person: Person, aft
     else:
         return None
     reminder = Reminder(
-        person_id=person.id, kind=ReminderKind.REFLECTION, week_year=year, week=week,
-        due_at=outside_quiet_hours(slot, person.timezone), status=SendStatus.PENDING,
+        person_id=person.id,
+        kind=ReminderKind.REFLECTION,
+        week_year=year,
+        week=week,
+        due_at=outside_quiet_hours(slot, person.timezone),
+        status=SendStatus.PENDING,
     )
     session.add(reminder)
     await session.flush()
@@ -43,9 +47,7 @@ async def plan_reflection_reminder(*, session: AsyncSession, person: Person, aft
 
 async def replan_reflection_reminders(*, session: AsyncSession, person: Person, now: datetime) -> Reminder | None:
     """Her slot, zone, pause or switch changed: drop what is pending and plan afresh."""
-    await session.execute(
-        delete(Reminder).where(Reminder.person_id == person.id, Reminder.status == SendStatus.PENDING)
-    )
+    await session.execute(delete(Reminder).where(Reminder.person_id == person.id, Reminder.status == SendStatus.PENDING))
     return await plan_reflection_reminder(session=session, person=person, after=now)
 
 
@@ -115,8 +117,12 @@ async def decide(*, session: AsyncSession, reminder: Reminder, now: datetime) ->
     )
     if reminder.kind == ReminderKind.REFLECTION and not follow_up_planned:
         follow_up = Reminder(
-            person_id=person.id, kind=ReminderKind.REFLECTION_FOLLOWUP, week_year=reminder.week_year, week=reminder.week,
-            due_at=outside_quiet_hours(now + FOLLOW_UP_AFTER, zone), status=SendStatus.PENDING,
+            person_id=person.id,
+            kind=ReminderKind.REFLECTION_FOLLOWUP,
+            week_year=reminder.week_year,
+            week=reminder.week,
+            due_at=outside_quiet_hours(now + FOLLOW_UP_AFTER, zone),
+            status=SendStatus.PENDING,
         )
         session.add(follow_up)
         await plan_reflection_reminder(session=session, person=person, after=now)
@@ -153,5 +159,3 @@ async def pending_reminders(*, session: AsyncSession, person_id: int) -> list[Re
         select(Reminder).where(Reminder.person_id == person_id, Reminder.status == SendStatus.PENDING).order_by(Reminder.due_at)
     )
     return list(rows)
-
-

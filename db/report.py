@@ -5,17 +5,31 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.schedule import add_months
 from db.coaching import cohort_statuses
 from db.models import (
-    AnonymousOutcome, CareerEvent, CareerEventKind, CheckIn, CheckInStatus, Cohort, LogEntry, Membership, Pap, Person,
-    QuizAnswer, RaterLink, RaterResponse, Reflection, Role,
+    AnonymousOutcome,
+    CareerEvent,
+    CareerEventKind,
+    CheckIn,
+    CheckInStatus,
+    Cohort,
+    LogEntry,
+    Membership,
+    Pap,
+    Person,
+    QuizAnswer,
+    RaterLink,
+    RaterResponse,
+    Reflection,
+    Role,
 )
 from db.raters import QUESTIONS
+from db.schedule import add_months
 
 IMPLEMENTED_FROM = 75  # % implemented that counts as an implemented PAP
 PROMOTION_TARGET = "25–30%"
@@ -64,25 +78,47 @@ def _share(part: int, whole: int) -> float:
 async def cohort_report(*, session: AsyncSession, cohort: Cohort, now: datetime) -> tuple[Indicators, list[AlumnaRow]]:
     today = now.date()
     statuses = {s.person_id: s for s in await cohort_statuses(session=session, cohort=cohort, today=today)}
-    people = {p.id: p for p in await session.scalars(
-        select(Person).join(Membership).where(Membership.cohort_id == cohort.id, Membership.role == Role.ALUMNI)
-    )}
+    people = {
+        p.id: p
+        for p in await session.scalars(
+            select(Person).join(Membership).where(Membership.cohort_id == cohort.id, Membership.role == Role.ALUMNI)
+        )
+    }
     ids = list(people)
 
-    async def per_person(query) -> dict[int, tuple]:  # type: ignore[no-untyped-def, type-arg]
+    async def per_person(query: Select[*tuple[Any, ...]]) -> dict[int, tuple[Any, ...]]:
         return {row[0]: tuple(row[1:]) for row in (await session.execute(query)).all()}
 
-    entries = await per_person(select(LogEntry.person_id, func.count(), func.max(LogEntry.created_at)).join(Pap, LogEntry.pap_id == Pap.id)
-                               .where(Pap.cohort_id == cohort.id).group_by(LogEntry.person_id))
-    reflections = await per_person(select(Reflection.person_id, func.count(), func.max(Reflection.created_at)).where(Reflection.person_id.in_(ids)).group_by(Reflection.person_id))
+    entries = await per_person(
+        select(LogEntry.person_id, func.count(), func.max(LogEntry.created_at))
+        .join(Pap, LogEntry.pap_id == Pap.id)
+        .where(Pap.cohort_id == cohort.id)
+        .group_by(LogEntry.person_id)
+    )
+    reflections = await per_person(
+        select(Reflection.person_id, func.count(), func.max(Reflection.created_at))
+        .where(Reflection.person_id.in_(ids))
+        .group_by(Reflection.person_id)
+    )
     career_window = (cohort.training_end, add_months(cohort.training_end, 12))
-    careers = await per_person(select(
-        CareerEvent.person_id, func.count(),
-        func.count().filter(CareerEvent.kind.in_(CAREER_KINDS), CareerEvent.event_date.between(*career_window)),
-    ).where(CareerEvent.person_id.in_(ids)).group_by(CareerEvent.person_id))
-    feedback = await per_person(select(RaterLink.person_id, func.avg(RaterResponse.overall), func.count()).join(RaterResponse)
-                                .where(RaterLink.person_id.in_(ids)).group_by(RaterLink.person_id))
-    quizzes = await per_person(select(QuizAnswer.person_id, func.count()).where(QuizAnswer.person_id.in_(ids)).group_by(QuizAnswer.person_id))
+    careers = await per_person(
+        select(
+            CareerEvent.person_id,
+            func.count(),
+            func.count().filter(CareerEvent.kind.in_(CAREER_KINDS), CareerEvent.event_date.between(*career_window)),
+        )
+        .where(CareerEvent.person_id.in_(ids))
+        .group_by(CareerEvent.person_id)
+    )
+    feedback = await per_person(
+        select(RaterLink.person_id, func.avg(RaterResponse.overall), func.count())
+        .join(RaterResponse)
+        .where(RaterLink.person_id.in_(ids))
+        .group_by(RaterLink.person_id)
+    )
+    quizzes = await per_person(
+        select(QuizAnswer.person_id, func.count()).where(QuizAnswer.person_id.in_(ids)).group_by(QuizAnswer.person_id)
+    )
     checkins: dict[int, list[CheckIn]] = defaultdict(list)
     for checkin in await session.scalars(select(CheckIn).where(CheckIn.cohort_id == cohort.id).order_by(CheckIn.sequence)):
         checkins[checkin.person_id].append(checkin)
@@ -108,27 +144,42 @@ async def cohort_report(*, session: AsyncSession, cohort: Cohort, now: datetime)
         active += (today - last_activity).days <= ACTIVE_DAYS and bool(last_moments)
         answered_total += len(answered)
         due_total += due
-        rows.append(AlumnaRow(
-            name=person.name, agency=person.agency, work_unit=person.work_unit,
-            position_level=person.position_level.value if person.position_level else None,
-            pap_title=status.pap_title if status else "", pap_status=latest.pap_status.value if latest and latest.pap_status else None,
-            implementation=latest.implementation if latest else None, logbook_entries=n_entries, reflections=n_reflections,
-            checkins_answered=len(answered), checkins_missed=missed, career_events=careers.get(person_id, (0, 0))[0],
-            feedback_overall=round(float(feedback[person_id][0]), 2) if person_id in feedback else None,
-            last_activity=last_activity, stalled=bool(status and status.stalled), stalled_reasons=", ".join(status.reasons) if status else "",
-        ))
+        rows.append(
+            AlumnaRow(
+                name=person.name,
+                agency=person.agency,
+                work_unit=person.work_unit,
+                position_level=person.position_level.value if person.position_level else None,
+                pap_title=status.pap_title if status else "",
+                pap_status=latest.pap_status.value if latest and latest.pap_status else None,
+                implementation=latest.implementation if latest else None,
+                logbook_entries=n_entries,
+                reflections=n_reflections,
+                checkins_answered=len(answered),
+                checkins_missed=missed,
+                career_events=careers.get(person_id, (0, 0))[0],
+                feedback_overall=round(float(feedback[person_id][0]), 2) if person_id in feedback else None,
+                last_activity=last_activity,
+                stalled=bool(status and status.stalled),
+                stalled_reasons=", ".join(status.reasons) if status else "",
+            )
+        )
 
     anonymous = list(await session.scalars(select(AnonymousOutcome).where(AnonymousOutcome.cohort_id == cohort.id)))
     whole = len(rows) + len(anonymous)
-    perception_row = (await session.execute(
-        select(*(func.avg(getattr(RaterResponse, q)) for q in QUESTIONS)).join(RaterLink).where(RaterLink.person_id.in_(ids))
-    )).one()
+    perception_row = (
+        await session.execute(
+            select(*(func.avg(getattr(RaterResponse, q)) for q in QUESTIONS)).join(RaterLink).where(RaterLink.person_id.in_(ids))
+        )
+    ).one()
     indicators = Indicators(
         alumnae=whole,
         promoted_or_assigned=_share(promoted + sum(a.promoted_or_assigned for a in anonymous), whole),
         promoted_target=PROMOTION_TARGET,
         pap_implementation=_share(implemented + sum(a.pap_implemented for a in anonymous), whole),
-        checkin_response=_share(answered_total + sum(a.checkins_answered for a in anonymous), due_total + sum(a.checkins_due for a in anonymous)),
+        checkin_response=_share(
+            answered_total + sum(a.checkins_answered for a in anonymous), due_total + sum(a.checkins_due for a in anonymous)
+        ),
         forum_participation=_share(forum + sum(a.forum_participant for a in anonymous), whole),
         perception={q: (round(float(v), 2) if v is not None else None) for q, v in zip(QUESTIONS, perception_row, strict=True)},
         cop_engagement=_share(sum(1 for p in ids if p in quizzes), len(rows)),
@@ -140,9 +191,12 @@ async def cohort_report(*, session: AsyncSession, cohort: Cohort, now: datetime)
 
 def report_dict(cohort: Cohort, indicators: Indicators, rows: list[AlumnaRow]) -> dict[str, object]:
     return {
-        "cohort": {"id": cohort.id, "name": cohort.name, "training_end": cohort.training_end.isoformat(), "months": cohort.monitoring_months},
+        "cohort": {
+            "id": cohort.id,
+            "name": cohort.name,
+            "training_end": cohort.training_end.isoformat(),
+            "months": cohort.monitoring_months,
+        },
         "indicators": asdict(indicators),
         "alumnae": [{**asdict(row), "last_activity": row.last_activity.isoformat()} for row in rows],
     }
-
-

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,11 +24,11 @@ async def claim_update(*, session: AsyncSession, update_id: int, now: datetime) 
 
     One INSERT ... ON CONFLICT DO NOTHING: a first delivery, nearly every update, costs one statement.
     """
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     inserted = await session.execute(
         dialect.insert(ProcessedUpdate).values(update_id=update_id, processed_at=now, completed=False).on_conflict_do_nothing()
     )
-    if inserted.rowcount == 1:
+    if cast("CursorResult[Any]", inserted).rowcount == 1:
         return Delivery.FIRST
     completed = await session.scalar(select(ProcessedUpdate.completed).where(ProcessedUpdate.update_id == update_id))
     return Delivery.DONE if completed else Delivery.UNFINISHED

@@ -16,8 +16,14 @@ class BotProcess:
     """One `ecoach run` child process (or another bot's `command`); its output goes to `log_path`."""
 
     def __init__(
-        self, double: BotApiDouble, api_url: str, env: dict[str, str], log_path: Path, args: list[str] | None = None,
-        *, command: list[str] | None = None,
+        self,
+        double: BotApiDouble,
+        api_url: str,
+        env: dict[str, str],
+        log_path: Path,
+        args: list[str] | None = None,
+        *,
+        command: list[str] | None = None,
     ) -> None:
         self.args = args or []
         self.command = command or [sys.executable, "-m", "bot.cli", "run"]
@@ -42,9 +48,7 @@ class BotProcess:
         ready_call = "setWebhook" if "--webhook" in self.args else "getUpdates"  # listening, or polling
         polls_before = self.double.count_calls(ready_call)
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [*self.command, *self.args], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
+        self.process = subprocess.Popen([*self.command, *self.args], env=env, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         deadline = time.monotonic() + timeout
         while self.double.count_calls(ready_call) <= polls_before:

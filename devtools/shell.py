@@ -22,9 +22,9 @@ from zoneinfo import ZoneInfo
 
 from telegram import Update
 
-from bot.app import build_application, post_init, post_shutdown
+from bot.app import EcoachApplication, build_application, post_init, post_shutdown
 from bot.kernel.clock import ShiftedClock
-from bot.kernel.settings import Settings
+from bot.kernel.settings import load_settings
 from bot.scheduler import run_all_sweeps
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
@@ -65,9 +65,15 @@ class Playground:
         self.double = BotApiDouble(TOKEN, username="ecoach_demo_bot", first_name="ecoach")
         self.server = DoubleServer(self.double)
         self.database_url = f"sqlite+aiosqlite:///{self.folder / 'demo.sqlite3'}"
-        self.settings = Settings(
-            _env_file=None, TELEGRAM_BOT_TOKEN=TOKEN, DATABASE_URL=self.database_url, ECOACH_DATA_DIR=str(self.folder / "data"),
-            ECOACH_SWEEP_SECONDS=1, ECOACH_ADMIN_IDS=str(COACH_ID), ECOACH_WEEKLY_TIPS=False, ECOACH_BOT_USERNAME="ecoach_demo_bot",
+        self.settings = load_settings(
+            _env_file=None,
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            DATABASE_URL=self.database_url,
+            ECOACH_DATA_DIR=str(self.folder / "data"),
+            ECOACH_SWEEP_SECONDS=1,
+            ECOACH_ADMIN_IDS=str(COACH_ID),
+            ECOACH_WEEKLY_TIPS=False,
+            ECOACH_BOT_USERNAME="ecoach_demo_bot",
             TELEGRAM_API_URL="http://127.0.0.1:1",  # replaced once the double listens
         )
         self.alumna = self.double.user(ALUMNA_ID, "Ibu Demo", language_code="id")
@@ -76,7 +82,7 @@ class Playground:
         self.buttons: list[tuple[Sent, str]] = []
         self.shown: dict[int, int] = {ALUMNA_ID: 0, COACH_ID: 0, GROUP_ID: 0}
         self._pending: list[Sent] = []  # shown but not yet matched by a script's expectation
-        self.app = None
+        self.app: EcoachApplication | None = None
 
     # ----- life cycle --------------------------------------------------------------------------
 
@@ -85,12 +91,12 @@ class Playground:
         self.settings = self.settings.model_copy(update={"telegram_api_url": self.server.url})
         await asyncio.to_thread(upgrade, self.database_url)
         await self._seed()
-        self.app = build_application(self.settings, clock=self.clock)
-        await self.app.initialize()
-        await post_init(self.app)
-        await self.app.start()
-        assert self.app.updater is not None
-        await self.app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=1, poll_interval=0)
+        self.app = app = build_application(self.settings, clock=self.clock)
+        await app.initialize()
+        await post_init(app)
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=1, poll_interval=0)
 
     async def stop(self) -> None:
         if self.app is not None:
@@ -104,7 +110,9 @@ class Playground:
     async def _seed(self) -> None:
         engine = create_engine(self.database_url)
         async with session_factory(engine)() as session:
-            await seed_demo_cohort(session, self.clock.now(), alumni_code=ALUMNI_CODE, coach_code=COACH_CODE, coach_id=COACH_ID, group_id=GROUP_ID)
+            await seed_demo_cohort(
+                session, self.clock.now(), alumni_code=ALUMNI_CODE, coach_code=COACH_CODE, coach_id=COACH_ID, group_id=GROUP_ID
+            )
             await session.commit()
         await engine.dispose()
 
@@ -160,7 +168,9 @@ class Playground:
             path = self._path(argument)
             self.me.send_document(path.read_bytes(), path.name, mimetypes.guess_type(path.name)[0] or "application/octet-stream")
             return
-        in_group = self.role == "coach" and not line.startswith(("/alumni", "/member", "/start", "/umumkan", "/announce", "/laporan", "/report"))
+        in_group = self.role == "coach" and not line.startswith(
+            ("/alumni", "/member", "/start", "/umumkan", "/announce", "/laporan", "/report")
+        )
         self.me.send(line, chat=self.group if in_group else None, mention=in_group)
 
     def _path(self, argument: str) -> Path:
@@ -188,7 +198,7 @@ class Playground:
         shown = []
         for chat_id in self.chats():
             events = self.double.sent(chat_id)
-            for sent in events[self.shown[chat_id]:]:
+            for sent in events[self.shown[chat_id] :]:
                 self._print_sent(chat_id, sent)
                 shown.append(sent)
             self.shown[chat_id] = len(events)
@@ -217,9 +227,9 @@ class Playground:
             numbered = [f"[{n}] {b['text']}" for n, b in enumerate((b for row in sent.buttons for b in row if "callback_data" in b), 1)]
             self.print("    " + "   ".join(numbered))
 
-    async def expect(self, needle: str, timeout: float = EXPECT_TIMEOUT) -> None:
+    async def expect(self, needle: str, within: float = EXPECT_TIMEOUT) -> None:
         """Wait for a new message containing `needle` (script mode)."""
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + within
         while True:
             for sent in self.show_new():
                 self._pending.append(sent)
@@ -228,7 +238,7 @@ class Playground:
                     del self._pending[: index + 1]
                     return
             if asyncio.get_running_loop().time() > deadline:
-                raise ScriptFailed(f"expected a reply containing {needle!r}; it did not come within {timeout:.0f} s")
+                raise ScriptFailed(f"expected a reply containing {needle!r}; it did not come within {within:.0f} s")
             await asyncio.sleep(0.05)
 
     @staticmethod
@@ -264,7 +274,8 @@ def _prompt() -> str | None:
 
 async def _scripted(playground: Playground, script: Path) -> int:
     playground.welcome()
-    for number, raw in enumerate(script.read_text(encoding="utf-8").splitlines(), 1):
+    lines = await asyncio.to_thread(script.read_text, encoding="utf-8")
+    for number, raw in enumerate(lines.splitlines(), 1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -302,6 +313,8 @@ def main(*, role: str, script: Path | None, out: TextIO = sys.stdout) -> int:
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `ecoach shell` to the command line (an `ecoach.commands` entry point)."""
     shell = commands.add_parser("shell", help="try the whole bot in this terminal: no token, no network")
-    shell.add_argument("--as", dest="role", choices=("alumna", "coach"), default="alumna", help="play an alumna (default) or the demo coach")
+    shell.add_argument(
+        "--as", dest="role", choices=("alumna", "coach"), default="alumna", help="play an alumna (default) or the demo coach"
+    )
     shell.add_argument("--script", type=Path, metavar="FILE", help="replay a transcript; exit 1 when an expected reply does not come")
     shell.set_defaults(run_plugin=lambda args: main(role=args.role, script=args.script))

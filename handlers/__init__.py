@@ -18,8 +18,22 @@ from bot.kernel.commands import Command
 from bot.kernel.context import Runtime
 from conversations.engine import on_callback
 from handlers import (
-    checkins, coaches, cohorts, community, conversation, errors, feedback, help_menu, language, logbook, plan, portfolio, privacy,
-    reflection, report, start,
+    checkins,
+    coaches,
+    cohorts,
+    community,
+    conversation,
+    errors,
+    feedback,
+    help_menu,
+    language,
+    logbook,
+    plan,
+    portfolio,
+    privacy,
+    reflection,
+    report,
+    start,
 )
 
 PRIVATE = filters.ChatType.PRIVATE

@@ -3,8 +3,8 @@ when it falls due, reminds her once after 3 days, and marks it missed after 7.""
 
 from __future__ import annotations
 
-from telegram import Bot, InlineKeyboardMarkup, Update
 from sqlalchemy import update
+from telegram import Bot, InlineKeyboardMarkup, Update
 
 from bot.kernel.callbacks import CheckInNow
 from bot.kernel.context import EcoachContext, Runtime
@@ -49,7 +49,9 @@ async def sweep_checkins(runtime: Runtime, bot: Bot) -> int:
                 break
             person = checkin.person
             if not (person.active and person.consent_at is not None):
-                await claim(session=session, model=CheckIn, row_id=checkin.id, from_status=CheckInStatus.PLANNED, to_status=CheckInStatus.SKIPPED)
+                await claim(
+                    session=session, model=CheckIn, row_id=checkin.id, from_status=CheckInStatus.PLANNED, to_status=CheckInStatus.SKIPPED
+                )
                 await session.commit()
                 continue
             if deliverable(person, now) > now:  # her night: try again in the morning
@@ -58,8 +60,14 @@ async def sweep_checkins(runtime: Runtime, bot: Bot) -> int:
                 await session.commit()
                 continue
             attempts = checkin.attempts + 1
-            claimed = await claim(session=session, model=CheckIn, row_id=checkin.id, from_status=CheckInStatus.PLANNED,
-                                  to_status=CheckInStatus.SENDING, attempts=attempts)
+            claimed = await claim(
+                session=session,
+                model=CheckIn,
+                row_id=checkin.id,
+                from_status=CheckInStatus.PLANNED,
+                to_status=CheckInStatus.SENDING,
+                attempts=attempts,
+            )
             await session.commit()
         if not claimed:
             continue
@@ -67,15 +75,33 @@ async def sweep_checkins(runtime: Runtime, bot: Bot) -> int:
         failure = await attempt(send_html(bot, person.telegram_id, body, _button(runtime, person)))
         async with runtime.open_session() as session:
             if failure is None or failure.may_have_arrived:
-                await claim(session=session, model=CheckIn, row_id=checkin.id, from_status=CheckInStatus.SENDING, to_status=CheckInStatus.SENT, sent_at=runtime.clock.now())
+                await claim(
+                    session=session,
+                    model=CheckIn,
+                    row_id=checkin.id,
+                    from_status=CheckInStatus.SENDING,
+                    to_status=CheckInStatus.SENT,
+                    sent_at=runtime.clock.now(),
+                )
                 sent += 1
             elif failure.verdict is Verdict.UNDELIVERABLE:
-                await claim(session=session, model=CheckIn, row_id=checkin.id, from_status=CheckInStatus.SENDING, to_status=CheckInStatus.SKIPPED)
+                await claim(
+                    session=session, model=CheckIn, row_id=checkin.id, from_status=CheckInStatus.SENDING, to_status=CheckInStatus.SKIPPED
+                )
                 await session.execute(update(Person).where(Person.id == person.id).values(active=False))
             elif (again := retry_at(failure, attempts, now)) is not None:
-                await claim(session=session, model=CheckIn, row_id=checkin.id, from_status=CheckInStatus.SENDING, to_status=CheckInStatus.PLANNED, due_at=again)
+                await claim(
+                    session=session,
+                    model=CheckIn,
+                    row_id=checkin.id,
+                    from_status=CheckInStatus.SENDING,
+                    to_status=CheckInStatus.PLANNED,
+                    due_at=again,
+                )
             else:  # a bug, or still failing after every attempt: a final state, never retried
-                await claim(session=session, model=CheckIn, row_id=checkin.id, from_status=CheckInStatus.SENDING, to_status=CheckInStatus.FAILED)
+                await claim(
+                    session=session, model=CheckIn, row_id=checkin.id, from_status=CheckInStatus.SENDING, to_status=CheckInStatus.FAILED
+                )
             await session.commit()
 
     passed_over = set()
@@ -88,10 +114,21 @@ async def sweep_checkins(runtime: Runtime, bot: Bot) -> int:
             passed_over.add(checkin.id)
             if deliverable(person, now) > now or not person.active:
                 continue
-            claimed = await claim(session=session, model=CheckIn, row_id=checkin.id, from_status=CheckInStatus.SENT, to_status=CheckInStatus.REMINDED, reminded_at=now)
+            claimed = await claim(
+                session=session,
+                model=CheckIn,
+                row_id=checkin.id,
+                from_status=CheckInStatus.SENT,
+                to_status=CheckInStatus.REMINDED,
+                reminded_at=now,
+            )
             await session.commit()
         if claimed:
-            await attempt(send_html(bot, person.telegram_id, texts.render(person.locale, "checkin.reminder", name=person.name), _button(runtime, person)))
+            await attempt(
+                send_html(
+                    bot, person.telegram_id, texts.render(person.locale, "checkin.reminder", name=person.name), _button(runtime, person)
+                )
+            )
 
     while True:
         async with runtime.open_session() as session:

@@ -18,14 +18,21 @@ from telegram.error import BadRequest, Forbidden
 from bot.kernel.callbacks import CoachOnAlumna, StalledPage
 from bot.kernel.charts import cohort_chart
 from bot.kernel.context import EcoachContext
-from bot.kernel.guards import answer_button, in_private, is_admin, may_coach, requires_coach
+from bot.kernel.guards import answer_button, in_private, may_coach, requires_coach
 from bot.kernel.telegram import send_html
 from db.checkins import checkins_of
-from db.cohorts import find_invite
 from db.coaching import (
-    DEFAULT_STALLED_DAYS, alumna_in_cohort, cohort_of_alumna, cohort_statuses, cohort_summary, find_alumnae, is_coach, link_chat, nudge,
+    DEFAULT_STALLED_DAYS,
+    alumna_in_cohort,
+    cohort_of_alumna,
+    cohort_statuses,
+    cohort_summary,
+    find_alumnae,
+    link_chat,
+    nudge,
     stalled,
 )
+from db.cohorts import find_invite
 from db.logbook import recent_entries
 from db.models import ChatPurpose, Cohort, Person, Reflection, Role
 from db.people import person_by_telegram_id
@@ -45,13 +52,18 @@ async def link_group(update: Update, context: EcoachContext) -> None:
         return
     code = context.args[0] if context.args else ""
     invite = await find_invite(session=context.session, code=code) if code else None
-    allowed = invite is not None and invite.role == Role.COACH and (
-        is_admin(update, context) or await is_coach(session=context.session, telegram_id=update.effective_user.id, cohort_id=invite.cohort.id)
-    )
-    if not allowed:  # the same answer for a wrong code and a wrong person: nothing to probe
+    allowed = invite is not None and invite.role == Role.COACH and await may_coach(update, context, invite.cohort.id)
+    if invite is None or not allowed:  # the same answer for a wrong code and a wrong person: nothing to probe
         await context.reply(update, "coach.link_refused")
         return
-    await link_chat(session=context.session, cohort=invite.cohort, chat_id=update.effective_chat.id, purpose=ChatPurpose.COACH_GROUP, by=update.effective_user.id, now=context.runtime.clock.now())
+    await link_chat(
+        session=context.session,
+        cohort=invite.cohort,
+        chat_id=update.effective_chat.id,
+        purpose=ChatPurpose.COACH_GROUP,
+        by=update.effective_user.id,
+        now=context.runtime.clock.now(),
+    )
     await context.reply(update, "coach.linked", cohort=invite.cohort.name)
 
 
@@ -61,7 +73,7 @@ async def group_notices(update: Update, context: EcoachContext, cohort: Cohort) 
     if in_private(update):
         await context.reply(update, "coach.link_in_group")
         return
-    choice = (context.args[0].lower() if context.args else "")
+    choice = context.args[0].lower() if context.args else ""
     if choice not in ("on", "off"):
         await context.reply(update, "coach.notices_usage", on=cohort.group_entry_notices)
         return
@@ -83,14 +95,21 @@ async def _stalled_page(context: EcoachContext, cohort: Cohort, days: int, page:
     page = min(max(page, 0), pages - 1)
     shown = rows[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     lines = [
-        {"number": page * PAGE_SIZE + index, "name": s.name, "title": s.pap_title[:40], "idle": s.idle_days,
-         "reasons": [context.text(f"coach.reason_{reason}", days=days) for reason in s.reasons]}
+        {
+            "number": page * PAGE_SIZE + index,
+            "name": s.name,
+            "title": s.pap_title[:40],
+            "idle": s.idle_days,
+            "reasons": [context.text(f"coach.reason_{reason}", days=days) for reason in s.reasons],
+        }
         for index, s in enumerate(shown, 1)
     ]
     body = context.text("coach.stalled", cohort=cohort.name, days=days, total=len(rows), lines=lines, page=page + 1, pages=pages)
     buttons = [
-        [CoachOnAlumna("nudge", s.person_id).key(context.text("coach.button_nudge", number=line["number"])),
-         CoachOnAlumna("detail", s.person_id).key(context.text("coach.button_detail", number=line["number"]))]
+        [
+            CoachOnAlumna("nudge", s.person_id).key(context.text("coach.button_nudge", number=line["number"])),
+            CoachOnAlumna("detail", s.person_id).key(context.text("coach.button_detail", number=line["number"])),
+        ]
         for line, s in zip(lines, shown, strict=True)
     ]
     pager = []
@@ -142,9 +161,14 @@ async def nudge_command(update: Update, context: EcoachContext, cohort: Cohort) 
         return
     if target.lower() in ("mandek", "stalled"):
         today = local(context.runtime.clock.now(), context.runtime.settings.default_timezone).date()
-        people = [(s.person_id, s.telegram_id, s.name, s.locale) for s in stalled(await cohort_statuses(session=context.session, cohort=cohort, today=today))]
+        people = [
+            (s.person_id, s.telegram_id, s.name, s.locale)
+            for s in stalled(await cohort_statuses(session=context.session, cohort=cohort, today=today))
+        ]
     else:
-        people = [(p.id, p.telegram_id, p.name, p.locale) for p in await find_alumnae(session=context.session, cohort_id=cohort.id, name=target)]
+        people = [
+            (p.id, p.telegram_id, p.name, p.locale) for p in await find_alumnae(session=context.session, cohort_id=cohort.id, name=target)
+        ]
     if not people:
         await context.reply(update, "coach.nobody", name=target)
         return
@@ -164,7 +188,9 @@ async def _nudge_all(update: Update, context: EcoachContext, people: list[tuple[
             continue
         await context.session.commit()  # recorded before it is sent: never twice within 3 days
         try:
-            await context.bot.send_message(telegram_id, context.runtime.texts.render(locale, "coach.nudge_message", name=name), parse_mode=ParseMode.HTML)
+            await context.bot.send_message(
+                telegram_id, context.runtime.texts.render(locale, "coach.nudge_message", name=name), parse_mode=ParseMode.HTML
+            )
             nudged.append(name)
         except (Forbidden, BadRequest):  # not delivered: it must not count against the next try
             await context.session.delete(record)
@@ -245,14 +271,25 @@ async def member_detail(context: EcoachContext, person: Person) -> str:
     session = context.session
     pap = await current_pap(session=session, telegram_id=person.telegram_id)
     entries = await recent_entries(session=session, person_id=person.id, limit=5)
-    shared = list(await session.scalars(
-        select(Reflection).where(Reflection.person_id == person.id, Reflection.shared).order_by(Reflection.week_year.desc(), Reflection.week.desc()).limit(5)
-    ))
+    shared = list(
+        await session.scalars(
+            select(Reflection)
+            .where(Reflection.person_id == person.id, Reflection.shared)
+            .order_by(Reflection.week_year.desc(), Reflection.week.desc())
+            .limit(5)
+        )
+    )
     checkins = [c for c in await checkins_of(session=session, person_id=person.id) if c.answered_at or c.status.value == "missed"]
     feedback = await aggregate(session=session, person_id=person.id)
     body = context.text(
-        "coach.member", person=person, pap=pap, progress=overall_progress(pap) if pap else 0,
+        "coach.member",
+        person=person,
+        pap=pap,
+        progress=overall_progress(pap) if pap else 0,
         milestones=sorted(pap.milestones, key=lambda m: (m.due_date, m.id)) if pap else [],
-        entries=entries, reflections=shared, checkins=checkins, feedback=feedback,
+        entries=entries,
+        reflections=shared,
+        checkins=checkins,
+        feedback=feedback,
     )
     return body

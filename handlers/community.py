@@ -24,9 +24,7 @@ from bot.kernel.guards import answer_button, in_private, is_admin, not_enrolled,
 from bot.kernel.sending import Verdict, attempt, retry_at
 from bot.kernel.tips import tip_library, tip_message
 from conversations import announce
-from db.broadcasts import (
-    claim_batch, recent_broadcasts, record_quiz_answer, schedule_tip_week, settle, stop_sending_to, upcoming_events,
-)
+from db.broadcasts import claim_batch, recent_broadcasts, record_quiz_answer, schedule_tip_week, settle, stop_sending_to, upcoming_events
 from db.models import BroadcastKind, Cohort, CopChat, Delivery, DeliveryStatus, Membership, Person, QuizPoll, Role
 from db.people import person_by_telegram_id
 from db.schedule import iso_week, local, next_slot
@@ -38,7 +36,11 @@ TIP_CATCH_UP = timedelta(hours=24)  # a tip missed by downtime still goes out wi
 
 async def _coach_cohorts(context: EcoachContext, telegram_id: int) -> list[Cohort]:
     rows = await context.session.scalars(
-        select(Cohort).join(Membership).join(Person).where(Person.telegram_id == telegram_id, Membership.role == Role.COACH).order_by(Cohort.name)
+        select(Cohort)
+        .join(Membership)
+        .join(Person)
+        .where(Person.telegram_id == telegram_id, Membership.role == Role.COACH)
+        .order_by(Cohort.name)
     )
     return list(rows)
 
@@ -118,8 +120,12 @@ async def broadcast_status(update: Update, context: EcoachContext) -> None:
         cohort_ids = [c.id for c in cohorts]
     statuses = await recent_broadcasts(session=context.session, cohort_ids=cohort_ids)
     rows = [
-        {"id": s.broadcast.id, "kind": context.text(f"choices.announcement.{s.broadcast.kind.value}"), "title": s.broadcast.title or s.broadcast.tip_slug,
-         "counts": {k.value: v for k, v in s.counts.items()}}
+        {
+            "id": s.broadcast.id,
+            "kind": context.text(f"choices.announcement.{s.broadcast.kind.value}"),
+            "title": s.broadcast.title or s.broadcast.tip_slug,
+            "counts": {k.value: v for k, v in s.counts.items()},
+        }
         for s in statuses
     ]
     await context.reply(update, "broadcast.status", broadcasts=rows)
@@ -129,21 +135,24 @@ async def broadcast_status(update: Update, context: EcoachContext) -> None:
 async def link_cop(update: Update, context: EcoachContext) -> None:
     """/hubungkan_cop in the community group (or with a channel's @name or id, privately): organizers only."""
     assert update.effective_user is not None and update.effective_chat is not None
-    chat = update.effective_chat
-    if chat.type == ChatType.PRIVATE:
+    chat_id, title = update.effective_chat.id, update.effective_chat.title
+    if in_private(update):
         if not context.args:
             await context.reply(update, "cop.usage")
             return
         target = context.args[0]
         try:
-            chat = await context.bot.get_chat(int(target) if target.lstrip("-").isdigit() else target)
+            found = await context.bot.get_chat(int(target) if target.lstrip("-").isdigit() else target)
         except TelegramError:
             await context.reply(update, "cop.not_found")
             return
-    existing = await context.session.scalar(select(CopChat).where(CopChat.chat_id == chat.id))
+        chat_id, title = found.id, found.title
+    existing = await context.session.scalar(select(CopChat).where(CopChat.chat_id == chat_id))
     if existing is None:
-        context.session.add(CopChat(chat_id=chat.id, title=chat.title, linked_by=update.effective_user.id, linked_at=context.runtime.clock.now()))
-    await context.reply(update, "cop.linked", title=chat.title or str(chat.id))
+        context.session.add(
+            CopChat(chat_id=chat_id, title=title, linked_by=update.effective_user.id, linked_at=context.runtime.clock.now())
+        )
+    await context.reply(update, "cop.linked", title=title or str(chat_id))
 
 
 POLL_LOOKUPS = 5
@@ -160,14 +169,20 @@ async def on_poll_answer(update: Update, context: EcoachContext) -> None:
     if answer is None or answer.user is None or not answer.option_ids:
         return
     session = context.session
-    for attempt in range(POLL_LOOKUPS):
-        if await record_quiz_answer(session=session, poll_id=answer.poll_id, telegram_id=answer.user.id, option=answer.option_ids[0], now=context.runtime.clock.now()):
+    for look in range(POLL_LOOKUPS):
+        if await record_quiz_answer(
+            session=session,
+            poll_id=answer.poll_id,
+            telegram_id=answer.user.id,
+            option=answer.option_ids[0],
+            now=context.runtime.clock.now(),
+        ):
             await session.commit()
             return
         if await session.scalar(select(QuizPoll.poll_id).where(QuizPoll.poll_id == answer.poll_id)):
             return  # known poll: a repeat answer, or someone else's poll
         await session.commit()  # ends the transaction (keeping the update's record) before waiting
-        await asyncio.sleep(0.2 * (attempt + 1))
+        await asyncio.sleep(0.2 * (look + 1))
 
 
 async def on_my_chat_member(update: Update, context: EcoachContext) -> None:
@@ -202,8 +217,13 @@ def render(runtime: Runtime, delivery: Delivery) -> str | None:
     if broadcast.kind == BroadcastKind.EVENT_REMINDER and event is None:
         return None  # the event was withdrawn
     return runtime.texts.render(
-        locale, f"broadcast.{'event_reminder' if broadcast.kind == BroadcastKind.EVENT_REMINDER else 'announcement'}",
-        kind=broadcast.kind.value, title=broadcast.title, body=broadcast.body, event=event, when=when,
+        locale,
+        f"broadcast.{'event_reminder' if broadcast.kind == BroadcastKind.EVENT_REMINDER else 'announcement'}",
+        kind=broadcast.kind.value,
+        title=broadcast.title,
+        body=broadcast.body,
+        event=event,
+        when=when,
     )
 
 
@@ -236,8 +256,13 @@ async def _send_quiz(runtime: Runtime, bot: Bot, delivery: Delivery, now: dateti
         return
     try:
         message = await bot.send_poll(
-            delivery.chat_id, quiz.question, quiz.options, is_anonymous=False, type=Poll.QUIZ,
-            correct_option_ids=[quiz.correct], explanation=quiz.explanation,
+            delivery.chat_id,
+            quiz.question,
+            quiz.options,
+            is_anonymous=False,
+            type=Poll.QUIZ,
+            correct_option_ids=[quiz.correct],  # type: ignore[list-item]  # PTB wants a literal 0-11; `ecoach tips check` keeps it below 10
+            explanation=quiz.explanation,
         )
     except TelegramError as exc:
         log.warning("the quiz of delivery %s was not sent (%s)", delivery.id, type(exc).__name__)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any
 
 from telegram import Update
 
@@ -15,7 +16,7 @@ from db.drafts import active_draft
 Fallback = Callable[[Update, EcoachContext], Awaitable[bool]]
 
 
-def private_messages(fallbacks: Sequence[Fallback]) -> Callable[[Update, EcoachContext], Awaitable[None]]:
+def private_messages(fallbacks: Sequence[Fallback]) -> Callable[[Update, EcoachContext], Coroutine[Any, Any, None]]:
     """The handler of private messages: her conversation first, then each feature's fallback in turn
     (such as a stray photo for the logbook); if none takes it, point to the commands."""
 

@@ -22,7 +22,7 @@ async def on_error(update: object, context: EcoachContext) -> None:
     if scope is not None:
         try:
             await scope.session.rollback()
-        except Exception:  # the database may be the very thing that failed
+        except Exception:  # noqa: BLE001 - the database may be the very thing that failed
             log.warning("rollback failed after an error")
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("update %s failed", update_id, exc_info=context.error)
@@ -35,7 +35,7 @@ async def on_error(update: object, context: EcoachContext) -> None:
     key = "errors.try_again" if isinstance(context.error, _DATABASE_DOWN) else "errors.apology"
     try:
         await context.bot.send_message(update.effective_chat.id, runtime.texts.render(locale, key), parse_mode=ParseMode.HTML)
-    except Exception:  # the apology is best effort; the failure is already logged
+    except Exception:  # noqa: BLE001 - the apology is best effort; the failure is already logged
         log.warning("could not send the apology for update %s", update_id)
 
 
@@ -52,5 +52,5 @@ async def _notify_admins(context: EcoachContext, update_id: int | None) -> None:
         body = runtime.texts.render(runtime.settings.default_locale, "errors.admin_notice", update_id=update_id, kind=kind)
         try:
             await context.bot.send_message(admin_id, body, parse_mode=ParseMode.HTML)
-        except Exception:
+        except Exception:  # noqa: BLE001 - a notice to organizers is best effort
             log.warning("could not notify admin %s", admin_id)

@@ -14,9 +14,7 @@ from db.people import person_by_telegram_id
 
 
 async def ask_language(update: Update, context: EcoachContext) -> None:
-    markup = InlineKeyboardMarkup(
-        [[ChooseLanguage(locale).key(context.text(f"language.name_{locale}")) for locale in LOCALES]]
-    )
+    markup = InlineKeyboardMarkup([[ChooseLanguage(locale).key(context.text(f"language.name_{locale}")) for locale in LOCALES]])
     await context.reply(update, "language.ask", reply_markup=markup)
 
 

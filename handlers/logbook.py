@@ -56,9 +56,12 @@ async def my_log(update: Update, context: EcoachContext, person: Person) -> None
         return
     now = context.runtime.clock.now()
     rows = [
-        [MyEntry("edit", entry.id).key(context.text("logbook.button_edit", number=number)),
-         MyEntry("delete", entry.id).key(context.text("logbook.button_delete", number=number))]
-        for number, entry in enumerate(entries, 1) if editable(entry, now)
+        [
+            MyEntry("edit", entry.id).key(context.text("logbook.button_edit", number=number)),
+            MyEntry("delete", entry.id).key(context.text("logbook.button_delete", number=number)),
+        ]
+        for number, entry in enumerate(entries, 1)
+        if editable(entry, now)
     ]
     body = context.text("logbook.list", entries=[_summary(e) for e in entries])
     await context.send(update, body, InlineKeyboardMarkup(rows) if rows else None)
@@ -66,9 +69,13 @@ async def my_log(update: Update, context: EcoachContext, person: Person) -> None
 
 def _summary(entry: LogEntry) -> dict[str, object]:
     return {
-        "date": entry.created_at.date(), "milestone": entry.milestone.title if entry.milestone else None,
-        "progress": entry.progress, "text": entry.text, "evidence": len(entry.evidence),
-        "feedback": len(entry.feedback), "verified": entry.verified_at is not None,
+        "date": entry.created_at.date(),
+        "milestone": entry.milestone.title if entry.milestone else None,
+        "progress": entry.progress,
+        "text": entry.text,
+        "evidence": len(entry.evidence),
+        "feedback": len(entry.feedback),
+        "verified": entry.verified_at is not None,
     }
 
 

@@ -38,7 +38,9 @@ async def portfolio(update: Update, context: EcoachContext, person: Person) -> N
         return
     await context.reply(update, "portfolio.preparing")
     with tempfile.TemporaryDirectory() as workdir:
-        pdf = await asyncio.to_thread(render_portfolio, context.runtime.texts, context.locale, data, context.runtime.settings.data_dir, Path(workdir))
+        pdf = await asyncio.to_thread(
+            render_portfolio, context.runtime.texts, context.locale, data, context.runtime.settings.data_dir, Path(workdir)
+        )
     assert update.effective_chat is not None
     await context.bot.send_document(update.effective_chat.id, pdf, filename="e-portofolio.pdf", caption=context.text("portfolio.caption"))
 
@@ -52,7 +54,9 @@ def render_portfolio(texts: Texts, locale: str, data: PersonalData, data_dir: Pa
     if len(data.reflections) >= 2:
         chart = workdir / "confidence.png"
         labels = [texts.render(locale, "reflection.week_label", week=r.week) for r in data.reflections]
-        chart.write_bytes(confidence_chart(labels, [r.confidence for r in data.reflections], texts.render(locale, "reflection.chart_title")))
+        chart.write_bytes(
+            confidence_chart(labels, [r.confidence for r in data.reflections], texts.render(locale, "reflection.chart_title"))
+        )
 
     def t(key: str, **values: object) -> str:
         return texts.render(locale, key, **values)
@@ -64,7 +68,7 @@ def render_portfolio(texts: Texts, locale: str, data: PersonalData, data_dir: Pa
         return str(full) if full.suffix.lower() in IMAGE_SUFFIXES and full.is_file() else None
 
     html = env.get_template("portfolio.html.j2").render(
-        t=t, date=lambda d: texts.format_date(locale, d), data=data, chart=str(chart) if chart else None, image=image,
+        t=t, date=lambda d: texts.format_date(locale, d), data=data, chart=str(chart) if chart else None, image=image
     )
     pdf = FPDF(format="A4")
     fonts = _fonts()

@@ -45,7 +45,9 @@ async def _export(update: Update, context: EcoachContext, person: Person) -> Non
     archive = await asyncio.to_thread(build)
     await context.session.commit()
     assert update.effective_chat is not None
-    await context.bot.send_document(update.effective_chat.id, archive, filename="data-saya.zip", caption=context.text("privacy.export_caption"))
+    await context.bot.send_document(
+        update.effective_chat.id, archive, filename="data-saya.zip", caption=context.text("privacy.export_caption")
+    )
 
 
 async def _ask_delete(update: Update, context: EcoachContext, person: Person) -> None:
@@ -53,8 +55,13 @@ async def _ask_delete(update: Update, context: EcoachContext, person: Person) ->
     data = await personal_data(session=context.session, person=person)
     markup = InlineKeyboardMarkup([[PrivacyAction("delete_confirmed").key(context.text("privacy.delete_confirm_button"))]])
     await context.reply(
-        update, "privacy.delete_confirm", entries=len(data.entries), reflections=len(data.reflections),
-        evidence=sum(len(e.evidence) for e in data.entries), checkins=sum(1 for c in data.checkins if c.answered_at), reply_markup=markup,
+        update,
+        "privacy.delete_confirm",
+        entries=len(data.entries),
+        reflections=len(data.reflections),
+        evidence=sum(len(e.evidence) for e in data.entries),
+        checkins=sum(1 for c in data.checkins if c.answered_at),
+        reply_markup=markup,
     )
 
 
@@ -65,7 +72,11 @@ async def privacy(update: Update, context: EcoachContext, person: Person) -> Non
     rows = [
         [PrivacyAction("export").key(context.text("privacy.button_export"))],
         [PrivacyAction("delete").key(context.text("privacy.button_delete"))],
-        [PrivacyAction("withdraw" if consenting else "consent").key(context.text("privacy.button_withdraw" if consenting else "privacy.button_consent"))],
+        [
+            PrivacyAction("withdraw" if consenting else "consent").key(
+                context.text("privacy.button_withdraw" if consenting else "privacy.button_consent")
+            )
+        ],
     ]
     await context.reply(update, "privacy.overview", consenting=consenting, reply_markup=InlineKeyboardMarkup(rows))
 

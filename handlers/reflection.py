@@ -38,8 +38,14 @@ async def my_reflections(update: Update, context: EcoachContext, person: Person)
         await context.reply(update, "reflection.none")
         return
     weeks = [
-        {"week": r.week, "monday": week_start(r.week_year, r.week), "confidence": r.confidence,
-         "domain": context.text(f"choices.domain.{r.domain.value}"), "shared": r.shared, "next_step": r.next_step}
+        {
+            "week": r.week,
+            "monday": week_start(r.week_year, r.week),
+            "confidence": r.confidence,
+            "domain": context.text(f"choices.domain.{r.domain.value}"),
+            "shared": r.shared,
+            "next_step": r.next_step,
+        }
         for r in reflections
     ]
     await context.reply(update, "reflection.list", weeks=weeks)
@@ -94,7 +100,9 @@ async def sweep_reminders(runtime: Runtime, bot: Bot) -> int:
             reminder = await claim_next_due(session=session, now=now)
             if reminder is None:
                 return sent
-            if not await claim(session=session, model=Reminder, row_id=reminder.id, from_status=SendStatus.PENDING, to_status=SendStatus.SENDING):
+            if not await claim(
+                session=session, model=Reminder, row_id=reminder.id, from_status=SendStatus.PENDING, to_status=SendStatus.SENDING
+            ):
                 await session.rollback()  # another process took it
                 continue
             decision = await decide(session=session, reminder=reminder, now=now)
@@ -111,6 +119,10 @@ async def sweep_reminders(runtime: Runtime, bot: Bot) -> int:
                 await mark_sent(session=session, reminder_id=reminder_id, now=runtime.clock.now())
                 sent += 1
             else:
-                await mark_failed(session=session, reminder_id=reminder_id, retry_at=retry_at(failure, attempts, now),
-                                  blocked=failure.verdict is Verdict.UNDELIVERABLE)
+                await mark_failed(
+                    session=session,
+                    reminder_id=reminder_id,
+                    retry_at=retry_at(failure, attempts, now),
+                    blocked=failure.verdict is Verdict.UNDELIVERABLE,
+                )
             await session.commit()

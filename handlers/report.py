@@ -100,4 +100,6 @@ async def report(update: Update, context: EcoachContext) -> None:
     indicators, rows = await cohort_report(session=context.session, cohort=cohort, now=context.runtime.clock.now())
     data = await asyncio.to_thread(to_xlsx, context.runtime.texts, context.locale, cohort, indicators, rows)
     await context.session.commit()
-    await context.bot.send_document(update.effective_chat.id, data, filename=f"laporan-{cohort.id}.xlsx", caption=context.text("report.caption", cohort=cohort.name))
+    await context.bot.send_document(
+        update.effective_chat.id, data, filename=f"laporan-{cohort.id}.xlsx", caption=context.text("report.caption", cohort=cohort.name)
+    )

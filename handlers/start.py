@@ -70,7 +70,9 @@ async def _open_rater_link(update: Update, context: EcoachContext, code: str) ->
     """
     assert update.effective_user is not None
     try:
-        link = await open_link(session=context.session, code=code, rater_telegram_id=update.effective_user.id, now=context.runtime.clock.now())
+        link = await open_link(
+            session=context.session, code=code, rater_telegram_id=update.effective_user.id, now=context.runtime.clock.now()
+        )
     except LinkRefused as refused:
         if str(refused) == "rater.unknown":
             return False

@@ -19,11 +19,11 @@ from telegram import Update
 
 from bot.app import EcoachApplication, build_application, post_init, post_shutdown
 from bot.kernel.clock import FrozenClock
-from devtools.double import BotApiDouble, DoubleRequest, DoubleServer
-from devtools.process import BotProcess
 from bot.kernel.settings import Settings
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
+from devtools.double import BotApiDouble, DoubleRequest, DoubleServer
+from devtools.process import BotProcess
 
 PG_URL = os.environ.get("ECOACH_TEST_DATABASE_URL")
 TOKEN = "7000001:TEST-" + "x" * 30  # fixed so a test can search logs for it
@@ -144,7 +144,12 @@ def api_server(double: BotApiDouble) -> Iterator[DoubleServer]:
 def live_bot(api_server: DoubleServer, database_url: str, tmp_path: Path) -> Iterator[BotProcess]:
     """The real `ecoach run` process, polling the double over loopback HTTP."""
     # Weekly tips off by default: a tip falling due would interleave with what a test reads.
-    env = {"DATABASE_URL": database_url, "ECOACH_DATA_DIR": str(tmp_path / "data"), "ECOACH_SWEEP_SECONDS": "1", "ECOACH_WEEKLY_TIPS": "false"}
+    env = {
+        "DATABASE_URL": database_url,
+        "ECOACH_DATA_DIR": str(tmp_path / "data"),
+        "ECOACH_SWEEP_SECONDS": "1",
+        "ECOACH_WEEKLY_TIPS": "false",
+    }
     process = BotProcess(api_server.double, api_server.url, env, tmp_path / "bot.log")
     process.start()
     try:

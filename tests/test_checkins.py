@@ -7,13 +7,14 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.kernel.context import Runtime
 from bot.kernel.clock import FrozenClock
-from handlers.checkins import sweep_checkins
+from bot.kernel.context import Runtime
 from db.checkins import plan_dates
 from db.engine import create_engine, session_factory
 from db.enrolment import enrol_coach
 from db.models import CareerEvent, CareerEventKind, CheckIn, CheckInKind, CheckInStatus, Cohort, Person, RaterLink
+from devtools.double import FakeUser
+from handlers.checkins import sweep_checkins
 from tests import factories
 from tests.conftest import InProcessBot
 from tests.test_onboarding import say, tap
@@ -27,7 +28,9 @@ async def seed(bot: InProcessBot, *, training_end: date, months: int = 6, people
         cohort = await factories.cohort(session, TODAY, training_end=training_end, months=months)
         made = [await factories.alumna(session, TODAY, cohort, 9700 + n, name=f"Alumna {n}", checkins=True) for n in range(people)]
         if coach:
-            await enrol_coach(session=session, telegram_id=9799, cohort=cohort, name="Coach Budi", locale="id", timezone="Asia/Jakarta", now=TODAY)
+            await enrol_coach(
+                session=session, telegram_id=9799, cohort=cohort, name="Coach Budi", locale="id", timezone="Asia/Jakarta", now=TODAY
+            )
         await session.commit()
     for person in made:
         bot.double.user(person.telegram_id, person.name)
@@ -61,9 +64,19 @@ async def test_plan_for_a_late_joiner_100_days_after_training(bot: InProcessBot)
 def test_dates_already_past_collapse_into_one_today() -> None:
     cohort = Cohort(training_end=date(2026, 1, 1), monitoring_months=3, checkin_interval_weeks=4)
     planned = plan_dates(cohort, joined=date(2026, 1, 1), today=date(2026, 5, 1))
-    assert [(p.day, p.kind) for p in planned] == [(date(2026, 5, 1), CheckInKind.FINAL), (date(2026, 7, 1), CheckInKind.OUTCOME), (date(2027, 1, 1), CheckInKind.OUTCOME)]
+    assert [(p.day, p.kind) for p in planned] == [
+        (date(2026, 5, 1), CheckInKind.FINAL),
+        (date(2026, 7, 1), CheckInKind.OUTCOME),
+        (date(2027, 1, 1), CheckInKind.OUTCOME),
+    ]
     on_time = plan_dates(cohort, joined=date(2025, 12, 20), today=date(2025, 12, 20))
-    assert [p.kind for p in on_time] == [CheckInKind.REGULAR, CheckInKind.REGULAR, CheckInKind.FINAL, CheckInKind.OUTCOME, CheckInKind.OUTCOME]
+    assert [p.kind for p in on_time] == [
+        CheckInKind.REGULAR,
+        CheckInKind.REGULAR,
+        CheckInKind.FINAL,
+        CheckInKind.OUTCOME,
+        CheckInKind.OUTCOME,
+    ]
     assert [p.day for p in on_time][-2:] == [date(2026, 7, 1), date(2027, 1, 1)]  # outcomes at 6 and 12 months
 
 
@@ -89,7 +102,7 @@ async def test_due_sent_reminded_missed_then_answered_late(bot: InProcessBot) ->
     assert row.forums == ["cop", "internal"]
 
 
-async def answer_checkin(bot: InProcessBot, alumna, *, coaching: bool) -> None:  # type: ignore[no-untyped-def]
+async def answer_checkin(bot: InProcessBot, alumna: FakeUser, *, coaching: bool) -> None:
     reply = await say(bot, alumna, "/checkin")
     assert "status PAP" in reply.text
     await tap(bot, alumna, "Terlambat")
@@ -135,7 +148,9 @@ async def test_two_sweeps_at_once_send_each_checkin_exactly_once(bot: InProcessB
 
     async def one_process() -> int:
         engine = create_engine(database_url)
-        runtime = Runtime(settings=bot.app.runtime.settings, clock=clock, texts=bot.app.runtime.texts, engine=engine, sessions=session_factory(engine))
+        runtime = Runtime(
+            settings=bot.app.runtime.settings, clock=clock, texts=bot.app.runtime.texts, engine=engine, sessions=session_factory(engine)
+        )
         try:
             return await sweep_checkins(runtime, bot.app.bot)
         finally:

@@ -49,7 +49,9 @@ def test_malformed_setting_exits_2_naming_it(tmp_path: Path) -> None:
 
 def test_cohort_create_and_list_as_json(tmp_path: Path, database_url: str) -> None:
     env = {"DATABASE_URL": database_url, "ECOACH_BOT_USERNAME": "ecoach_demo_bot"}
-    done = ecoach("cohort", "create", "--name", "Angkatan III 2026", "--training-end", "2026-10-15", "--months", "6", "--json", env=env, cwd=tmp_path)
+    done = ecoach(
+        "cohort", "create", "--name", "Angkatan III 2026", "--training-end", "2026-10-15", "--months", "6", "--json", env=env, cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     cohort = json.loads(done.stdout)
     assert cohort["name"] == "Angkatan III 2026"
@@ -64,7 +66,9 @@ def test_cohort_create_and_list_as_json(tmp_path: Path, database_url: str) -> No
 
 def test_cohort_links_use_the_username_from_the_bot_api(tmp_path: Path, database_url: str, api_server: DoubleServer) -> None:
     env = {"DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api_server.url}
-    done = ecoach("cohort", "create", "--name", "Angkatan IV", "--training-end", "2026-11-01", "--months", "3", "--json", env=env, cwd=tmp_path)
+    done = ecoach(
+        "cohort", "create", "--name", "Angkatan IV", "--training-end", "2026-11-01", "--months", "3", "--json", env=env, cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["alumni_link"].startswith(f"https://t.me/{api_server.double.username}?start=")
 
@@ -88,6 +92,8 @@ def test_cohort_create_refuses_bad_arguments(tmp_path: Path, database_url: str, 
 
 
 def test_cohort_create_without_a_way_to_name_the_bot_says_so(tmp_path: Path, database_url: str) -> None:
-    done = ecoach("cohort", "create", "--name", "X", "--training-end", "2026-10-15", "--months", "3", env={"DATABASE_URL": database_url}, cwd=tmp_path)
+    done = ecoach(
+        "cohort", "create", "--name", "X", "--training-end", "2026-10-15", "--months", "3", env={"DATABASE_URL": database_url}, cwd=tmp_path
+    )
     assert done.returncode == 2
     assert "ECOACH_BOT_USERNAME" in done.stderr

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.callbacks import CoachOnAlumna
 from db.enrolment import enrol_coach
 from db.logbook import create_entry
 from db.models import CheckIn, CheckInStatus, CompetencyDomain, MilestoneStatus, Pap
 from db.reflections import ReflectionAnswers, save_reflection
+from devtools.double import Sent
 from tests import factories
 from tests.conftest import InProcessBot
 from tests.test_onboarding import say
@@ -29,7 +32,7 @@ async def seed(bot: InProcessBot, extra_stalled: int = 0) -> dict[str, int]:
     return ids
 
 
-async def seed_cohort(session, extra_stalled: int = 0) -> dict[str, int]:  # type: ignore[no-untyped-def]
+async def seed_cohort(session: AsyncSession, extra_stalled: int = 0) -> dict[str, Any]:
     """Ani active; Budi silent since training; Citra overdue; Dewi missed two check-ins; Eka done."""
     ids: dict[str, int] = {}
     cohort = await factories.cohort(session, NOW - timedelta(days=60))
@@ -43,10 +46,32 @@ async def seed_cohort(session, extra_stalled: int = 0) -> dict[str, int]:  # typ
         await session.refresh(pap, ["milestones"])
         first, second = sorted(pap.milestones, key=lambda m: m.due_date)
         if name in ("Ani", "Dewi"):
-            await create_entry(session=session, pap=pap, milestone_id=first.id, text="Rapat rahasia internal", progress=40, milestone_done=False, obstacles="Konflik pribadi", support=None, evidence=[], now=NOW - timedelta(days=2))
+            await create_entry(
+                session=session,
+                pap=pap,
+                milestone_id=first.id,
+                text="Rapat rahasia internal",
+                progress=40,
+                milestone_done=False,
+                obstacles="Konflik pribadi",
+                support=None,
+                evidence=[],
+                now=NOW - timedelta(days=2),
+            )
             first.due_date = second.due_date = date(2026, 6, 1)
         if name == "Citra":
-            await create_entry(session=session, pap=pap, milestone_id=second.id, text="Sosialisasi", progress=20, milestone_done=False, obstacles=None, support=None, evidence=[], now=NOW - timedelta(days=5))
+            await create_entry(
+                session=session,
+                pap=pap,
+                milestone_id=second.id,
+                text="Sosialisasi",
+                progress=20,
+                milestone_done=False,
+                obstacles=None,
+                support=None,
+                evidence=[],
+                now=NOW - timedelta(days=5),
+            )
             first.due_date = date(2026, 3, 20)  # 12 days overdue
         if name == "Budi":
             first.due_date = second.due_date = date(2026, 6, 1)
@@ -55,15 +80,39 @@ async def seed_cohort(session, extra_stalled: int = 0) -> dict[str, int]:  # typ
                 milestone.status, milestone.progress = MilestoneStatus.DONE, 100
         if name == "Dewi":
             for sequence, status in ((1, CheckInStatus.ANSWERED), (2, CheckInStatus.MISSED), (3, CheckInStatus.MISSED)):
-                session.add(CheckIn(person_id=person.id, cohort_id=cohort.id, sequence=sequence, kind="regular", month=sequence, due_at=NOW - timedelta(days=40 - sequence * 10), status=status))
+                session.add(
+                    CheckIn(
+                        person_id=person.id,
+                        cohort_id=cohort.id,
+                        sequence=sequence,
+                        kind="regular",
+                        month=sequence,
+                        due_at=NOW - timedelta(days=40 - sequence * 10),
+                        status=status,
+                    )
+                )
         if name == "Ani":
-            await save_reflection(session=session, person=person, week_year=2026, week=13, answers=ReflectionAnswers("Dibagikan ke coach", None, None, CompetencyDomain.SOFT_SKILLS, 4, None, True), now=NOW)
-            await save_reflection(session=session, person=person, week_year=2026, week=12, answers=ReflectionAnswers("Sangat pribadi sekali", None, None, CompetencyDomain.SOFT_SKILLS, 2, None, False), now=NOW)
-    ids["cohort_code"], ids["other_code"] = cohort.coach_code, other.coach_code  # type: ignore[assignment]
+            await save_reflection(
+                session=session,
+                person=person,
+                week_year=2026,
+                week=13,
+                answers=ReflectionAnswers("Dibagikan ke coach", None, None, CompetencyDomain.SOFT_SKILLS, 4, None, True),
+                now=NOW,
+            )
+            await save_reflection(
+                session=session,
+                person=person,
+                week_year=2026,
+                week=12,
+                answers=ReflectionAnswers("Sangat pribadi sekali", None, None, CompetencyDomain.SOFT_SKILLS, 2, None, False),
+                now=NOW,
+            )
+    ids["cohort_code"], ids["other_code"] = cohort.coach_code, other.coach_code
     return ids
 
 
-async def in_group(bot: InProcessBot, user_id: int, text: str):  # type: ignore[no-untyped-def]
+async def in_group(bot: InProcessBot, user_id: int, text: str) -> list[Sent]:
     group = bot.double.group(GROUP, "Coaching Angkatan I")
     before = len(bot.double.sent(GROUP))
     bot.double.user(user_id, "x").send(text, chat=group, mention=True)

@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.kernel.tips import tip_library
-from handlers.community import sweep_broadcasts, sweep_tips
-from bot.kernel.tips import TIPS_DIR, check_library
+from bot.kernel.tips import TIPS_DIR, check_library, tip_library
 from db.broadcasts import create_broadcast, next_tip
 from db.enrolment import enrol_coach
 from db.models import BroadcastKind, Delivery, DeliveryStatus, Person, QuizAnswer, TipWeek
+from handlers.community import sweep_broadcasts, sweep_tips
 from tests import factories
 from tests.conftest import InProcessBot
 from tests.test_onboarding import say, tap
@@ -34,7 +34,10 @@ def test_the_checker_finds_broken_tips(tmp_path: Path) -> None:
     tips = tmp_path / "tips"
     (tips / "01-rapat-inklusif.en.md").unlink()
     broken = tips / "02-data-terpilah.id.md"
-    broken.write_text(broken.read_text().replace('domain = "hard_skills"', 'domain = "cooking"').replace("<b>data terpilah</b>", "<b>data terpilah") + "x" * 5000)
+    broken.write_text(
+        broken.read_text().replace('domain = "hard_skills"', 'domain = "cooking"').replace("<b>data terpilah</b>", "<b>data terpilah")
+        + "x" * 5000
+    )
     _, problems = check_library(tips)
     assert any("01-rapat-inklusif.id.md: the en version is missing" in p for p in problems)
     assert any("02-data-terpilah.id.md: domain 'cooking'" in p for p in problems)
@@ -45,8 +48,13 @@ async def seed(bot: InProcessBot, alumnae: int = 2) -> list[Person]:
     bot.clock.set(MONDAY_0800_WIB - timedelta(days=1))
     async with bot.app.runtime.open_session() as session:
         cohort = await factories.cohort(session, bot.clock.now())
-        made = [await factories.alumna(session, bot.clock.now(), cohort, 8500 + n, name=f"Alumna {n}", locale="en" if n == 1 else "id") for n in range(alumnae)]
-        await enrol_coach(session=session, telegram_id=8599, cohort=cohort, name="Coach", locale="id", timezone="Asia/Jakarta", now=bot.clock.now())
+        made = [
+            await factories.alumna(session, bot.clock.now(), cohort, 8500 + n, name=f"Alumna {n}", locale="en" if n == 1 else "id")
+            for n in range(alumnae)
+        ]
+        await enrol_coach(
+            session=session, telegram_id=8599, cohort=cohort, name="Coach", locale="id", timezone="Asia/Jakarta", now=bot.clock.now()
+        )
         await session.commit()
     for person in made:
         bot.double.user(person.telegram_id, person.name)
@@ -90,7 +98,7 @@ async def test_a_tip_missed_by_a_whole_day_of_downtime_is_skipped(bot: InProcess
     assert len([m for m in sari.messages() if m.text.startswith("💡")]) == 2
 
 
-async def test_rotation_starts_a_new_cycle_only_when_the_library_is_used_up(session) -> None:  # type: ignore[no-untyped-def]
+async def test_rotation_starts_a_new_cycle_only_when_the_library_is_used_up(session: AsyncSession) -> None:
     from db.models import Broadcast
 
     slugs = ["a", "b", "c"]

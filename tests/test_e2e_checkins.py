@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select, update
 
-from devtools.double import BotApiDouble, FakeUser
-from devtools.process import BotProcess
 from db.engine import create_engine, session_factory
 from db.models import CareerEvent, CheckIn, CheckInStatus, Draft, RaterLink, RaterResponse
+from devtools.double import BotApiDouble, FakeUser
+from devtools.process import BotProcess
 from tests import factories
 from tests.test_e2e_onboarding import query, say, tap
 
@@ -53,7 +53,9 @@ def test_a_complete_checkin_over_http(live_bot: BotProcess, double: BotApiDouble
     tap(sari, "lintas instansi")
     tap(sari, "Selesai")
     assert "check-in tersimpan" in tap(sari, "5").text
-    [(status, implementation, satisfaction, late)] = query(database_url, select(CheckIn.status, CheckIn.implementation, CheckIn.satisfaction, CheckIn.late).where(CheckIn.sequence == 1))
+    [(status, implementation, satisfaction, late)] = query(
+        database_url, select(CheckIn.status, CheckIn.implementation, CheckIn.satisfaction, CheckIn.late).where(CheckIn.sequence == 1)
+    )
     assert (status, implementation, satisfaction, late) == (CheckInStatus.ANSWERED, 80, 5, False)
     assert query(database_url, select(CareerEvent.event_date)) == [(date(2026, 5, 2),)]
 

@@ -7,9 +7,9 @@ import asyncio
 import pytest
 
 from bot.kernel.callbacks import CoachOnAlumna
+from db.engine import create_engine, session_factory
 from devtools.double import BotApiDouble, Sent
 from devtools.process import BotProcess
-from db.engine import create_engine, session_factory
 from tests.test_coaches import GROUP, seed_cohort
 
 

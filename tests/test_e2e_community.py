@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from devtools.double import BotApiDouble, FakeUser
-from devtools.process import BotProcess
 from db.broadcasts import create_broadcast
 from db.engine import create_engine, session_factory
 from db.enrolment import enrol_coach
 from db.models import BroadcastKind, Delivery, DeliveryStatus, Person, QuizAnswer
+from devtools.double import BotApiDouble, FakeUser
+from devtools.process import BotProcess
 from tests import factories
 from tests.test_e2e_onboarding import query, say, tap
 
@@ -27,7 +28,9 @@ def seed(database_url: str, double: BotApiDouble, alumnae: int = 2) -> list[Fake
             cohort = await factories.cohort(session, SEEDED)
             for n in range(alumnae):
                 await factories.alumna(session, SEEDED, cohort, 8800 + n, name=f"Alumna {n}")
-            await enrol_coach(session=session, telegram_id=8899, cohort=cohort, name="Coach", locale="id", timezone="Asia/Jakarta", now=SEEDED)
+            await enrol_coach(
+                session=session, telegram_id=8899, cohort=cohort, name="Coach", locale="id", timezone="Asia/Jakarta", now=SEEDED
+            )
             await session.commit()
         await engine.dispose()
 
@@ -95,14 +98,21 @@ def broadcast_to_all(database_url: str) -> None:
     async def run() -> None:
         engine = create_engine(database_url)
         async with session_factory(engine)() as session:
-            await create_broadcast(session=session, kind=BroadcastKind.GENERAL, cohort_id=None, title="Info", body="Isi pengumuman", now=datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
+            await create_broadcast(
+                session=session,
+                kind=BroadcastKind.GENERAL,
+                cohort_id=None,
+                title="Info",
+                body="Isi pengumuman",
+                now=datetime(2026, 3, 2, 2, 0, tzinfo=UTC),
+            )
             await session.commit()
         await engine.dispose()
 
     asyncio.run(run())
 
 
-def wait_until(predicate, timeout: float = 20) -> None:  # type: ignore[no-untyped-def]
+def wait_until(predicate: Callable[[], object], timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "timed out"

@@ -8,11 +8,11 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.kernel.clock import SystemClock
-from devtools.double import BotApiDouble, FakeUser
-from devtools.process import BotProcess
 from db.engine import create_engine, session_factory
 from db.enrolment import enrol_coach
 from db.models import Evidence, EvidenceKind, Feedback, LogEntry
+from devtools.double import BotApiDouble, FakeUser
+from devtools.process import BotProcess
 from tests import factories
 from tests.test_e2e_onboarding import query, say, tap
 
@@ -26,7 +26,9 @@ def seed(database_url: str, double: BotApiDouble) -> tuple[FakeUser, FakeUser]:
             now = SystemClock().now()
             cohort = await factories.cohort(session, now)
             await factories.alumna(session, now, cohort, 9501, name="Sari")
-            await enrol_coach(session=session, telegram_id=9601, cohort=cohort, name="Coach Budi", locale="id", timezone="Asia/Jakarta", now=now)
+            await enrol_coach(
+                session=session, telegram_id=9601, cohort=cohort, name="Coach Budi", locale="id", timezone="Asia/Jakarta", now=now
+            )
             await session.commit()
         await engine.dispose()
 
@@ -43,7 +45,9 @@ def open_entry(sari: FakeUser) -> None:
     assert "Bukti implementasi" in tap(sari, "Lewati").text
 
 
-def test_entry_with_two_photos_a_pdf_and_a_link_lands_on_disk(live_bot: BotProcess, double: BotApiDouble, database_url: str, tmp_path: Path) -> None:
+def test_entry_with_two_photos_a_pdf_and_a_link_lands_on_disk(
+    live_bot: BotProcess, double: BotApiDouble, database_url: str, tmp_path: Path
+) -> None:
     sari, budi = seed(database_url, double)
     open_entry(sari)
     photos = [b"\xff\xd8\xff\xe0 first photo bytes", b"\xff\xd8\xff\xe0 second photo bytes"]
@@ -66,7 +70,11 @@ def test_entry_with_two_photos_a_pdf_and_a_link_lands_on_disk(live_bot: BotProce
 def test_big_document_by_reference_and_voice_refused(live_bot: BotProcess, double: BotApiDouble, database_url: str, tmp_path: Path) -> None:
     sari, _ = seed(database_url, double)
     open_entry(sari)
-    sari.send_document(b"\x50\x4b" + b"\0" * (25 * 1024 * 1024), "paparan.pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation")
+    sari.send_document(
+        b"\x50\x4b" + b"\0" * (25 * 1024 * 1024),
+        "paparan.pptx",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    )
     assert "referensi saja, tidak diunduh" in sari.next_message(timeout=30).text
     sari.send_voice()
     assert "tidak bisa dijadikan bukti" in sari.next_message().text

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.kernel.clock import SystemClock
-from devtools.double import BotApiDouble, FakeUser, Sent
-from devtools.process import BotProcess
 from db.cohorts import create_cohort
 from db.engine import create_engine, session_factory
 from db.models import Cohort, Draft, Membership, Milestone, Pap, Person, Role
+from devtools.double import BotApiDouble, FakeUser, Sent
+from devtools.process import BotProcess
 from tests.test_onboarding import PAP, PROFILE, SMART
 
 
@@ -34,7 +34,9 @@ def cohort(database_url: str) -> Cohort:
     async def make() -> Cohort:
         engine = create_engine(database_url)
         async with session_factory(engine)() as session:
-            made = await create_cohort(session=session, name="Angkatan I 2026", training_end=date(2026, 2, 20), months=6, now=SystemClock().now())
+            made = await create_cohort(
+                session=session, name="Angkatan I 2026", training_end=date(2026, 2, 20), months=6, now=SystemClock().now()
+            )
             await session.commit()
         await engine.dispose()
         return made
@@ -74,7 +76,9 @@ def finish_from_milestones(user: FakeUser, *, english: bool = False) -> Sent:
 
 
 @pytest.mark.parametrize("language", ["id", "en"])
-def test_complete_onboarding_over_http(live_bot: BotProcess, double: BotApiDouble, cohort: Cohort, database_url: str, language: str) -> None:
+def test_complete_onboarding_over_http(
+    live_bot: BotProcess, double: BotApiDouble, cohort: Cohort, database_url: str, language: str
+) -> None:
     english = language == "en"
     sari = double.user(5001, "Sari", language_code=language)
     answer_until_milestones(sari, cohort.alumni_code, english=english)
@@ -142,7 +146,9 @@ def test_every_bad_input_over_http(live_bot: BotProcess, double: BotApiDouble, c
     assert "Angkatan" in say(other, f"/start {cohort.alumni_code}").text
 
 
-def test_already_enrolled_alumna_confirms_another_cohort_over_http(live_bot: BotProcess, double: BotApiDouble, cohort: Cohort, database_url: str) -> None:
+def test_already_enrolled_alumna_confirms_another_cohort_over_http(
+    live_bot: BotProcess, double: BotApiDouble, cohort: Cohort, database_url: str
+) -> None:
     sari = double.user(5006, "Sari")
     answer_until_milestones(sari, cohort.alumni_code)
     for title, due in (("T1", "2026-03-01"), ("T2", "2026-04-01")):
@@ -153,7 +159,9 @@ def test_already_enrolled_alumna_confirms_another_cohort_over_http(live_bot: Bot
     async def second() -> str:
         engine = create_engine(database_url)
         async with session_factory(engine)() as session:
-            made = await create_cohort(session=session, name="Angkatan II", training_end=date(2026, 3, 1), months=3, now=SystemClock().now())
+            made = await create_cohort(
+                session=session, name="Angkatan II", training_end=date(2026, 3, 1), months=3, now=SystemClock().now()
+            )
             await session.commit()
         await engine.dispose()
         return made.alumni_code
@@ -164,7 +172,9 @@ def test_already_enrolled_alumna_confirms_another_cohort_over_http(live_bot: Bot
     assert query(database_url, select(func.count()).select_from(Membership)) == [(1,)]
 
 
-def test_sigkill_at_the_milestones_step_keeps_both_milestones(live_bot: BotProcess, double: BotApiDouble, cohort: Cohort, database_url: str) -> None:
+def test_sigkill_at_the_milestones_step_keeps_both_milestones(
+    live_bot: BotProcess, double: BotApiDouble, cohort: Cohort, database_url: str
+) -> None:
     sari = double.user(5007, "Sari")
     answer_until_milestones(sari, cohort.alumni_code)
     say(sari, "Pemetaan proses")
@@ -185,7 +195,9 @@ def test_sigkill_at_the_milestones_step_keeps_both_milestones(live_bot: BotProce
     assert agency == PROFILE[1]
 
 
-def test_sigkill_then_her_next_message_continues_at_the_same_step(live_bot: BotProcess, double: BotApiDouble, cohort: Cohort, database_url: str) -> None:
+def test_sigkill_then_her_next_message_continues_at_the_same_step(
+    live_bot: BotProcess, double: BotApiDouble, cohort: Cohort, database_url: str
+) -> None:
     sari = double.user(5008, "Sari")
     say(sari, f"/start {cohort.alumni_code}")
     tap(sari, "Saya setuju")

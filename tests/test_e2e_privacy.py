@@ -4,33 +4,42 @@ from __future__ import annotations
 
 import asyncio
 import io
+from pathlib import Path
 
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from devtools.double import BotApiDouble
-from devtools.process import BotProcess
 from db.engine import create_engine, session_factory
 from db.enrolment import enrol_coach
 from db.models import Cohort, Person
+from devtools.double import BotApiDouble
+from devtools.process import BotProcess
 from tests.test_e2e_onboarding import query, say, tap
 from tests.test_privacy_and_report import NOW, seed_data
 
 
-def seed(database_url: str, data_dir) -> None:  # type: ignore[no-untyped-def]
+def seed(database_url: str, data_dir: Path) -> None:
     async def run() -> None:
         engine = create_engine(database_url)
         async with session_factory(engine)() as session:
             cohort = await seed_data(session, data_dir)
-            await enrol_coach(session=session, telegram_id=6199, cohort=await session.get(Cohort, cohort.id), name="Coach", locale="id", timezone="Asia/Jakarta", now=NOW)
+            await enrol_coach(
+                session=session,
+                telegram_id=6199,
+                cohort=await session.get(Cohort, cohort.id),
+                name="Coach",
+                locale="id",
+                timezone="Asia/Jakarta",
+                now=NOW,
+            )
             await session.commit()
         await engine.dispose()
 
     asyncio.run(run())
 
 
-def test_portfolio_report_and_deletion_over_http(live_bot: BotProcess, double: BotApiDouble, database_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_portfolio_report_and_deletion_over_http(live_bot: BotProcess, double: BotApiDouble, database_url: str, tmp_path: Path) -> None:
     seed(database_url, tmp_path / "data")
     alumna, coach = double.user(6100, "A"), double.user(6199, "Coach")
     say(alumna, "/portfolio")

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from devtools.double import BotApiDouble, FakeUser
-from devtools.process import BotProcess
 from bot.kernel.clock import SystemClock
 from db.engine import create_engine, session_factory
 from db.models import Draft, Reflection, Reminder, ReminderKind, SendStatus
+from devtools.double import BotApiDouble, FakeUser
+from devtools.process import BotProcess
 from tests import factories
 from tests.test_e2e_onboarding import query, say, tap
 
@@ -109,6 +109,4 @@ def test_a_reminder_due_while_the_bot_was_down_is_sent_once_after_restart(
     assert len(sari.messages()) == 1 and len(rina.messages()) == 1
     # A kill right after a send may leave its row "sending": it is never sent again (at most once).
     rows = query(database_url, select(Reminder.status).where(Reminder.kind == ReminderKind.REFLECTION, Reminder.week == 10))
-    assert sorted(status for (status,) in rows) in (
-        [SendStatus.SENT] * 3, [SendStatus.SENDING] + [SendStatus.SENT] * 2
-    )
+    assert sorted(status for (status,) in rows) in ([SendStatus.SENT] * 3, [SendStatus.SENDING] + [SendStatus.SENT] * 2)

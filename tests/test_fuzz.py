@@ -8,23 +8,45 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select, update
 from telegram import Update
 
 from bot.app import EcoachApplication, build_application, post_init, post_shutdown
 from bot.kernel.clock import FrozenClock
-from devtools.double import BotApiDouble, DoubleRequest, FakeUser
 from bot.kernel.settings import Settings
 from db.models import Draft
+from devtools.double import BotApiDouble, DoubleRequest, FakeUser
 from tests import factories
 from tests.conftest import TOKEN
 
 NOW = datetime(2026, 3, 6, 8, 0, tzinfo=UTC)
 NASTY = [
-    "<b>", "</b>", "&", "&amp;", "&lt;", "<script>alert(1)</script>", "<i>unbalanced", "<b><i>x</b></i>", "a < b > c",
-    "**bold** _it_ `code` [link](http://x)", "\u202eRTL override", "مرحبا بالعالم", "שלום", "\x00\x07\x1b[31m", "🙂" * 50,
-    "👩🏽‍💼 ASN perempuan", "a" * 10_000, "\n\n\n", "   ", "ＡＢＣ", "ℌ𝔢𝔩𝔩𝔬", "\u200b", "' OR 1=1 --", "%s %d {0} {{ x }}",
+    "<b>",
+    "</b>",
+    "&",
+    "&amp;",
+    "&lt;",
+    "<script>alert(1)</script>",
+    "<i>unbalanced",
+    "<b><i>x</b></i>",
+    "a < b > c",
+    "**bold** _it_ `code` [link](http://x)",
+    "\u202eRTL override",
+    "مرحبا بالعالم",
+    "שלום",
+    "\x00\x07\x1b[31m",
+    "🙂" * 50,
+    "👩🏽‍💼 ASN perempuan",
+    "a" * 10_000,
+    "\n\n\n",
+    "   ",
+    "ＡＢＣ",
+    "ℌ𝔢𝔩𝔩𝔬",
+    "\u200b",
+    "' OR 1=1 --",
+    "%s %d {0} {{ x }}",
 ]
 TEXTS = st.one_of(st.sampled_from(NASTY), st.text(min_size=1, max_size=300), st.text(st.characters(codec="utf-8"), min_size=1, max_size=50))
 STEPS = [("ob", "name", 120), ("rf", "went_well", 1000), ("lb", "text", 2000)]  # (flow, step, limit)
@@ -39,7 +61,7 @@ class FuzzBot:
     offset: int = 0
 
     def deliver_all(self) -> None:
-        status, body = self.double.call(TOKEN, "getUpdates", {"offset": self.offset, "timeout": 0})
+        _, body = self.double.call(TOKEN, "getUpdates", {"offset": self.offset, "timeout": 0})
         for data in body["result"]:
             self.runner.run(self.app.process_update(Update.de_json(data, self.app.bot)))
             self.offset = data["update_id"] + 1
@@ -124,7 +146,17 @@ def test_free_text_is_stored_verbatim_and_echoed_safely(fuzz_bot: FuzzBot, text:
 def test_forged_callback_data_is_refused_without_effect(fuzz_bot: FuzzBot) -> None:
     fuzz_bot.activate("ob", "level")
     anchor = fuzz_bot.user.messages()[-1]
-    for data in ("f|ob|level|admin", "f|ob|level|" + "x" * 100, "lg|confirm_delete|999999", "f|pe|pick|1 OR 1=1", "cs|detail|1", "\x00", "rem|pause|99", "pv|delete_confirmed|x", "f|ob|level|a|b"):
+    for data in (
+        "f|ob|level|admin",
+        "f|ob|level|" + "x" * 100,
+        "lg|confirm_delete|999999",
+        "f|pe|pick|1 OR 1=1",
+        "cs|detail|1",
+        "\x00",
+        "rem|pause|99",
+        "pv|delete_confirmed|x",
+        "f|ob|level|a|b",
+    ):
         fuzz_bot.user.press_data(data, anchor)
     fuzz_bot.deliver_all()
     assert fuzz_bot.double.refusals == [] or all("message is not modified" in d for _, d in fuzz_bot.double.refusals)

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
+from typing import TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.clock import SystemClock
-from devtools.double import BotApiDouble, FakeUser
-from devtools.process import BotProcess
 from db.engine import create_engine, session_factory
 from db.models import CheckIn, CheckInStatus, Evidence, LogEntry, Milestone, Pap, Person, RaterLink, RaterResponse, RaterRole, Reflection
+from devtools.double import BotApiDouble, FakeUser
+from devtools.process import BotProcess
 from tests import factories
 from tests.test_e2e_onboarding import query
 
+T = TypeVar("T")
 Step = tuple[str, str, str]  # (say|tap|photo, what, a word of the reply that must follow)
 
 
@@ -36,8 +40,8 @@ def walk_with_kills(live_bot: BotProcess, user: FakeUser, steps: list[Step]) -> 
     return kills
 
 
-def run(database_url: str, make):  # type: ignore[no-untyped-def]
-    async def inner():  # type: ignore[no-untyped-def]
+def run(database_url: str, make: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def inner() -> T:
         engine = create_engine(database_url)
         async with session_factory(engine)() as session:
             result = await make(session)
@@ -49,18 +53,35 @@ def run(database_url: str, make):  # type: ignore[no-untyped-def]
 
 
 def test_kill_at_every_onboarding_step(live_bot: BotProcess, double: BotApiDouble, database_url: str) -> None:
-    async def make(session):  # type: ignore[no-untyped-def]
+    async def make(session: AsyncSession) -> object:
         return (await factories.cohort(session, SystemClock().now(), training_end=date(2026, 2, 20))).alumni_code
 
     code = run(database_url, make)
     sari = double.user(9101, "Sari")
     steps: list[Step] = [
-        ("say", f"/start {code}", "UU 27/2022"), ("tap", "Saya setuju", "nama lengkap"), ("say", "Sari Kill", "instansi"),
-        ("say", "Dinas K", "unit kerja"), ("say", "Unit K", "jabatan"), ("tap", "Pengawas", "zona waktu"), ("tap", "WITA", "judul"),
-        ("say", "PAP Kill", "Masalah"), ("say", "Masalah K", "Spesifik"), ("say", "Tujuan K", "Terukur"), ("say", "Indikator K", "kondisi awal"),
-        ("say", "10", "target"), ("say", "2", "Dapat dicapai"), ("say", "Sumber K", "Relevan"), ("say", "Relevan K", "Berbatas waktu"),
-        ("tap", "Pakai", "tahapan 1"), ("say", "Tahap A", "Kapan"), ("say", "01-03-2026", "tahapan 2"), ("say", "Tahap B", "Kapan"),
-        ("say", "01-04-2026", "Selesai"), ("tap", "Selesai", "Hari apa"), ("tap", "Kamis", "Pukul"), ("tap", "09.00", "Periksa kembali"),
+        ("say", f"/start {code}", "UU 27/2022"),
+        ("tap", "Saya setuju", "nama lengkap"),
+        ("say", "Sari Kill", "instansi"),
+        ("say", "Dinas K", "unit kerja"),
+        ("say", "Unit K", "jabatan"),
+        ("tap", "Pengawas", "zona waktu"),
+        ("tap", "WITA", "judul"),
+        ("say", "PAP Kill", "Masalah"),
+        ("say", "Masalah K", "Spesifik"),
+        ("say", "Tujuan K", "Terukur"),
+        ("say", "Indikator K", "kondisi awal"),
+        ("say", "10", "target"),
+        ("say", "2", "Dapat dicapai"),
+        ("say", "Sumber K", "Relevan"),
+        ("say", "Relevan K", "Berbatas waktu"),
+        ("tap", "Pakai", "tahapan 1"),
+        ("say", "Tahap A", "Kapan"),
+        ("say", "01-03-2026", "tahapan 2"),
+        ("say", "Tahap B", "Kapan"),
+        ("say", "01-04-2026", "Selesai"),
+        ("tap", "Selesai", "Hari apa"),
+        ("tap", "Kamis", "Pukul"),
+        ("tap", "09.00", "Periksa kembali"),
         ("tap", "Simpan", "Tersimpan"),
     ]
     kills = walk_with_kills(live_bot, sari, steps)
@@ -72,37 +93,86 @@ def test_kill_at_every_onboarding_step(live_bot: BotProcess, double: BotApiDoubl
 
 
 def test_kill_at_every_reflection_logbook_checkin_and_rater_step(live_bot: BotProcess, double: BotApiDouble, database_url: str) -> None:
-    async def make(session):  # type: ignore[no-untyped-def]
+    async def make(session: AsyncSession) -> object:
         now = SystemClock().now()
         cohort = await factories.cohort(session, now)
         person = await factories.alumna(session, now, cohort, 9102, name="Rina")
-        session.add(CheckIn(person_id=person.id, cohort_id=cohort.id, sequence=1, kind="regular", month=1, due_at=now, status=CheckInStatus.SENT, sent_at=now))
-        session.add(RaterLink(person_id=person.id, role=RaterRole.SUPERVISOR, code="r_killmatrix01", created_at=now, expires_at=now + timedelta(days=30)))
+        session.add(
+            CheckIn(
+                person_id=person.id,
+                cohort_id=cohort.id,
+                sequence=1,
+                kind="regular",
+                month=1,
+                due_at=now,
+                status=CheckInStatus.SENT,
+                sent_at=now,
+            )
+        )
+        session.add(
+            RaterLink(
+                person_id=person.id, role=RaterRole.SUPERVISOR, code="r_killmatrix01", created_at=now, expires_at=now + timedelta(days=30)
+            )
+        )
         return cohort.id
 
     run(database_url, make)
     rina = double.user(9102, "Rina")
     reflection: list[Step] = [
-        ("say", "/refleksi", "1/7"), ("say", "Baik K", "2/7"), ("say", "Tantangan K", "3/7"), ("say", "Belajar K", "4/7"),
-        ("tap", "Etika", "5/7"), ("tap", "3", "6/7"), ("say", "Langkah K", "7/7"), ("tap", "Simpan pribadi", "tersimpan"),
+        ("say", "/refleksi", "1/7"),
+        ("say", "Baik K", "2/7"),
+        ("say", "Tantangan K", "3/7"),
+        ("say", "Belajar K", "4/7"),
+        ("tap", "Etika", "5/7"),
+        ("tap", "3", "6/7"),
+        ("say", "Langkah K", "7/7"),
+        ("tap", "Simpan pribadi", "tersimpan"),
     ]
     logbook: list[Step] = [
-        ("say", "/logbook", "tahapan mana"), ("tap", "Tahap 1", "kerjakan"), ("say", "Kegiatan K", "kemajuan"), ("tap", "25%", "kendala"),
-        ("say", "Kendala K", "Dukungan"), ("tap", "Lewati", "Bukti"), ("photo", "\xff\xd8 bukti K", "Foto diterima"), ("tap", "Selesai", "tersimpan"),
+        ("say", "/logbook", "tahapan mana"),
+        ("tap", "Tahap 1", "kerjakan"),
+        ("say", "Kegiatan K", "kemajuan"),
+        ("tap", "25%", "kendala"),
+        ("say", "Kendala K", "Dukungan"),
+        ("tap", "Lewati", "Bukti"),
+        ("photo", "\xff\xd8 bukti K", "Foto diterima"),
+        ("tap", "Selesai", "tersimpan"),
     ]
     checkin: list[Step] = [
-        ("say", "/checkin", "1/7"), ("tap", "Terlambat", "2/7"), ("say", "40", "3/7"), ("tap", "Tim", "Ceritakan"), ("say", "Tim berganti", "4/7"),
-        ("tap", "Tidak untuk saat ini", "5/7"), ("tap", "Tidak ada", "6/7"), ("tap", "Selesai", "7/7"), ("tap", "4", "tersimpan"),
+        ("say", "/checkin", "1/7"),
+        ("tap", "Terlambat", "2/7"),
+        ("say", "40", "3/7"),
+        ("tap", "Tim", "Ceritakan"),
+        ("say", "Tim berganti", "4/7"),
+        ("tap", "Tidak untuk saat ini", "5/7"),
+        ("tap", "Tidak ada", "6/7"),
+        ("tap", "Selesai", "7/7"),
+        ("tap", "4", "tersimpan"),
     ]
     kills = sum(walk_with_kills(live_bot, rina, steps) for steps in (reflection, logbook, checkin))
     rater = double.user(9103, "Atasan")
-    kills += walk_with_kills(live_bot, rater, [("say", "/start r_killmatrix01", "1/5"), ("tap", "5", "2/5"), ("tap", "4", "3/5"), ("tap", "4", "4/5"), ("tap", "3", "5/5"), ("tap", "5", "komentar"), ("say", "Bagus", "Terima kasih")])
+    kills += walk_with_kills(
+        live_bot,
+        rater,
+        [
+            ("say", "/start r_killmatrix01", "1/5"),
+            ("tap", "5", "2/5"),
+            ("tap", "4", "3/5"),
+            ("tap", "4", "4/5"),
+            ("tap", "3", "5/5"),
+            ("tap", "5", "komentar"),
+            ("say", "Bagus", "Terima kasih"),
+        ],
+    )
     assert kills == len(reflection) + len(logbook) + len(checkin) + 7
 
-    assert query(database_url, select(Reflection.went_well, Reflection.challenge, Reflection.learned, Reflection.next_step, Reflection.confidence)) == [
-        ("Baik K", "Tantangan K", "Belajar K", "Langkah K", 3)]
+    assert query(
+        database_url, select(Reflection.went_well, Reflection.challenge, Reflection.learned, Reflection.next_step, Reflection.confidence)
+    ) == [("Baik K", "Tantangan K", "Belajar K", "Langkah K", 3)]
     assert query(database_url, select(LogEntry.text, LogEntry.progress, LogEntry.obstacles)) == [("Kegiatan K", 25, "Kendala K")]
     assert len(query(database_url, select(Evidence.id))) == 1
-    [(status, implementation, obstacle_text, satisfaction)] = query(database_url, select(CheckIn.status, CheckIn.implementation, CheckIn.obstacle_text, CheckIn.satisfaction))
+    [(status, implementation, obstacle_text, satisfaction)] = query(
+        database_url, select(CheckIn.status, CheckIn.implementation, CheckIn.obstacle_text, CheckIn.satisfaction)
+    )
     assert (status, implementation, obstacle_text, satisfaction) == (CheckInStatus.ANSWERED, 40, "Tim berganti", 4)
     assert query(database_url, select(RaterResponse.communication, RaterResponse.overall, RaterResponse.comment)) == [(5, 5, "Bagus")]

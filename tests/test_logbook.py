@@ -8,8 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot.kernel.callbacks import CoachOnEntry, MyEntry
+from bot.kernel.settings import Settings
 from db.enrolment import enrol_coach
 from db.models import ChatPurpose, Cohort, CohortChat, Evidence, EvidenceKind, Feedback, LogEntry, Milestone, MilestoneStatus
+from devtools.double import FakeUser
 from tests import factories
 from tests.conftest import InProcessBot
 from tests.test_onboarding import say, tap
@@ -25,13 +27,21 @@ async def seed(bot: InProcessBot, *, coaches: int = 1, group_notices: bool = Fal
         cohort.group_entry_notices = group_notices
         await factories.alumna(session, NOW, cohort, 9001, name="Sari")
         for number in range(coaches):
-            await enrol_coach(session=session, telegram_id=9100 + number, cohort=cohort, name=f"Coach {number}", locale="id", timezone="Asia/Jakarta", now=NOW)
+            await enrol_coach(
+                session=session,
+                telegram_id=9100 + number,
+                cohort=cohort,
+                name=f"Coach {number}",
+                locale="id",
+                timezone="Asia/Jakarta",
+                now=NOW,
+            )
         session.add(CohortChat(cohort_id=cohort.id, chat_id=-100900, purpose=ChatPurpose.COACH_GROUP, linked_by=9100, linked_at=NOW))
         await session.commit()
     return cohort
 
 
-async def start_entry(bot: InProcessBot, sari, milestone: str = "Tahap 1", progress: str = "50%") -> None:  # type: ignore[no-untyped-def]
+async def start_entry(bot: InProcessBot, sari: FakeUser, milestone: str = "Tahap 1", progress: str = "50%") -> None:
     reply = await say(bot, sari, "/logbook")
     assert "tahapan mana" in reply.text
     await tap(bot, sari, milestone)
@@ -43,7 +53,7 @@ async def start_entry(bot: InProcessBot, sari, milestone: str = "Tahap 1", progr
     assert "Bukti implementasi" in reply.text
 
 
-async def test_entry_with_two_photos_a_pdf_and_a_link(bot: InProcessBot, settings) -> None:  # type: ignore[no-untyped-def]
+async def test_entry_with_two_photos_a_pdf_and_a_link(bot: InProcessBot, settings: Settings) -> None:
     await seed(bot)
     sari, coach, group = bot.double.user(9001, "Sari"), bot.double.user(9100, "Coach"), bot.double.group(-100900, "Coaches")
     await start_entry(bot, sari)
@@ -64,7 +74,11 @@ async def test_entry_with_two_photos_a_pdf_and_a_link(bot: InProcessBot, setting
         entry = await session.scalar(select(LogEntry).options(selectinload(LogEntry.evidence)))
         milestone = await session.get(Milestone, entry.milestone_id)
     assert (entry.text, entry.progress, milestone.progress, milestone.status) == (
-        "Rapat koordinasi dengan 3 bidang\nDihadiri 12 orang", 50, 50, MilestoneStatus.IN_PROGRESS)
+        "Rapat koordinasi dengan 3 bidang\nDihadiri 12 orang",
+        50,
+        50,
+        MilestoneStatus.IN_PROGRESS,
+    )
     kinds = [e.kind for e in entry.evidence]
     assert kinds == [EvidenceKind.PHOTO, EvidenceKind.PHOTO, EvidenceKind.DOCUMENT, EvidenceKind.LINK]
     on_disk = [(settings.data_dir / e.local_path).read_bytes() for e in entry.evidence[:3]]
@@ -80,7 +94,7 @@ async def test_entry_with_two_photos_a_pdf_and_a_link(bot: InProcessBot, setting
     assert bot.double.sent(group.id) == []  # the cohort did not ask for group notices
 
 
-async def test_big_file_is_kept_by_reference_and_bad_media_is_refused(bot: InProcessBot, settings) -> None:  # type: ignore[no-untyped-def]
+async def test_big_file_is_kept_by_reference_and_bad_media_is_refused(bot: InProcessBot, settings: Settings) -> None:
     await seed(bot)
     sari = bot.double.user(9001, "Sari")
     await start_entry(bot, sari)
@@ -142,7 +156,7 @@ async def test_100_percent_asks_to_confirm_the_milestone_is_done(bot: InProcessB
     assert "✅ Tahap 2" in view.text and "kemajuan 50%" in view.text
 
 
-async def test_edit_and_delete_only_within_24_hours(bot: InProcessBot, settings) -> None:  # type: ignore[no-untyped-def]
+async def test_edit_and_delete_only_within_24_hours(bot: InProcessBot, settings: Settings) -> None:
     await seed(bot)
     sari = bot.double.user(9001, "Sari")
     await start_entry(bot, sari, milestone="Umum")
@@ -240,5 +254,8 @@ async def test_a_photo_outside_a_conversation_can_join_the_latest_entry(bot: InP
     assert "(1: 0 foto, 1 dokumen, 0 tautan)" in reply.text
     await tap(bot, sari, "Selesai")
     async with bot.app.runtime.open_session() as session:
-        counts = [len(e.evidence) for e in (await session.scalars(select(LogEntry).options(selectinload(LogEntry.evidence)).order_by(LogEntry.id))).all()]
+        counts = [
+            len(e.evidence)
+            for e in (await session.scalars(select(LogEntry).options(selectinload(LogEntry.evidence)).order_by(LogEntry.id))).all()
+        ]
     assert counts == [1, 1]

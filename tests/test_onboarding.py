@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.kernel.callbacks import FlowChoice
-from devtools.double import FakeUser, Sent
 from db.cohorts import create_cohort
 from db.models import ConsentRefusal, Draft, Membership, Milestone, Pap, Person, PositionLevel, Role
+from devtools.double import FakeUser, Sent
 from tests.conftest import InProcessBot
 
 
@@ -40,7 +40,14 @@ async def count(bot: InProcessBot, model: type) -> int:
 
 PROFILE = ["Dr. Sari Wulandari, M.Si.", "Dinas Kependudukan Kota Makassar", "Bidang Pelayanan"]
 PAP = ["Layanan KTP Satu Hari", "Antrean layanan KTP rata-rata 14 hari."]
-SMART = ["Memangkas waktu layanan KTP", "Waktu layanan KTP", "14 hari", "1 hari", "Dukungan kepala dinas, 2 operator", "Sesuai mandat pelayanan; mempermudah ibu bekerja"]
+SMART = [
+    "Memangkas waktu layanan KTP",
+    "Waktu layanan KTP",
+    "14 hari",
+    "1 hari",
+    "Dukungan kepala dinas, 2 operator",
+    "Sesuai mandat pelayanan; mempermudah ibu bekerja",
+]
 
 
 async def onboard_until_milestones(bot: InProcessBot, user: FakeUser, code: str) -> None:
@@ -93,7 +100,10 @@ async def test_complete_onboarding_in_indonesian(bot: InProcessBot) -> None:
         assert (pap.baseline, pap.target, pap.resources, pap.relevance) == tuple(SMART[2:])
         assert pap.end_date == date(2026, 8, 20)
         milestones = (await session.scalars(select(Milestone).order_by(Milestone.due_date))).all()
-        assert [(m.title, m.due_date) for m in milestones] == [("Pemetaan proses layanan", date(2026, 3, 15)), ("Uji coba layanan", date(2026, 5, 15))]
+        assert [(m.title, m.due_date) for m in milestones] == [
+            ("Pemetaan proses layanan", date(2026, 3, 15)),
+            ("Uji coba layanan", date(2026, 5, 15)),
+        ]
         role = await session.scalar(select(Membership.role).where(Membership.person_id == person.id))
         assert role == Role.ALUMNI
     assert await count(bot, Draft) == 0

@@ -6,22 +6,38 @@ import io
 import json
 import zipfile
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import inspect, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.community import sweep_broadcasts
-from handlers.report import to_xlsx
-from handlers.checkins import sweep_checkins
 from db.broadcasts import create_broadcast
 from db.logbook import EvidenceItem, create_entry
 from db.models import (
-    BroadcastKind, CareerEvent, CareerEventKind, CheckIn, CheckInStatus, Cohort, CompetencyDomain, EvidenceKind, MilestoneStatus, Pap,
-    Person, QuizAnswer, QuizPoll, RaterLink, RaterResponse, RaterRole,
+    BroadcastKind,
+    CareerEvent,
+    CareerEventKind,
+    CheckIn,
+    CheckInStatus,
+    Cohort,
+    CompetencyDomain,
+    EvidenceKind,
+    MilestoneStatus,
+    Pap,
+    Person,
+    QuizAnswer,
+    QuizPoll,
+    RaterLink,
+    RaterResponse,
+    RaterRole,
 )
 from db.reflections import ReflectionAnswers, save_reflection
 from db.report import cohort_report
+from handlers.checkins import sweep_checkins
+from handlers.community import sweep_broadcasts
+from handlers.report import to_xlsx
 from tests import factories
 from tests.conftest import InProcessBot
 from tests.test_onboarding import say, tap
@@ -38,14 +54,37 @@ async def seed(bot: InProcessBot) -> Cohort:
     return cohort
 
 
-async def seed_data(session, data_dir) -> Cohort:  # type: ignore[no-untyped-def]
+async def seed_data(session: AsyncSession, data_dir: Path) -> Cohort:
     """Four alumnae whose indicators are known (see test_report_indicators), and A's evidence photo."""
     cohort = await factories.cohort(session, NOW, training_end=date(2026, 1, 1), months=6)
-    people = {name: await factories.alumna(session, datetime(2026, 1, 2, tzinfo=UTC), cohort, 6100 + n, name=name) for n, name in enumerate("ABCD")}
+    people = {
+        name: await factories.alumna(session, datetime(2026, 1, 2, tzinfo=UTC), cohort, 6100 + n, name=name)
+        for n, name in enumerate("ABCD")
+    }
 
-    def checkin(person: Person, sequence: int, status: CheckInStatus, implementation: int | None = None, forums: list[str] | None = None, answered: datetime | None = None) -> None:
-        session.add(CheckIn(person_id=person.id, cohort_id=cohort.id, sequence=sequence, kind="regular", month=sequence, due_at=NOW - timedelta(days=90 - sequence),
-                            status=status, implementation=implementation, forums=forums, answered_at=answered, pap_status="on_track" if implementation else None))
+    def checkin(
+        person: Person,
+        sequence: int,
+        status: CheckInStatus,
+        implementation: int | None = None,
+        forums: list[str] | None = None,
+        answered: datetime | None = None,
+    ) -> None:
+        session.add(
+            CheckIn(
+                person_id=person.id,
+                cohort_id=cohort.id,
+                sequence=sequence,
+                kind="regular",
+                month=sequence,
+                due_at=NOW - timedelta(days=90 - sequence),
+                status=status,
+                implementation=implementation,
+                forums=forums,
+                answered_at=answered,
+                pap_status="on_track" if implementation else None,
+            )
+        )
 
     a, b, c, d = people["A"], people["B"], people["C"], people["D"]
     checkin(a, 1, CheckInStatus.ANSWERED, 80, ["cop"], datetime(2026, 6, 1, tzinfo=UTC))
@@ -63,11 +102,27 @@ async def seed_data(session, data_dir) -> Cohort:  # type: ignore[no-untyped-def
     pap_a = await session.scalar(select(Pap).where(Pap.person_id == a.id))
     await session.refresh(pap_a, ["milestones"])
     evidence = EvidenceItem(EvidenceKind.PHOTO, "f1", "u1", None, "image/jpeg", 10, local_path=f"evidence/{a.id}/u1.jpg")
-    await create_entry(session=session, pap=pap_a, milestone_id=pap_a.milestones[0].id, text="Sosialisasi layanan di kelurahan", progress=60,
-                       milestone_done=False, obstacles=None, support=None, evidence=[evidence], now=datetime(2026, 7, 25, tzinfo=UTC))
+    await create_entry(
+        session=session,
+        pap=pap_a,
+        milestone_id=pap_a.milestones[0].id,
+        text="Sosialisasi layanan di kelurahan",
+        progress=60,
+        milestone_done=False,
+        obstacles=None,
+        support=None,
+        evidence=[evidence],
+        now=datetime(2026, 7, 25, tzinfo=UTC),
+    )
     for week, confidence in ((20, 3), (21, 4)):
-        await save_reflection(session=session, person=a, week_year=2026, week=week, now=NOW,
-                              answers=ReflectionAnswers(f"Refleksi minggu {week}", None, None, CompetencyDomain.SOFT_SKILLS, confidence, None, False))
+        await save_reflection(
+            session=session,
+            person=a,
+            week_year=2026,
+            week=week,
+            now=NOW,
+            answers=ReflectionAnswers(f"Refleksi minggu {week}", None, None, CompetencyDomain.SOFT_SKILLS, confidence, None, False),
+        )
     session.add(QuizPoll(poll_id="p1", person_id=a.id, tip_slug="x", correct_option=1, sent_at=NOW))
     await session.flush()
     session.add(QuizAnswer(poll_id="p1", person_id=a.id, option=1, correct=True, answered_at=NOW))
@@ -75,7 +130,18 @@ async def seed_data(session, data_dir) -> Cohort:  # type: ignore[no-untyped-def
     session.add(link)
     await session.flush()
     for rater, overall in ((1, 4), (2, 5), (3, 3)):
-        session.add(RaterResponse(link_id=link.id, rater_telegram_id=7700 + rater, communication=4, collaboration=4, initiative=5, service_effect=3, overall=overall, created_at=NOW))
+        session.add(
+            RaterResponse(
+                link_id=link.id,
+                rater_telegram_id=7700 + rater,
+                communication=4,
+                collaboration=4,
+                initiative=5,
+                service_effect=3,
+                overall=overall,
+                created_at=NOW,
+            )
+        )
     await session.commit()
     photo = data_dir / f"evidence/{a.id}/u1.jpg"
     photo.parent.mkdir(parents=True, exist_ok=True)
@@ -91,7 +157,12 @@ async def test_report_indicators(bot: InProcessBot) -> None:
         cohort = await session.get(Cohort, cohort.id)
         indicators, rows = await cohort_report(session=session, cohort=cohort, now=NOW)
     assert (indicators.alumnae, indicators.promoted_or_assigned, indicators.pap_implementation) == (4, 0.25, 0.75)
-    assert (indicators.checkin_response, indicators.forum_participation, indicators.cop_engagement, indicators.active_30_days) == (0.5, 0.25, 0.25, 0.5)
+    assert (indicators.checkin_response, indicators.forum_participation, indicators.cop_engagement, indicators.active_30_days) == (
+        0.5,
+        0.25,
+        0.25,
+        0.5,
+    )
     assert indicators.perception == {"communication": 4.0, "collaboration": 4.0, "initiative": 5.0, "service_effect": 3.0, "overall": 4.0}
     book = load_workbook(io.BytesIO(to_xlsx(bot.app.runtime.texts, "id", cohort, indicators, rows)))
     summary = book["Ringkasan"]
@@ -113,7 +184,15 @@ async def test_report_command_sends_xlsx_to_a_coach(bot: InProcessBot) -> None:
     from db.enrolment import enrol_coach
 
     async with bot.app.runtime.open_session() as session:
-        await enrol_coach(session=session, telegram_id=6199, cohort=await session.get(Cohort, cohort.id), name="Coach", locale="id", timezone="Asia/Jakarta", now=NOW)
+        await enrol_coach(
+            session=session,
+            telegram_id=6199,
+            cohort=await session.get(Cohort, cohort.id),
+            name="Coach",
+            locale="id",
+            timezone="Asia/Jakarta",
+            now=NOW,
+        )
         await session.commit()
     coach = bot.double.user(6199, "Coach")
     document = await say(bot, coach, "/laporan")
@@ -176,7 +255,17 @@ async def test_after_withdrawing_consent_nothing_reaches_her(bot: InProcessBot) 
     assert "Persetujuan ditarik" in reply.text
     async with bot.app.runtime.open_session() as session:
         person = await session.scalar(select(Person).where(Person.telegram_id == 6100))
-        session.add(CheckIn(person_id=person.id, cohort_id=(await session.scalar(select(Cohort.id))), sequence=9, kind="regular", month=7, due_at=NOW, status=CheckInStatus.PLANNED))
+        session.add(
+            CheckIn(
+                person_id=person.id,
+                cohort_id=(await session.scalar(select(Cohort.id))),
+                sequence=9,
+                kind="regular",
+                month=7,
+                due_at=NOW,
+                status=CheckInStatus.PLANNED,
+            )
+        )
         await create_broadcast(session=session, kind=BroadcastKind.GENERAL, cohort_id=None, title="Info", body="Isi", now=NOW)
         await session.commit()
     before = len(alumna.messages())
@@ -186,7 +275,7 @@ async def test_after_withdrawing_consent_nothing_reaches_her(bot: InProcessBot) 
     assert any("Isi" in m.text for m in bot.double.user(6101, "B").messages())  # others still get it
 
 
-async def test_report_from_the_command_line(bot: InProcessBot, database_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_report_from_the_command_line(bot: InProcessBot, database_url: str, tmp_path: Path) -> None:
     import asyncio
     import csv
     import os
@@ -198,7 +287,9 @@ async def test_report_from_the_command_line(bot: InProcessBot, database_url: str
     env = {**os.environ, "DATABASE_URL": database_url}
 
     async def run(*args: str) -> asyncio.subprocess.Process:
-        process = await asyncio.create_subprocess_exec(ecoach, "report", "--cohort", cohort.alumni_code, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        process = await asyncio.create_subprocess_exec(
+            ecoach, "report", "--cohort", cohort.alumni_code, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        )
         await process.wait()
         return process
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
-from random_kills import soak  # noqa: E402
+from random_kills import soak
 
 
 def test_random_kills_lose_nothing_confirmed_and_duplicate_nothing(tmp_path: Path) -> None:

@@ -35,8 +35,19 @@ async def test_complete_reflection_then_edit_the_same_week(bot: InProcessBot) ->
 
     async with bot.app.runtime.open_session() as session:
         [row] = (await session.scalars(select(Reflection))).all()
-    assert (row.week_year, row.week, row.went_well, row.challenge, row.learned) == (2026, 10, "Rapat koordinasi lancar", None, "Saya lebih sabar")
-    assert (row.domain, row.confidence, row.next_step, row.shared) == (CompetencyDomain.INCLUSIVE_LEADERSHIP, 4, "Presentasi ke kepala dinas", False)
+    assert (row.week_year, row.week, row.went_well, row.challenge, row.learned) == (
+        2026,
+        10,
+        "Rapat koordinasi lancar",
+        None,
+        "Saya lebih sabar",
+    )
+    assert (row.domain, row.confidence, row.next_step, row.shared) == (
+        CompetencyDomain.INCLUSIVE_LEADERSHIP,
+        4,
+        "Presentasi ke kepala dinas",
+        False,
+    )
 
     bot.clock.set(datetime(2026, 3, 7, 3, 0, tzinfo=UTC))  # Saturday, same week
     reply = await say(bot, sari, "/reflect")

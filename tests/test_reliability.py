@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
+from telegram import Update
 
+from bot.kernel.context import EcoachContext
+from db.models import ConsentRefusal, Draft, Person
 from devtools.double import BotApiDouble, DoubleServer
 from devtools.process import BotProcess
-from db.models import ConsentRefusal, Draft, Person
 from tests.conftest import PG_URL, TOKEN, InProcessBot
 from tests.test_e2e_onboarding import query, say, tap
 
@@ -20,7 +22,7 @@ from tests.test_e2e_onboarding import query, say, tap
 async def test_errors_reach_admins_once_a_minute_without_token_or_private_text(bot: InProcessBot) -> None:
     from telegram.ext import MessageHandler, filters
 
-    async def broken(update, context):  # type: ignore[no-untyped-def]
+    async def broken(update: Update, context: EcoachContext) -> None:
         raise RuntimeError(f"failed near {update.message.text} with {TOKEN}")
 
     bot.app.add_handler(MessageHandler(filters.Regex("rahasia"), broken), group=-1)
@@ -84,7 +86,12 @@ def database_outage(database: str, *, down: bool) -> None:
 @pytest.mark.skipif(not PG_URL, reason="a database outage is played on PostgreSQL (runs in CI's PostgreSQL pass)")
 def test_a_ten_second_database_outage(database_url: str, double: BotApiDouble, api_server: DoubleServer, tmp_path: Path) -> None:
     database = make_url(database_url).database
-    env = {"DATABASE_URL": database_url, "ECOACH_DATA_DIR": str(tmp_path / "data"), "ECOACH_SWEEP_SECONDS": "1", "ECOACH_WEEKLY_TIPS": "false"}
+    env = {
+        "DATABASE_URL": database_url,
+        "ECOACH_DATA_DIR": str(tmp_path / "data"),
+        "ECOACH_SWEEP_SECONDS": "1",
+        "ECOACH_WEEKLY_TIPS": "false",
+    }
     process = BotProcess(double, api_server.url, env, tmp_path / "bot.log").start()
     try:
         code = new_cohort_code(database_url, "Angkatan Outage")
@@ -140,5 +147,3 @@ def test_fifty_alumnae_writing_at_once(live_bot: BotProcess, double: BotApiDoubl
     names = {name for (name,) in query(database_url, select(Draft.data)) for name in [name["name"]]}
     assert names == {f"Nama lengkap {p.id}" for p in people}
     assert query(database_url, select(func.count()).select_from(Person)) == [(50,)]
-
-

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
-from handlers.reflection import sweep_reminders
-from db.models import Reminder, ReminderKind, SendStatus
+from db.models import CompetencyDomain, Person, Reminder, ReminderKind, SendStatus
 from db.reflections import ReflectionAnswers, save_reflection
-from db.models import CompetencyDomain, Person
+from handlers.reflection import sweep_reminders
 from tests import factories
 from tests.conftest import InProcessBot
 
 WED = datetime(2026, 3, 4, 0, 0, tzinfo=UTC)  # ISO week 10 of 2026
 
 
-async def seed(bot: InProcessBot, *people: dict) -> list[Person]:  # type: ignore[type-arg]
+async def seed(bot: InProcessBot, *people: dict[str, Any]) -> list[Person]:
     async with bot.app.runtime.open_session() as session:
         cohort = await factories.cohort(session, bot.clock.now())
         made = [await factories.alumna(session, bot.clock.now(), cohort, **person) for person in people]
@@ -52,7 +52,7 @@ async def test_friday_1500_wita_goes_out_at_0700_utc(bot: InProcessBot) -> None:
 
 async def test_follow_up_48_hours_later_unless_she_reflected(bot: InProcessBot) -> None:
     bot.clock.set(WED)
-    sari, rina = await seed(bot, {"telegram_id": 6002, "name": "Sari"}, {"telegram_id": 6003, "name": "Rina"})
+    _, rina = await seed(bot, {"telegram_id": 6002, "name": "Sari"}, {"telegram_id": 6003, "name": "Rina"})
     assert await sweep_at(bot, datetime(2026, 3, 6, 8, 0, tzinfo=UTC)) == 2  # Friday 15:00 WIB
     await reflect(bot, rina.id)
     assert await sweep_at(bot, datetime(2026, 3, 8, 7, 59, tzinfo=UTC)) == 0
@@ -179,7 +179,10 @@ async def test_blocked_alumna_is_marked_inactive_and_not_retried(bot: InProcessB
     assert await sweep_at(bot, datetime(2026, 3, 6, 8, 0, tzinfo=UTC)) == 0
     async with bot.app.runtime.open_session() as session:
         assert (await session.get(Person, sari.id)).active is False
-        assert await session.scalar(select(Reminder.status).where(Reminder.kind == ReminderKind.REFLECTION).order_by(Reminder.due_at)) == SendStatus.FAILED
+        assert (
+            await session.scalar(select(Reminder.status).where(Reminder.kind == ReminderKind.REFLECTION).order_by(Reminder.due_at))
+            == SendStatus.FAILED
+        )
     assert await sweep_at(bot, datetime(2026, 3, 13, 8, 0, tzinfo=UTC)) == 0
 
 

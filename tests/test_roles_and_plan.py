@@ -8,11 +8,12 @@ from sqlalchemy import func, select
 
 from bot.kernel.callbacks import FlowChoice
 from db.models import Cohort, Draft, Membership, Milestone, MilestoneStatus, Pap, Person, Role
+from devtools.double import FakeUser
 from tests.conftest import InProcessBot
 from tests.test_onboarding import PAP, PROFILE, SMART, make_cohort, onboard_until_milestones, say, tap
 
 
-async def onboard(bot: InProcessBot, user, code: str) -> None:  # type: ignore[no-untyped-def]
+async def onboard(bot: InProcessBot, user: FakeUser, code: str) -> None:
     await onboard_until_milestones(bot, user, code)
     for title, due in (("Pemetaan proses", "2026-03-15"), ("Uji coba", "2026-05-15")):
         await say(bot, user, title)

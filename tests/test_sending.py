@@ -24,16 +24,19 @@ def _timed_out(cause: Exception) -> TimedOut:
         return exc
 
 
-@pytest.mark.parametrize(("error", "verdict"), [
-    (RetryAfter(timedelta(seconds=7)), Verdict.RETRY),
-    (NetworkError("Bad Gateway"), Verdict.RETRY),
-    (_timed_out(httpx.ConnectTimeout("connect")), Verdict.RETRY),
-    (_timed_out(httpx.ReadTimeout("read")), Verdict.UNKNOWN),
-    (Forbidden("Forbidden: bot was blocked by the user"), Verdict.UNDELIVERABLE),
-    (Forbidden("Forbidden: user is deactivated"), Verdict.UNDELIVERABLE),
-    (BadRequest("Bad Request: chat not found"), Verdict.UNDELIVERABLE),
-    (BadRequest("Bad Request: can't parse entities: unsupported start tag"), Verdict.BUG),
-])
+@pytest.mark.parametrize(
+    ("error", "verdict"),
+    [
+        (RetryAfter(timedelta(seconds=7)), Verdict.RETRY),
+        (NetworkError("Bad Gateway"), Verdict.RETRY),
+        (_timed_out(httpx.ConnectTimeout("connect")), Verdict.RETRY),
+        (_timed_out(httpx.ReadTimeout("read")), Verdict.UNKNOWN),
+        (Forbidden("Forbidden: bot was blocked by the user"), Verdict.UNDELIVERABLE),
+        (Forbidden("Forbidden: user is deactivated"), Verdict.UNDELIVERABLE),
+        (BadRequest("Bad Request: chat not found"), Verdict.UNDELIVERABLE),
+        (BadRequest("Bad Request: can't parse entities: unsupported start tag"), Verdict.BUG),
+    ],
+)
 def test_every_failure_has_one_verdict(error: TelegramError, verdict: Verdict) -> None:
     assert classify(error).verdict is verdict
 
@@ -52,7 +55,9 @@ async def _due_checkin(bot: InProcessBot) -> int:
     async with bot.app.runtime.open_session() as session:
         cohort = await factories.cohort(session, NOW, training_end=date(2026, 5, 1), months=3)
         person = await factories.alumna(session, NOW, cohort, 9801, name="Rina")
-        checkin = CheckIn(person_id=person.id, cohort_id=cohort.id, sequence=1, kind="regular", month=1, due_at=NOW, status=CheckInStatus.PLANNED)
+        checkin = CheckIn(
+            person_id=person.id, cohort_id=cohort.id, sequence=1, kind="regular", month=1, due_at=NOW, status=CheckInStatus.PLANNED
+        )
         session.add(checkin)
         await session.commit()
         return checkin.id

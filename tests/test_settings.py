@@ -11,9 +11,18 @@ from bot.kernel.settings import Settings, SettingsError, load_settings
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "DATABASE_URL", "ECOACH_DATA_DIR", "ECOACH_ADMIN_IDS",
-                 "ECOACH_DEFAULT_TIMEZONE", "ECOACH_DEFAULT_LOCALE", "ECOACH_SWEEP_SECONDS", "ECOACH_BOT_USERNAME",
-                 "ECOACH_CONCURRENT_UPDATES"):
+    for name in (
+        "TELEGRAM_BOT_TOKEN",
+        "TELEGRAM_API_URL",
+        "DATABASE_URL",
+        "ECOACH_DATA_DIR",
+        "ECOACH_ADMIN_IDS",
+        "ECOACH_DEFAULT_TIMEZONE",
+        "ECOACH_DEFAULT_LOCALE",
+        "ECOACH_SWEEP_SECONDS",
+        "ECOACH_BOT_USERNAME",
+        "ECOACH_CONCURRENT_UPDATES",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
 

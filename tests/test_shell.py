@@ -21,19 +21,35 @@ def clean_env() -> dict[str, str]:
 
 
 def test_the_demo_transcript_runs_without_token_or_network(tmp_path: Path) -> None:
-    done = subprocess.run([ECOACH, "shell", "--script", str(ROOT / "examples" / "demo.txt")], env=clean_env(), cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [ECOACH, "shell", "--script", str(ROOT / "examples" / "demo.txt")],
+        env=clean_env(),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     out = done.stdout
-    for expected in ("Tersimpan! 🎉", "refleksi minggu ini tersimpan", "📷 Foto diterima", "Logbook tersimpan ✅ dengan 1 bukti",
-                     "check-in monitoring", "check-in tersimpan", "bot [grup]: 1. Dewi Lestari", "script finished"):
+    for expected in (
+        "Tersimpan! 🎉",
+        "refleksi minggu ini tersimpan",
+        "📷 Foto diterima",
+        "Logbook tersimpan ✅ dengan 1 bukti",
+        "check-in monitoring",
+        "check-in tersimpan",
+        "bot [grup]: 1. Dewi Lestari",
+        "script finished",
+    ):
         assert expected in out, expected
 
 
 def test_a_missing_reply_fails_the_script(tmp_path: Path) -> None:
     script = tmp_path / "wrong.txt"
     script.write_text("> /start DEMO-ALUMNI\n< this text never comes\n")
-    done = subprocess.run([ECOACH, "shell", "--script", str(script)], env=clean_env(), cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [ECOACH, "shell", "--script", str(script)], env=clean_env(), cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 1
     assert "script failed at line 2" in done.stdout and "this text never comes" in done.stdout
 
@@ -56,9 +72,16 @@ def test_interactive_onboarding_pressing_buttons_by_number(tmp_path: Path) -> No
         answer("Bidang Pelayanan", r"\[3\] Pengawas")
         answer("3", r"\[1\] WIB")
         answer("1", "judul")
-        for text, then in (("PAP Demo", "Masalah apa"), ("Antrean panjang", "Spesifik"), ("Memangkas waktu", "Terukur"),
-                           ("Waktu layanan", "kondisi awal"), ("14 hari", "target"), ("3 hari", "Dapat dicapai"),
-                           ("Dukungan tim", "Relevan"), ("Mandat pelayanan", r"\[1\] Pakai")):
+        for text, then in (
+            ("PAP Demo", "Masalah apa"),
+            ("Antrean panjang", "Spesifik"),
+            ("Memangkas waktu", "Terukur"),
+            ("Waktu layanan", "kondisi awal"),
+            ("14 hari", "target"),
+            ("3 hari", "Dapat dicapai"),
+            ("Dukungan tim", "Relevan"),
+            ("Mandat pelayanan", r"\[1\] Pakai"),
+        ):
             answer(text, then)
         answer("1", "tahapan 1")
         answer("Pemetaan", "Kapan target")

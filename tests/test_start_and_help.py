@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+from telegram import Update
+
+from bot.kernel.context import EcoachContext
 from tests.conftest import InProcessBot
 
 
@@ -63,10 +67,10 @@ async def test_group_command_with_bot_suffix_is_answered(bot: InProcessBot) -> N
     assert reply.text.startswith("Bantuan ecoach")
 
 
-async def test_a_failing_handler_apologises_in_her_language(bot: InProcessBot, caplog) -> None:  # type: ignore[no-untyped-def]
+async def test_a_failing_handler_apologises_in_her_language(bot: InProcessBot, caplog: pytest.LogCaptureFixture) -> None:
     from telegram.ext import CommandHandler
 
-    async def broken(update, context):  # type: ignore[no-untyped-def]
+    async def broken(update: Update, context: EcoachContext) -> None:
         raise RuntimeError("boom")
 
     bot.app.add_handler(CommandHandler("rusak", broken), group=-1)

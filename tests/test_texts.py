@@ -43,14 +43,18 @@ def test_lists_put_each_item_on_its_own_line() -> None:
     from datetime import date
     from types import SimpleNamespace
 
-    pap = SimpleNamespace(title="T", problem="P", goal="G", indicator="I", baseline="1", target="2", resources="R", relevance="Rel", end_date=date(2026, 8, 1))
+    pap = SimpleNamespace(
+        title="T", problem="P", goal="G", indicator="I", baseline="1", target="2", resources="R", relevance="Rel", end_date=date(2026, 8, 1)
+    )
     milestones = [
         {"title": "Satu", "due": date(2026, 3, 1), "status": "done", "overdue": False},
         {"title": "Dua", "due": date(2026, 4, 1), "status": "planned", "overdue": True},
     ]
     view = texts.render("id", "plan.view", pap=pap, milestones=milestones, progress=50, cohort="A")
     assert "<b>🪜 Tahapan</b>\n1. ✅ Satu — 1 Maret 2026 (selesai)\n2. ⚠️ Dua — 1 April 2026 (lewat tenggat)" in view
-    help_text = texts.render("en", "help.text", commands=[{"name": "a", "description": "A"}, {"name": "b", "description": "B"}], alias_example="bantuan")
+    help_text = texts.render(
+        "en", "help.text", commands=[{"name": "a", "description": "A"}, {"name": "b", "description": "B"}], alias_example="bantuan"
+    )
     assert help_text == "<b>ecoach help</b>\n/a — A\n/b — B\n\nCommands also work in Indonesian, for example /bantuan."
 
 
@@ -59,8 +63,21 @@ def test_a_tag_closing_a_line_keeps_the_line_break() -> None:
     saved = texts.render("id", "logbook.saved", evidence=2, milestone_done=False, milestone=None)
     assert saved.startswith("Logbook tersimpan ✅ dengan 2 bukti.\nCoach Ibu")
     reflection = texts.render("en", "reflection.saved", shared=False, next_step="Call the head")
-    assert reflection == "Thank you, this week's reflection is saved. 🌷 It is private.\n\nYour step for next week: <b>Call the head</b>. You can do it!"
+    assert (
+        reflection
+        == "Thank you, this week's reflection is saved. 🌷 It is private.\n\nYour step for next week: <b>Call the head</b>. You can do it!"
+    )
     from datetime import datetime
 
-    status = texts.render("id", "reminders.status", saved=False, on=True, weekday=4, time="15.00", zone="WIB", paused_until=None, next_at=datetime(2026, 3, 6, 15, 0))
+    status = texts.render(
+        "id",
+        "reminders.status",
+        saved=False,
+        on=True,
+        weekday=4,
+        time="15.00",
+        zone="WIB",
+        paused_until=None,
+        next_at=datetime(2026, 3, 6, 15, 0),
+    )
     assert status.endswith("Status: 🔔 aktif.\nPengingat berikutnya: 6 Maret 2026, 15.00.")

@@ -25,18 +25,32 @@ def free_port() -> int:
 def test_webhook_rejects_requests_without_the_secret(api_server: DoubleServer, database_url: str, tmp_path: Path) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/telegram-hook"
-    env = {"DATABASE_URL": database_url, "ECOACH_DATA_DIR": str(tmp_path / "data"), "ECOACH_WEEKLY_TIPS": "false",
-           "ECOACH_WEBHOOK_URL": url, "ECOACH_WEBHOOK_SECRET": SECRET, "ECOACH_WEBHOOK_PORT": str(port)}
+    env = {
+        "DATABASE_URL": database_url,
+        "ECOACH_DATA_DIR": str(tmp_path / "data"),
+        "ECOACH_WEEKLY_TIPS": "false",
+        "ECOACH_WEBHOOK_URL": url,
+        "ECOACH_WEBHOOK_SECRET": SECRET,
+        "ECOACH_WEBHOOK_PORT": str(port),
+    }
     process = BotProcess(api_server.double, api_server.url, env, tmp_path / "bot.log", args=["--webhook"]).start()
     try:
         [(_, params)] = [call for call in api_server.double.calls if call[0] == "setWebhook"]
         assert params["url"] == url and params["secret_token"] == SECRET
         sari = api_server.double.user(3101, "Sari")
-        update = {"update_id": 501, "message": {"message_id": 1, "date": int(time.time()), "chat": {"id": 3101, "type": "private", "first_name": "Sari"},
-                                                "from": {"id": 3101, "is_bot": False, "first_name": "Sari", "language_code": "id"},
-                                                "text": "/start", "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}
+        update = {
+            "update_id": 501,
+            "message": {
+                "message_id": 1,
+                "date": int(time.time()),
+                "chat": {"id": 3101, "type": "private", "first_name": "Sari"},
+                "from": {"id": 3101, "is_bot": False, "first_name": "Sari", "language_code": "id"},
+                "text": "/start",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            },
+        }
         body = json.dumps(update)
-        for attempt in range(50):  # the server starts listening just around setWebhook
+        for _ in range(50):  # the server starts listening just around setWebhook
             try:
                 missing = httpx.post(url, content=body, headers={"Content-Type": "application/json"})
                 break
@@ -64,6 +78,8 @@ def test_a_short_webhook_secret_is_refused(tmp_path: Path) -> None:
     import sys
 
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "ECOACH_WEBHOOK_SECRET": "short", "ECOACH_WEBHOOK_URL": "https://example.org/hook"}
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "run", "--webhook"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run", "--webhook"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 2 and done.stderr.startswith("ecoach: error: ECOACH_WEBHOOK_SECRET is invalid")
     assert "short" not in done.stderr

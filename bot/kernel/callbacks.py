@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
-from collections.abc import Callable
-from typing import ClassVar, Self, TypeVar, get_type_hints
+from typing import Any, ClassVar, Self, cast, dataclass_transform, get_type_hints
 
 from telegram import InlineKeyboardButton
 
@@ -19,14 +18,26 @@ from bot.kernel.telegram import MAX_CALLBACK_DATA
 
 SEPARATOR = "|"
 _REGISTRY: dict[str, type[Button]] = {}
-B = TypeVar("B", bound=type["Button"])
 
 
+@dataclass_transform(frozen_default=True)
 class Button:
-    """Base of every button's data; subclasses are made with @button(prefix)."""
+    """Base of every button's data: `class Kind(Button, prefix="k")` registers a frozen dataclass."""
 
     prefix: ClassVar[str]
     _types: ClassVar[dict[str, type]]
+
+    def __init_subclass__(cls, *, prefix: str, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if prefix in _REGISTRY or SEPARATOR in prefix:
+            raise ValueError(f"button prefix {prefix!r} is taken or malformed")
+        dataclass(frozen=True)(cls)
+        cls.prefix = prefix
+        hints = get_type_hints(cls)
+        cls._types = {f.name: hints[f.name] for f in fields(cast(Any, cls))}  # dataclass() made it one just above
+        if any(kind not in (int, str) for kind in cls._types.values()):
+            raise TypeError(f"{cls.__name__}: button fields are int or str")
+        _REGISTRY[prefix] = cls
 
     def encode(self) -> str:
         values = [str(getattr(self, name)) for name in self._types]
@@ -61,29 +72,10 @@ class Button:
         return InlineKeyboardButton(label, callback_data=self.encode())
 
 
-def button(prefix: str) -> Callable[[B], B]:
-    """Register a button kind under `prefix` (unique) and make it a frozen dataclass."""
-
-    def register(cls: B) -> B:
-        if prefix in _REGISTRY or SEPARATOR in prefix:
-            raise ValueError(f"button prefix {prefix!r} is taken or malformed")
-        made = dataclass(frozen=True)(cls)
-        made.prefix = prefix
-        hints = get_type_hints(made)
-        made._types = {f.name: hints[f.name] for f in fields(made)}
-        if any(kind not in (int, str) for kind in made._types.values()):
-            raise TypeError(f"{cls.__name__}: button fields are int or str")
-        _REGISTRY[prefix] = made
-        return made
-
-    return register
-
-
 # ----- the buttons ---------------------------------------------------------------------------------
 
 
-@button("f")
-class FlowChoice(Button):
+class FlowChoice(Button, prefix="f"):
     """An answer to the current question of a conversation."""
 
     flow: str
@@ -91,62 +83,51 @@ class FlowChoice(Button):
     value: str
 
 
-@button("rf")
-class ReflectNow(Button):
+class ReflectNow(Button, prefix="rf"):
     """Under a reminder: open this week's reflection."""
 
 
-@button("ci")
-class CheckInNow(Button):
+class CheckInNow(Button, prefix="ci"):
     """Under a check-in invitation: answer it."""
 
 
-@button("pap")
-class PlanAction(Button):
+class PlanAction(Button, prefix="pap"):
     action: str  # edit | add | milestones
 
 
-@button("lang")
-class ChooseLanguage(Button):
+class ChooseLanguage(Button, prefix="lang"):
     locale: str
 
 
-@button("rem")
-class ReminderAction(Button):
+class ReminderAction(Button, prefix="rem"):
     action: str  # change | pause | resume | off | on
     weeks: int = 0
 
 
-@button("tip")
-class TipsSwitch(Button):
+class TipsSwitch(Button, prefix="tip"):
     on: int  # 1 to receive the weekly tip, 0 to stop
 
 
-@button("pv")
-class PrivacyAction(Button):
+class PrivacyAction(Button, prefix="pv"):
     action: str  # export | delete | delete_confirmed | withdraw | consent
 
 
-@button("lg")
-class MyEntry(Button):
+class MyEntry(Button, prefix="lg"):
     action: str  # edit | delete | confirm_delete
     entry_id: int
 
 
-@button("lgc")
-class CoachOnEntry(Button):
+class CoachOnEntry(Button, prefix="lgc"):
     action: str  # feedback | verify
     entry_id: int
 
 
-@button("cs")
-class CoachOnAlumna(Button):
+class CoachOnAlumna(Button, prefix="cs"):
     action: str  # nudge | detail
     person_id: int
 
 
-@button("cpg")
-class StalledPage(Button):
+class StalledPage(Button, prefix="cpg"):
     cohort_id: int
     days: int
     page: int

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from io import BytesIO
 
 ACCENT = "#8e3b8a"  # the program's plum
 
 
-def confidence_chart(labels: list[str], values: list[int], title: str) -> bytes:
+def confidence_chart(labels: Sequence[str], values: Sequence[int], title: str) -> bytes:
     """A line of weekly confidence (1–5) over the weeks given."""
     from matplotlib.figure import Figure  # imported on first use: it costs a second at start-up
 
@@ -25,7 +26,7 @@ def confidence_chart(labels: list[str], values: list[int], title: str) -> bytes:
     return buffer.getvalue()
 
 
-def cohort_chart(labels: list[str], values: list[int], title: str) -> bytes:
+def cohort_chart(labels: Sequence[str], values: Sequence[int], title: str) -> bytes:
     """Horizontal bars: how many PAPs are on track, delayed, stalled and completed."""
     from matplotlib.figure import Figure
 

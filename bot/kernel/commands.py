@@ -47,7 +47,26 @@ LINK_COP = Command("hubungkan_cop", "link_cop", "link_cop")
 REPORT = Command("laporan", "report", "report")
 
 # In the order the menu shows them.
-MENU = [START, PLAN, LOGBOOK, MY_LOG, REFLECT, MY_REFLECTIONS, REMINDERS, CHECKIN, FEEDBACK, TIPS, AGENDA, PORTFOLIO, PRIVACY, MY_DATA, DELETE_DATA, LANGUAGE, CANCEL, HELP]
+MENU = [
+    START,
+    PLAN,
+    LOGBOOK,
+    MY_LOG,
+    REFLECT,
+    MY_REFLECTIONS,
+    REMINDERS,
+    CHECKIN,
+    FEEDBACK,
+    TIPS,
+    AGENDA,
+    PORTFOLIO,
+    PRIVACY,
+    MY_DATA,
+    DELETE_DATA,
+    LANGUAGE,
+    CANCEL,
+    HELP,
+]
 # Shown in /bantuan to coaches and organizers, and as the menu in group chats.
 COACH_MENU = [STALLED, SUMMARY, NUDGE, MEMBER, LINK, NOTICES, ANNOUNCE, BROADCAST_STATUS, REPORT]
 # Shown in /bantuan to organizers only.

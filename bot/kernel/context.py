@@ -85,14 +85,7 @@ class EcoachContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
     def text(self, key: str, **values: Any) -> str:
         return self.runtime.texts.render(self.locale, key, **values)
 
-    async def reply(
-        self,
-        update: Update,
-        key: str,
-        *,
-        reply_markup: InlineKeyboardMarkup | None = None,
-        **values: Any,
-    ) -> Message:
+    async def reply(self, update: Update, key: str, *, reply_markup: InlineKeyboardMarkup | None = None, **values: Any) -> Message:
         """Render `key` for her, commit, then answer in the update's chat."""
         return await self.send(update, self.text(key, **values), reply_markup)
 

@@ -7,6 +7,7 @@ Everyone else is told why, once.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Awaitable, Callable
 
@@ -34,10 +35,8 @@ def in_private(update: Update) -> bool:
 async def answer_button(update: Update, text: str | None = None) -> None:
     """Stop a pressed button's spinner; cosmetic, so a failure changes nothing."""
     if update.callback_query is not None:
-        try:
+        with contextlib.suppress(Exception):  # best effort by design: the work is already stored
             await update.callback_query.answer(text)
-        except Exception:  # noqa: BLE001 - best effort by design
-            pass
 
 
 async def not_enrolled(update: Update, context: EcoachContext) -> None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from datetime import date
-
 from jinja2 import Environment, FunctionLoader, StrictUndefined, pass_context
-from markupsafe import Markup
 from jinja2.runtime import Context
+from markupsafe import Markup
 
 from bot.kernel.settings import LOCALES
 
@@ -44,12 +43,7 @@ class Texts:
     def __init__(self, default_locale: str = "id", directory: Path = CATALOGS) -> None:
         self.default_locale = default_locale
         self.catalogs = {locale: load_catalog(locale, directory) for locale in LOCALES}
-        self._env = Environment(
-            loader=FunctionLoader(self._source),
-            autoescape=True,
-            undefined=StrictUndefined,
-            lstrip_blocks=True,
-        )
+        self._env = Environment(loader=FunctionLoader(self._source), autoescape=True, undefined=StrictUndefined, lstrip_blocks=True)
         self._env.filters["date"] = self._date_filter
         self._env.filters["weekday"] = self._weekday_filter
 

@@ -93,4 +93,4 @@ def retry_at(failure: Failure, attempts: int, now: datetime) -> datetime | None:
         return None
     if failure.wait is not None:
         return now + failure.wait
-    return now + FIRST_BACKOFF * 2 ** max(attempts - 1, 0)
+    return now + FIRST_BACKOFF * (1 << max(attempts - 1, 0))

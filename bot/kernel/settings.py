@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -29,9 +29,7 @@ class Settings(BaseSettings):
     telegram_api_url: str = Field(default="https://api.telegram.org", alias="TELEGRAM_API_URL")
     data_dir: Path = Field(default=Path("data"), alias="ECOACH_DATA_DIR")
     database_url_override: str | None = Field(default=None, alias="DATABASE_URL")
-    admin_ids: Annotated[frozenset[int], NoDecode] = Field(
-        default=frozenset(), alias="ECOACH_ADMIN_IDS"
-    )
+    admin_ids: Annotated[frozenset[int], NoDecode] = Field(default=frozenset(), alias="ECOACH_ADMIN_IDS")
     default_timezone: str = Field(default="Asia/Jakarta", alias="ECOACH_DEFAULT_TIMEZONE")
     default_locale: str = Field(default="id", alias="ECOACH_DEFAULT_LOCALE")
     sweep_seconds: float = Field(default=60, gt=0, alias="ECOACH_SWEEP_SECONDS")
@@ -107,13 +105,11 @@ class Settings(BaseSettings):
     def token(self) -> str:
         """The bot token; raises SettingsError when it is not set."""
         if self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value():
-            raise SettingsError(
-                "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and export it"
-            )
+            raise SettingsError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and export it")
         return self.telegram_bot_token.get_secret_value()
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read settings, turning validation errors into one line naming the variable."""
     try:
         return Settings(**overrides)

@@ -108,7 +108,9 @@ def _fit(paragraph: str, limit: int) -> list[str]:
     if visible_length(paragraph) <= limit:
         return [paragraph]
     lines = paragraph.split("\n")
-    return _pack([chunk for line in lines for chunk in ([line] if visible_length(line) <= limit else _hard_split(line, limit))], "\n", limit)
+    return _pack(
+        [chunk for line in lines for chunk in ([line] if visible_length(line) <= limit else _hard_split(line, limit))], "\n", limit
+    )
 
 
 def _pack(chunks: list[str], separator: str, limit: int) -> list[str]:

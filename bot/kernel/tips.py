@@ -9,9 +9,9 @@ from pathlib import Path
 from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup
 
-from bot.kernel.telegram import EntityParseError, html_to_plain, utf16_len
 from bot.kernel.i18n import Texts
 from bot.kernel.settings import LOCALES
+from bot.kernel.telegram import EntityParseError, html_to_plain, utf16_len
 
 TIPS_DIR = Path(__file__).parent.parent / "tips"
 DOMAINS = ("soft_skills", "hard_skills", "empowerment", "inclusive", "ethics_reform")
@@ -63,8 +63,17 @@ def parse_tip(path: Path) -> Tip:
         except (KeyError, TypeError, ValueError):
             raise TipError(f"{path.name}: quiz needs question, options, correct and explanation") from None
     try:
-        return Tip(slug, locale, str(meta["title"]), str(meta["domain"]), str(meta["module"]), str(meta["format"]),
-                   meta.get("link") or None, parts[2].strip(), quiz)
+        return Tip(
+            slug,
+            locale,
+            str(meta["title"]),
+            str(meta["domain"]),
+            str(meta["module"]),
+            str(meta["format"]),
+            meta.get("link") or None,
+            parts[2].strip(),
+            quiz,
+        )
     except KeyError as missing:
         raise TipError(f"{path.name}: front matter lacks {missing}") from None
 
@@ -152,6 +161,6 @@ def check_library(directory: Path = TIPS_DIR) -> tuple[int, list[str]]:
                 problems.append(f"{where}: the message is longer than Telegram's {LIMITS['message']} characters")
         except EntityParseError as exc:
             problems.append(f"{where}: Telegram would refuse the markup: {exc}")
-        except Exception as exc:  # a template error in the body
+        except Exception as exc:  # noqa: BLE001 - any template error in a body is a problem to report, not a crash
             problems.append(f"{where}: cannot render: {exc}")
     return len(library.slugs()), problems

@@ -16,10 +16,7 @@ target_metadata = Base.metadata
 
 def _configure(connection: Connection) -> None:
     context.configure(
-        connection=connection,
-        target_metadata=target_metadata,
-        render_as_batch=is_sqlite(str(connection.engine.url)),
-        compare_type=True,
+        connection=connection, target_metadata=target_metadata, render_as_batch=is_sqlite(str(connection.engine.url)), compare_type=True
     )
     with context.begin_transaction():
         context.run_migrations()

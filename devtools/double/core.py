@@ -17,15 +17,22 @@ from typing import Any
 
 from bot.kernel.telegram import EntityParseError, html_to_plain, utf16_len
 
+Params = dict[str, Any]  # a Bot API call's parameters, decoded
+Uploads = dict[str, tuple[str, bytes, str]]  # multipart files: name -> (file name, bytes, MIME type)
+
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_DOWNLOAD = 20 * 1024 * 1024
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current "
+    "content and reply markup of the message"
+)
 
 
 class ApiError(Exception):
     """A Bot API error answer: status code, description and optional parameters."""
 
-    def __init__(self, status: int, description: str, parameters: dict | None = None) -> None:
+    def __init__(self, status: int, description: str, parameters: dict[str, Any] | None = None) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
@@ -66,7 +73,7 @@ class Sent:
 
     @property
     def message_id(self) -> int:
-        return self.message["message_id"]
+        return int(self.message["message_id"])
 
     @property
     def text(self) -> str:
@@ -117,12 +124,7 @@ class BotApiDouble:
     """Plays Telegram's Bot API for one bot, and lets tests play its users."""
 
     def __init__(
-        self,
-        token: str,
-        *,
-        username: str = "ecoach_test_bot",
-        first_name: str = "ecoach",
-        rate_limit_per_second: float | None = None,
+        self, token: str, *, username: str = "ecoach_test_bot", first_name: str = "ecoach", rate_limit_per_second: float | None = None
     ) -> None:
         self.token = token
         self.bot_id = int(token.split(":", 1)[0]) if token.split(":", 1)[0].isdigit() else 1
@@ -148,11 +150,7 @@ class BotApiDouble:
     # ----- the bot's side: Bot API methods -------------------------------------------------------
 
     def call(
-        self,
-        token: str,
-        method: str,
-        params: dict[str, Any],
-        uploads: dict[str, tuple[str, bytes, str]] | None = None,
+        self, token: str, method: str, params: dict[str, Any], uploads: dict[str, tuple[str, bytes, str]] | None = None
     ) -> tuple[int, dict[str, Any]]:
         """Answer one Bot API call as Telegram would: (HTTP status, JSON body)."""
         if token != self.token:
@@ -172,7 +170,7 @@ class BotApiDouble:
             return exc.status, exc.payload()
         return 200, {"ok": True, "result": result}
 
-    def _methods(self) -> dict[str, Callable[[dict, dict], Any]]:
+    def _methods(self) -> dict[str, Callable[[Params, Uploads], Any]]:
         return {
             "getme": self._get_me,
             "getupdates": self._get_updates,
@@ -198,7 +196,7 @@ class BotApiDouble:
             "getchat": lambda p, u: self._chat(p["chat_id"]).as_dict(),
         }
 
-    def _get_me(self, params: dict, uploads: dict) -> dict[str, Any]:
+    def _get_me(self, params: Params, uploads: Uploads) -> dict[str, Any]:
         return {
             "id": self.bot_id,
             "is_bot": True,
@@ -209,7 +207,7 @@ class BotApiDouble:
             "supports_inline_queries": False,
         }
 
-    def _get_updates(self, params: dict, uploads: dict) -> list[dict[str, Any]]:
+    def _get_updates(self, params: Params, uploads: Uploads) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
         timeout = float(params.get("timeout") or 0)
@@ -227,21 +225,21 @@ class BotApiDouble:
                     return pending
                 self._cond.wait(remaining)
 
-    def _set_my_commands(self, params: dict, uploads: dict) -> bool:
+    def _set_my_commands(self, params: Params, uploads: Uploads) -> bool:
         key = (json.dumps(params.get("scope") or {"type": "default"}, sort_keys=True), params.get("language_code") or "")
         self.commands[key] = list(params.get("commands") or [])
         return True
 
-    def _get_my_commands(self, params: dict, uploads: dict) -> list[dict[str, str]]:
+    def _get_my_commands(self, params: Params, uploads: Uploads) -> list[dict[str, str]]:
         key = (json.dumps(params.get("scope") or {"type": "default"}, sort_keys=True), params.get("language_code") or "")
         return self.commands.get(key, [])
 
-    def _delete_my_commands(self, params: dict, uploads: dict) -> bool:
+    def _delete_my_commands(self, params: Params, uploads: Uploads) -> bool:
         key = (json.dumps(params.get("scope") or {"type": "default"}, sort_keys=True), params.get("language_code") or "")
         self.commands.pop(key, None)
         return True
 
-    def _send_message(self, params: dict, uploads: dict) -> dict[str, Any]:
+    def _send_message(self, params: Params, uploads: Uploads) -> dict[str, Any]:
         chat = self._reachable_chat(params.get("chat_id"))
         raw = str(params.get("text") or "")
         plain = self._parse(raw, params.get("parse_mode"), MAX_TEXT, "message text")
@@ -249,18 +247,18 @@ class BotApiDouble:
         message["text"] = plain
         return self._record("sendMessage", chat, message, raw, params.get("parse_mode"))
 
-    def _edit_message_text(self, params: dict, uploads: dict) -> dict[str, Any]:
+    def _edit_message_text(self, params: Params, uploads: Uploads) -> dict[str, Any]:
         chat, message = self._stored_message(params)
         raw = str(params.get("text") or "")
         plain = self._parse(raw, params.get("parse_mode"), MAX_TEXT, "message text")
         if plain == message.get("text") and params.get("reply_markup") == message.get("reply_markup"):
-            raise ApiError(400, "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
+            raise ApiError(400, NOT_MODIFIED)
         message["text"] = plain
         message["edit_date"] = int(time.time())
         _set_markup(message, params)
         return self._record("editMessageText", chat, message, raw, params.get("parse_mode"))
 
-    def _edit_message_caption(self, params: dict, uploads: dict) -> dict[str, Any]:
+    def _edit_message_caption(self, params: Params, uploads: Uploads) -> dict[str, Any]:
         chat, message = self._stored_message(params)
         raw = str(params.get("caption") or "")
         message["caption"] = self._parse(raw, params.get("parse_mode"), MAX_CAPTION, "caption", allow_empty=True)
@@ -268,26 +266,26 @@ class BotApiDouble:
         _set_markup(message, params)
         return self._record("editMessageCaption", chat, message, raw, params.get("parse_mode"))
 
-    def _edit_message_reply_markup(self, params: dict, uploads: dict) -> dict[str, Any]:
+    def _edit_message_reply_markup(self, params: Params, uploads: Uploads) -> dict[str, Any]:
         chat, message = self._stored_message(params)
         if params.get("reply_markup") == message.get("reply_markup"):
-            raise ApiError(400, "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
+            raise ApiError(400, NOT_MODIFIED)
         message["edit_date"] = int(time.time())
         _set_markup(message, params)
         return self._record("editMessageReplyMarkup", chat, message, None, None)
 
-    def _delete_message(self, params: dict, uploads: dict) -> bool:
+    def _delete_message(self, params: Params, uploads: Uploads) -> bool:
         chat, message = self._stored_message(params)
         with self._cond:
             chat.messages.pop(message["message_id"], None)
         return True
 
-    def _answer_callback_query(self, params: dict, uploads: dict) -> bool:
+    def _answer_callback_query(self, params: Params, uploads: Uploads) -> bool:
         with self._cond:
             self.answered_callbacks.append(params)
         return True
 
-    def _send_file(self, method: str, kind: str, params: dict, uploads: dict) -> dict[str, Any]:
+    def _send_file(self, method: str, kind: str, params: Params, uploads: Uploads) -> dict[str, Any]:
         chat = self._reachable_chat(params.get("chat_id"))
         raw_caption = params.get("caption")
         caption = None
@@ -303,7 +301,7 @@ class BotApiDouble:
             message["caption"] = caption
         return self._record(method, chat, message, raw_caption, params.get("parse_mode"), stored)
 
-    def _send_poll(self, params: dict, uploads: dict) -> dict[str, Any]:
+    def _send_poll(self, params: Params, uploads: Uploads) -> dict[str, Any]:
         chat = self._reachable_chat(params.get("chat_id"))
         options = params.get("options") or []
         if not params.get("question") or not 2 <= len(options) <= 12:
@@ -312,7 +310,10 @@ class BotApiDouble:
         message["poll"] = {
             "id": secrets.token_hex(8),
             "question": params["question"],
-            "options": [{"text": o["text"] if isinstance(o, dict) else str(o), "voter_count": 0, "persistent_id": str(i)} for i, o in enumerate(options)],
+            "options": [
+                {"text": o["text"] if isinstance(o, dict) else str(o), "voter_count": 0, "persistent_id": str(i)}
+                for i, o in enumerate(options)
+            ],
             "total_voter_count": 0,
             "is_closed": False,
             "is_anonymous": bool(params.get("is_anonymous", True)),
@@ -330,7 +331,7 @@ class BotApiDouble:
             message["poll"]["explanation"] = params["explanation"]
         return self._record("sendPoll", chat, message, None, None)
 
-    def _get_file(self, params: dict, uploads: dict) -> dict[str, Any]:
+    def _get_file(self, params: Params, uploads: Uploads) -> dict[str, Any]:
         stored = self._files.get(str(params.get("file_id")))
         if stored is None:
             raise ApiError(400, "Bad Request: invalid file_id")
@@ -350,7 +351,7 @@ class BotApiDouble:
 
     # ----- helpers for the bot's side ------------------------------------------------------------
 
-    def _check_fault(self, method: str, params: dict) -> None:
+    def _check_fault(self, method: str, params: Params) -> None:
         chat_id = params.get("chat_id")
         for fault in self._faults:
             if fault.method.lower() == method.lower() and (fault.chat_id is None or str(fault.chat_id) == str(chat_id)):
@@ -381,7 +382,7 @@ class BotApiDouble:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         return chat
 
-    def _stored_message(self, params: dict) -> tuple[Chat, dict[str, Any]]:
+    def _stored_message(self, params: Params) -> tuple[Chat, dict[str, Any]]:
         chat = self._chat(params.get("chat_id"))
         message = chat.messages.get(int(params.get("message_id") or 0))
         if message is None:
@@ -405,7 +406,7 @@ class BotApiDouble:
             raise ApiError(400, f"Bad Request: {what} is too long")
         return plain
 
-    def _new_bot_message(self, chat: Chat, params: dict) -> dict[str, Any]:
+    def _new_bot_message(self, chat: Chat, params: Params) -> dict[str, Any]:
         message: dict[str, Any] = {
             "message_id": next(chat.message_ids),
             "from": self._get_me({}, {}),
@@ -415,14 +416,16 @@ class BotApiDouble:
         _set_markup(message, params)
         return message
 
-    def _record(self, method: str, chat: Chat, message: dict[str, Any], raw: str | None, parse_mode: str | None, stored: StoredFile | None = None) -> dict[str, Any]:
+    def _record(
+        self, method: str, chat: Chat, message: dict[str, Any], raw: str | None, parse_mode: str | None, stored: StoredFile | None = None
+    ) -> dict[str, Any]:
         with self._cond:
             chat.messages[message["message_id"]] = message
             chat.log.append(Sent(method, chat.id, json.loads(json.dumps(message)), raw, parse_mode, stored))
             self._cond.notify_all()
         return message
 
-    def _incoming_file(self, value: Any, uploads: dict, kind: str) -> StoredFile:
+    def _incoming_file(self, value: Any, uploads: Uploads, kind: str) -> StoredFile:
         if isinstance(value, str) and value.startswith("attach://"):
             name, data, mime = uploads[value.removeprefix("attach://")]
             return self._store_file(data, kind, name=name, mime_type=mime)
@@ -438,14 +441,16 @@ class BotApiDouble:
             unique = secrets.token_urlsafe(8)
             file_id = f"{kind[:3].upper()}-{secrets.token_urlsafe(16)}"
             folder = "photos" if kind == "photo" else "documents"
-            suffix = (name.rsplit(".", 1)[-1] if name and "." in name else "jpg" if kind == "photo" else "bin")
+            suffix = name.rsplit(".", 1)[-1] if name and "." in name else "jpg" if kind == "photo" else "bin"
             stored = StoredFile(file_id, unique, data, f"{folder}/file_{len(self._files)}.{suffix}", name, mime_type)
             self._files[file_id] = stored
         return stored
 
     # ----- the users' side -----------------------------------------------------------------------
 
-    def user(self, user_id: int, first_name: str, *, language_code: str | None = "id", last_name: str | None = None, username: str | None = None) -> FakeUser:
+    def user(
+        self, user_id: int, first_name: str, *, language_code: str | None = "id", last_name: str | None = None, username: str | None = None
+    ) -> FakeUser:
         """A Telegram user with a private chat to the bot."""
         with self._cond:
             if user_id not in self._chats:
@@ -464,7 +469,9 @@ class BotApiDouble:
         with self._cond:
             (self._blocked.add if blocked else self._blocked.discard)(user_id)
 
-    def fail_next(self, method: str, status: int, description: str, *, retry_after: int | None = None, chat_id: int | None = None, times: int = 1) -> None:
+    def fail_next(
+        self, method: str, status: int, description: str, *, retry_after: int | None = None, chat_id: int | None = None, times: int = 1
+    ) -> None:
         """Make the next `times` calls of `method` fail with this error."""
         parameters = {"retry_after": retry_after} if retry_after is not None else None
         with self._cond:
@@ -528,7 +535,9 @@ class BotApiDouble:
 class FakeUser:
     """One Telegram user talking to the bot. Send things, then read what came back."""
 
-    def __init__(self, double: BotApiDouble, user_id: int, first_name: str, language_code: str | None, last_name: str | None, username: str | None) -> None:
+    def __init__(
+        self, double: BotApiDouble, user_id: int, first_name: str, language_code: str | None, last_name: str | None, username: str | None
+    ) -> None:
         self.double = double
         self.id = user_id
         self.first_name = first_name
@@ -588,7 +597,9 @@ class FakeUser:
         extra = {"caption": caption} if caption else {}
         return self.double.push_update({"message": self._message(chat, photo=[_photo_size(stored)], **extra)})
 
-    def send_document(self, data: bytes, file_name: str, mime_type: str, *, caption: str | None = None, chat: Chat | None = None) -> dict[str, Any]:
+    def send_document(
+        self, data: bytes, file_name: str, mime_type: str, *, caption: str | None = None, chat: Chat | None = None
+    ) -> dict[str, Any]:
         stored = self.double.upload(data, "document", name=file_name, mime_type=mime_type)
         extra = {"caption": caption} if caption else {}
         return self.double.push_update({"message": self._message(chat, document=_document(stored), **extra)})
@@ -604,19 +615,37 @@ class FakeUser:
         old, new = ("member", "kicked") if blocked else ("kicked", "member")
         me = self.double._get_me({}, {})
         change = {
-            "chat": self.double._chat(self.id).as_dict(), "from": self.as_dict(), "date": int(time.time()),
-            "old_chat_member": _member(old, me), "new_chat_member": _member(new, me),
+            "chat": self.double._chat(self.id).as_dict(),
+            "from": self.as_dict(),
+            "date": int(time.time()),
+            "old_chat_member": _member(old, me),
+            "new_chat_member": _member(new, me),
         }
         return self.double.push_update({"my_chat_member": change})
 
     def send_sticker(self) -> dict[str, Any]:
         stored = self.double.upload(b"RIFF-webp-sticker", "sticker")
-        sticker = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "type": "regular", "width": 512, "height": 512, "is_animated": False, "is_video": False, "emoji": "👍"}
+        sticker = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": "👍",
+        }
         return self.double.push_update({"message": self._message(None, sticker=sticker)})
 
     def send_voice(self, seconds: int = 3) -> dict[str, Any]:
         stored = self.double.upload(b"OggS-voice", "voice", mime_type="audio/ogg")
-        voice = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "duration": seconds, "mime_type": "audio/ogg", "file_size": stored.size}
+        voice = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "duration": seconds,
+            "mime_type": "audio/ogg",
+            "file_size": stored.size,
+        }
         return self.double.push_update({"message": self._message(None, voice=voice)})
 
     # reading what the bot sent to this user's private chat
@@ -665,7 +694,7 @@ def _member(status: str, user: dict[str, Any]) -> dict[str, Any]:
     return {"status": status, "user": user, **({"until_date": 0} if status == "kicked" else {})}
 
 
-def _set_markup(message: dict[str, Any], params: dict) -> None:
+def _set_markup(message: dict[str, Any], params: Params) -> None:
     markup = params.get("reply_markup")
     if isinstance(markup, dict) and "inline_keyboard" in markup:
         message["reply_markup"] = markup

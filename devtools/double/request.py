@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 from urllib.parse import unquote, urlparse
 
-from telegram.request import BaseRequest
+from telegram._utils.defaultvalue import DEFAULT_NONE  # noqa: F401 - BaseRequest.DEFAULT_NONE is this
+from telegram._utils.types import ODVInput
+from telegram.request import BaseRequest, RequestData
 
 from devtools.double.core import BotApiDouble
 
@@ -26,19 +29,27 @@ class DoubleRequest(BaseRequest):
     def read_timeout(self) -> float | None:
         return 5
 
-    async def do_request(self, url, method, request_data=None, read_timeout=None, write_timeout=None, connect_timeout=None, pool_timeout=None):  # type: ignore[no-untyped-def, override]
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
         path = unquote(urlparse(url).path)  # PTB quotes the token's colon in file URLs
         if path.startswith("/file/bot"):
             token, _, file_path = path.removeprefix("/file/bot").partition("/")
             data = self.double.download(token, file_path)
             return (200, data) if data is not None else (404, b"")
         token, _, api_method = path.removeprefix("/bot").partition("/")
-        params: dict = request_data.json_parameters if request_data else {}
-        uploads = {}
+        params: dict[str, Any] = dict(request_data.json_parameters) if request_data else {}
+        uploads: dict[str, tuple[str, bytes, str]] = {}
         if request_data and request_data.multipart_data:
-            uploads = {
-                name: (value[0], value[1], value[2] if len(value) > 2 else "application/octet-stream")
-                for name, value in request_data.multipart_data.items()
-            }
+            for name, value in request_data.multipart_data.items():
+                content = value[1] if isinstance(value[1], bytes) else value[1].read()
+                uploads[name] = (value[0], content, value[2] if len(value) > 2 else "application/octet-stream")
         status, body = self.double.call(token, api_method, dict(params), uploads)
         return status, json.dumps(body).encode()

@@ -22,10 +22,7 @@ class _MethodHandler(tornado.web.RequestHandler):
         params: dict[str, Any] = {k: self.get_argument(k) for k in self.request.arguments}
         if self.request.headers.get("Content-Type", "").startswith("application/json") and self.request.body:
             params.update(json.loads(self.request.body))
-        uploads = {
-            name: (files[0].filename, files[0].body, files[0].content_type)
-            for name, files in self.request.files.items()
-        }
+        uploads = {name: (files[0].filename, files[0].body, files[0].content_type) for name, files in self.request.files.items()}
         loop = asyncio.get_running_loop()
         # getUpdates long-polls on a condition variable: keep it off the server's loop.
         status, body = await loop.run_in_executor(None, self.double.call, token, method, params, uploads)

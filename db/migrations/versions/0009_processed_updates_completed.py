@@ -3,27 +3,23 @@
 Revision ID: 0009
 Revises: 0008
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-import db.models
-
-
-revision = '0009'
-down_revision = '0008'
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('processed_updates', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('completed', sa.Boolean(), server_default=sa.false(), nullable=False))
-
+    with op.batch_alter_table("processed_updates", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("completed", sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('processed_updates', schema=None) as batch_op:
-        batch_op.drop_column('completed')
-
+    with op.batch_alter_table("processed_updates", schema=None) as batch_op:
+        batch_op.drop_column("completed")

@@ -7,12 +7,13 @@ rows falling due at the same moment (a cohort's check-ins) had to be sorted on e
 Revision ID: 0010
 Revises: 0009
 """
+
 from __future__ import annotations
 
 from alembic import op
 
-revision = '0010'
-down_revision = '0009'
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -5,13 +5,14 @@ A check-in to a chat that keeps failing is tried a bounded number of times, then
 Revision ID: 0011
 Revises: 0010
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011'
-down_revision = '0010'
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
