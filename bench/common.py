@@ -23,7 +23,7 @@ from db.models import Cohort, CompetencyDomain, LogEntry, Membership, Milestone,
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # `tests.factories` seeds enrolled alumnae as the tests do
+    sys.path.insert(0, str(ROOT))  # `tests.support.factories` seeds enrolled alumnae as the tests do
 
 POSTGRES_HELP = "a PostgreSQL server URL (postgresql+asyncpg://postgres@127.0.0.1:5432/postgres); a throwaway database is made there"
 
@@ -55,7 +55,7 @@ def throwaway_postgres(server_url: str) -> Iterator[str]:
 def seed_enrolled(url: str, first_telegram_id: int, alumnae: int) -> None:
     """One cohort of enrolled alumnae, as the tests make them: consent, profile, a PAP with
     milestones "Tahap 1" and "Tahap 2", and a reflection reminder planned."""
-    from tests import factories
+    from tests.support import factories
 
     async def run() -> None:
         engine = create_engine(url)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 import shutil
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,18 +13,15 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
 
-from bot.app import EcoachApplication, build_application, post_init, post_shutdown
+from bot.app import build_application, post_init, post_shutdown
 from bot.kernel.clock import FrozenClock
 from bot.kernel.settings import Settings
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
 from devtools.double import BotApiDouble, DoubleRequest, DoubleServer
 from devtools.process import BotProcess
-
-PG_URL = os.environ.get("ECOACH_TEST_DATABASE_URL")
-TOKEN = "7000001:TEST-" + "x" * 30  # fixed so a test can search logs for it
+from tests.support.bots import PG_URL, TOKEN, InProcessBot
 
 
 def _admin_dsn(url: str, database: str | None = None) -> str:
@@ -95,31 +90,13 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         DATABASE_URL=database_url,
         ECOACH_DATA_DIR=str(tmp_path / "data"),
         ECOACH_ADMIN_IDS="900001",
+        ECOACH_SEND_RATE=0,  # in-process tests need not keep Telegram's pace; the live process and bench/ do
     )
 
 
 @pytest.fixture
 def double() -> BotApiDouble:
     return BotApiDouble(TOKEN)
-
-
-@dataclass
-class InProcessBot:
-    """The real Application, fed updates from the double without HTTP."""
-
-    app: EcoachApplication
-    double: BotApiDouble
-    clock: FrozenClock
-    _offset: int = 0
-
-    async def run_pending(self) -> int:
-        """Process every update the double's users have sent so far; return how many."""
-        status, body = self.double.call(TOKEN, "getUpdates", {"offset": self._offset, "timeout": 0})
-        assert status == 200, body
-        for data in body["result"]:
-            await self.app.process_update(Update.de_json(data, self.app.bot))
-            self._offset = data["update_id"] + 1
-        return len(body["result"])
 
 
 @pytest.fixture

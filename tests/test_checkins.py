@@ -15,9 +15,9 @@ from db.enrolment import enrol_coach
 from db.models import CareerEvent, CareerEventKind, CheckIn, CheckInKind, CheckInStatus, Cohort, Person, RaterLink
 from devtools.double import FakeUser
 from handlers.checkins import sweep_checkins
-from tests import factories
-from tests.conftest import InProcessBot
-from tests.test_onboarding import say, tap
+from tests.support import factories
+from tests.support.bots import InProcessBot
+from tests.support.inprocess import say, tap
 
 TODAY = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 09:00 WIB
 

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from devtools.double import DoubleServer
-from tests.conftest import TOKEN
+from tests.support.bots import TOKEN
+
+pytestmark = pytest.mark.slow  # each test starts the real `ecoach` command
 
 ECOACH = str(Path(sys.executable).parent / "ecoach")
 CODE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")

@@ -2,113 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.callbacks import CoachOnAlumna
-from db.enrolment import enrol_coach
-from db.logbook import create_entry
-from db.models import CheckIn, CheckInStatus, CompetencyDomain, MilestoneStatus, Pap
-from db.reflections import ReflectionAnswers, save_reflection
 from devtools.double import Sent
-from tests import factories
-from tests.conftest import InProcessBot
-from tests.test_onboarding import say
-
-NOW = datetime(2026, 4, 1, 3, 0, tzinfo=UTC)  # training ended 2026-02-20: 40 days ago
-GROUP = -100777
+from tests.support.bots import InProcessBot
+from tests.support.inprocess import say
+from tests.support.seeds import COACHING_NOW, GROUP, coaching_cohort
 
 
 async def seed(bot: InProcessBot, extra_stalled: int = 0) -> dict[str, int]:
-    bot.clock.set(NOW)
+    bot.clock.set(COACHING_NOW)
     async with bot.app.runtime.open_session() as session:
-        ids = await seed_cohort(session, extra_stalled)
+        ids = await coaching_cohort(session, extra_stalled)
         await session.commit()
     for telegram_id in (7100, 7200, *range(7000, 7005 + extra_stalled)):
         bot.double.user(telegram_id, f"user {telegram_id}")
-    return ids
-
-
-async def seed_cohort(session: AsyncSession, extra_stalled: int = 0) -> dict[str, Any]:
-    """Ani active; Budi silent since training; Citra overdue; Dewi missed two check-ins; Eka done."""
-    ids: dict[str, int] = {}
-    cohort = await factories.cohort(session, NOW - timedelta(days=60))
-    other = await factories.cohort(session, NOW, name="Angkatan Lain")
-    await enrol_coach(session=session, telegram_id=7100, cohort=cohort, name="Coach Rina", locale="id", timezone="Asia/Jakarta", now=NOW)
-    await enrol_coach(session=session, telegram_id=7200, cohort=other, name="Coach Lain", locale="id", timezone="Asia/Jakarta", now=NOW)
-    for number, name in enumerate(["Ani", "Budi", "Citra", "Dewi", "Eka", *[f"Zed {n:02d}" for n in range(extra_stalled)]]):
-        person = await factories.alumna(session, NOW - timedelta(days=50), cohort, 7000 + number, name=name)
-        ids[name] = person.id
-        pap = await session.scalar(select(Pap).where(Pap.person_id == person.id))
-        await session.refresh(pap, ["milestones"])
-        first, second = sorted(pap.milestones, key=lambda m: m.due_date)
-        if name in ("Ani", "Dewi"):
-            await create_entry(
-                session=session,
-                pap=pap,
-                milestone_id=first.id,
-                text="Rapat rahasia internal",
-                progress=40,
-                milestone_done=False,
-                obstacles="Konflik pribadi",
-                support=None,
-                evidence=[],
-                now=NOW - timedelta(days=2),
-            )
-            first.due_date = second.due_date = date(2026, 6, 1)
-        if name == "Citra":
-            await create_entry(
-                session=session,
-                pap=pap,
-                milestone_id=second.id,
-                text="Sosialisasi",
-                progress=20,
-                milestone_done=False,
-                obstacles=None,
-                support=None,
-                evidence=[],
-                now=NOW - timedelta(days=5),
-            )
-            first.due_date = date(2026, 3, 20)  # 12 days overdue
-        if name == "Budi":
-            first.due_date = second.due_date = date(2026, 6, 1)
-        if name == "Eka":
-            for milestone in (first, second):
-                milestone.status, milestone.progress = MilestoneStatus.DONE, 100
-        if name == "Dewi":
-            for sequence, status in ((1, CheckInStatus.ANSWERED), (2, CheckInStatus.MISSED), (3, CheckInStatus.MISSED)):
-                session.add(
-                    CheckIn(
-                        person_id=person.id,
-                        cohort_id=cohort.id,
-                        sequence=sequence,
-                        kind="regular",
-                        month=sequence,
-                        due_at=NOW - timedelta(days=40 - sequence * 10),
-                        status=status,
-                    )
-                )
-        if name == "Ani":
-            await save_reflection(
-                session=session,
-                person=person,
-                week_year=2026,
-                week=13,
-                answers=ReflectionAnswers("Dibagikan ke coach", None, None, CompetencyDomain.SOFT_SKILLS, 4, None, True),
-                now=NOW,
-            )
-            await save_reflection(
-                session=session,
-                person=person,
-                week_year=2026,
-                week=12,
-                answers=ReflectionAnswers("Sangat pribadi sekali", None, None, CompetencyDomain.SOFT_SKILLS, 2, None, False),
-                now=NOW,
-            )
-    ids["cohort_code"], ids["other_code"] = cohort.coach_code, other.coach_code
     return ids
 
 
@@ -208,7 +119,7 @@ async def test_nudge_limit_holds(bot: InProcessBot) -> None:
     [reply] = await in_group(bot, 7100, "/nudge mandek")
     assert "Diingatkan: Citra, Dewi" in reply.text and "Dilewati" in reply.text and "Budi" in reply.text.split("Dilewati")[1]
     assert len(budi.messages()) == 1
-    bot.clock.set(NOW + timedelta(days=3, minutes=1))
+    bot.clock.set(COACHING_NOW + timedelta(days=3, minutes=1))
     [reply] = await in_group(bot, 7100, "/ingatkan budi")
     assert "Diingatkan: Budi" in reply.text
     assert len(budi.messages()) == 2

@@ -14,9 +14,9 @@ from db.broadcasts import create_broadcast, next_tip
 from db.enrolment import enrol_coach
 from db.models import BroadcastKind, Delivery, DeliveryStatus, Person, QuizAnswer, TipWeek
 from handlers.community import sweep_broadcasts, sweep_tips
-from tests import factories
-from tests.conftest import InProcessBot
-from tests.test_onboarding import say, tap
+from tests.support import factories
+from tests.support.bots import InProcessBot
+from tests.support.inprocess import say, tap
 
 MONDAY_0800_WIB = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 

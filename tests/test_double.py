@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from devtools.double import BotApiDouble, DoubleServer
-from tests.conftest import TOKEN
+from tests.support.bots import TOKEN
 
 
 @pytest.fixture

@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import select, update
 
 from db.engine import create_engine, session_factory
 from db.models import CareerEvent, CheckIn, CheckInStatus, Draft, RaterLink, RaterResponse
 from devtools.double import BotApiDouble, FakeUser
 from devtools.process import BotProcess
-from tests import factories
-from tests.test_e2e_onboarding import query, say, tap
+from tests.support import factories
+from tests.support.live import query, say, tap
+
+pytestmark = pytest.mark.slow  # the real process over HTTP: `pytest -m "not slow"` leaves it out
 
 START = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)  # 10:00 WIB
 

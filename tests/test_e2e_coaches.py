@@ -10,7 +10,9 @@ from bot.kernel.callbacks import CoachOnAlumna
 from db.engine import create_engine, session_factory
 from devtools.double import BotApiDouble, Sent
 from devtools.process import BotProcess
-from tests.test_coaches import GROUP, seed_cohort
+from tests.support.seeds import GROUP, coaching_cohort
+
+pytestmark = pytest.mark.slow  # the real process over HTTP: `pytest -m "not slow"` leaves it out
 
 
 @pytest.fixture
@@ -18,7 +20,7 @@ def ids(live_bot: BotProcess, database_url: str) -> dict[str, int]:
     async def run() -> dict[str, int]:
         engine = create_engine(database_url)
         async with session_factory(engine)() as session:
-            made = await seed_cohort(session)
+            made = await coaching_cohort(session)
             await session.commit()
         await engine.dispose()
         return made

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from db.broadcasts import create_broadcast
@@ -15,8 +15,10 @@ from db.enrolment import enrol_coach
 from db.models import BroadcastKind, Delivery, DeliveryStatus, Person, QuizAnswer
 from devtools.double import BotApiDouble, FakeUser
 from devtools.process import BotProcess
-from tests import factories
-from tests.test_e2e_onboarding import query, say, tap
+from tests.support import factories
+from tests.support.live import query, say, tap, wait_until
+
+pytestmark = pytest.mark.slow  # the real process over HTTP: `pytest -m "not slow"` leaves it out
 
 SEEDED = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
 
@@ -110,13 +112,6 @@ def broadcast_to_all(database_url: str) -> None:
         await engine.dispose()
 
     asyncio.run(run())
-
-
-def wait_until(predicate: Callable[[], object], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
 
 
 def test_blocked_recipient_is_marked_and_a_429_is_retried(live_bot: BotProcess, double: BotApiDouble, database_url: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot.kernel.clock import SystemClock
@@ -13,8 +14,10 @@ from db.enrolment import enrol_coach
 from db.models import Evidence, EvidenceKind, Feedback, LogEntry
 from devtools.double import BotApiDouble, FakeUser
 from devtools.process import BotProcess
-from tests import factories
-from tests.test_e2e_onboarding import query, say, tap
+from tests.support import factories
+from tests.support.live import query, say, tap
+
+pytestmark = pytest.mark.slow  # the real process over HTTP: `pytest -m "not slow"` leaves it out
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40
 

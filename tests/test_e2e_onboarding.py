@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -13,20 +12,12 @@ from bot.kernel.clock import SystemClock
 from db.cohorts import create_cohort
 from db.engine import create_engine, session_factory
 from db.models import Cohort, Draft, Membership, Milestone, Pap, Person, Role
-from devtools.double import BotApiDouble, FakeUser, Sent
+from devtools.double import BotApiDouble
 from devtools.process import BotProcess
-from tests.test_onboarding import PAP, PROFILE, SMART
+from tests.support.inprocess import PAP, PROFILE, SMART
+from tests.support.live import answer_until_milestones, finish_from_milestones, query, say, tap
 
-
-def query(database_url: str, statement: Any) -> list[Any]:
-    async def run() -> list[Any]:
-        engine = create_engine(database_url)
-        async with session_factory(engine)() as session:
-            rows = list((await session.execute(statement)).all())
-        await engine.dispose()
-        return rows
-
-    return asyncio.run(run())
+pytestmark = pytest.mark.slow  # the real process over HTTP: `pytest -m "not slow"` leaves it out
 
 
 @pytest.fixture
@@ -42,37 +33,6 @@ def cohort(database_url: str) -> Cohort:
         return made
 
     return asyncio.run(make())
-
-
-def say(user: FakeUser, text: str) -> Sent:
-    user.send(text)
-    return user.next_message()
-
-
-def tap(user: FakeUser, label: str) -> Sent:
-    user.press(label)
-    return user.next_message()
-
-
-def answer_until_milestones(user: FakeUser, code: str, *, english: bool = False) -> None:
-    assert ("Personal Data Protection" if english else "UU 27/2022") in say(user, f"/start {code}").text
-    tap(user, "I agree" if english else "Saya setuju")
-    for answer in PROFILE:
-        say(user, answer)
-    tap(user, "Functional" if english else "Pengawas")
-    tap(user, "WIB")
-    for answer in PAP + SMART:
-        say(user, answer)
-    reply = tap(user, "Use" if english else "Pakai")
-    assert ("milestone 1" if english else "tahapan 1") in reply.text
-
-
-def finish_from_milestones(user: FakeUser, *, english: bool = False) -> Sent:
-    tap(user, "Done" if english else "Selesai")
-    tap(user, "Friday" if english else "Jumat")
-    summary = tap(user, "15.00")
-    assert ("Check your answers" if english else "Periksa kembali") in summary.text
-    return tap(user, "Save" if english else "Simpan")
 
 
 @pytest.mark.parametrize("language", ["id", "en"])

@@ -6,6 +6,7 @@ import asyncio
 import io
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import func, select
@@ -15,15 +16,17 @@ from db.enrolment import enrol_coach
 from db.models import Cohort, Person
 from devtools.double import BotApiDouble
 from devtools.process import BotProcess
-from tests.test_e2e_onboarding import query, say, tap
-from tests.test_privacy_and_report import NOW, seed_data
+from tests.support.live import query, say, tap
+from tests.support.seeds import REPORT_NOW, report_cohort
+
+pytestmark = pytest.mark.slow  # the real process over HTTP: `pytest -m "not slow"` leaves it out
 
 
 def seed(database_url: str, data_dir: Path) -> None:
     async def run() -> None:
         engine = create_engine(database_url)
         async with session_factory(engine)() as session:
-            cohort = await seed_data(session, data_dir)
+            cohort = await report_cohort(session, data_dir)
             await enrol_coach(
                 session=session,
                 telegram_id=6199,
@@ -31,7 +34,7 @@ def seed(database_url: str, data_dir: Path) -> None:
                 name="Coach",
                 locale="id",
                 timezone="Asia/Jakarta",
-                now=NOW,
+                now=REPORT_NOW,
             )
             await session.commit()
         await engine.dispose()

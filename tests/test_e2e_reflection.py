@@ -6,6 +6,7 @@ import asyncio
 import time
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from bot.kernel.clock import SystemClock
@@ -13,8 +14,10 @@ from db.engine import create_engine, session_factory
 from db.models import Draft, Reflection, Reminder, ReminderKind, SendStatus
 from devtools.double import BotApiDouble, FakeUser
 from devtools.process import BotProcess
-from tests import factories
-from tests.test_e2e_onboarding import query, say, tap
+from tests.support import factories
+from tests.support.live import query, say, tap
+
+pytestmark = pytest.mark.slow  # the real process over HTTP: `pytest -m "not slow"` leaves it out
 
 
 def seed(database_url: str, double: BotApiDouble, *telegram_ids: int, now: datetime | None = None) -> list[FakeUser]:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from devtools.double import BotApiDouble
 from devtools.process import BotProcess
-from tests.conftest import TOKEN
+from tests.support.bots import TOKEN
+
+pytestmark = pytest.mark.slow  # the real process over HTTP: `pytest -m "not slow"` leaves it out
 
 
 def test_start_in_indonesian_and_english_over_http(live_bot: BotProcess, double: BotApiDouble) -> None:

@@ -18,8 +18,8 @@ from bot.kernel.clock import FrozenClock
 from bot.kernel.settings import Settings
 from db.models import Draft
 from devtools.double import BotApiDouble, DoubleRequest, FakeUser
-from tests import factories
-from tests.conftest import TOKEN
+from tests.support import factories
+from tests.support.bots import TOKEN
 
 NOW = datetime(2026, 3, 6, 8, 0, tzinfo=UTC)
 NASTY = [

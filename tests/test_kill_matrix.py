@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import TypeVar
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.clock import SystemClock
-from db.engine import create_engine, session_factory
 from db.models import CheckIn, CheckInStatus, Evidence, LogEntry, Milestone, Pap, Person, RaterLink, RaterResponse, RaterRole, Reflection
 from devtools.double import BotApiDouble, FakeUser
 from devtools.process import BotProcess
-from tests import factories
-from tests.test_e2e_onboarding import query
+from tests.support import factories
+from tests.support.live import query, run
+
+pytestmark = pytest.mark.slow  # the real process over HTTP: `pytest -m "not slow"` leaves it out
 
 T = TypeVar("T")
 Step = tuple[str, str, str]  # (say|tap|photo, what, a word of the reply that must follow)
@@ -38,18 +38,6 @@ def walk_with_kills(live_bot: BotProcess, user: FakeUser, steps: list[Step]) -> 
         live_bot.start()
         kills += 1
     return kills
-
-
-def run(database_url: str, make: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    async def inner() -> T:
-        engine = create_engine(database_url)
-        async with session_factory(engine)() as session:
-            result = await make(session)
-            await session.commit()
-        await engine.dispose()
-        return result
-
-    return asyncio.run(inner())
 
 
 def test_kill_at_every_onboarding_step(live_bot: BotProcess, double: BotApiDouble, database_url: str) -> None:

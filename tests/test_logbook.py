@@ -12,9 +12,9 @@ from bot.kernel.settings import Settings
 from db.enrolment import enrol_coach
 from db.models import ChatPurpose, Cohort, CohortChat, Evidence, EvidenceKind, Feedback, LogEntry, Milestone, MilestoneStatus
 from devtools.double import FakeUser
-from tests import factories
-from tests.conftest import InProcessBot
-from tests.test_onboarding import say, tap
+from tests.support import factories
+from tests.support.bots import InProcessBot
+from tests.support.inprocess import say, tap
 
 NOW = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)
 PDF = b"%PDF-1.4\n" + b"laporan kegiatan " * 100

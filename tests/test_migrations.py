@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -27,6 +28,7 @@ async def test_models_and_migrations_do_not_differ(database_url: str) -> None:
     assert diff == []
 
 
+@pytest.mark.slow
 def test_db_upgrade_command_creates_the_schema(tmp_path: Path, database_url: str) -> None:
     """`ecoach db upgrade` on an empty database (a fresh SQLite file; on PostgreSQL the already
     migrated copy, which must stay at head and unchanged)."""

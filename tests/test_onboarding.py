@@ -5,68 +5,12 @@ from __future__ import annotations
 from datetime import date, time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.kernel.callbacks import FlowChoice
-from db.cohorts import create_cohort
 from db.models import ConsentRefusal, Draft, Membership, Milestone, Pap, Person, PositionLevel, Role
-from devtools.double import FakeUser, Sent
-from tests.conftest import InProcessBot
-
-
-async def make_cohort(bot: InProcessBot, name: str = "Angkatan I 2026", training_end: date = date(2026, 2, 20), months: int = 6):
-    async with bot.app.runtime.open_session() as session:
-        cohort = await create_cohort(session=session, name=name, training_end=training_end, months=months, now=bot.clock.now())
-        await session.commit()
-    return cohort
-
-
-async def say(bot: InProcessBot, user: FakeUser, text: str) -> Sent:
-    user.send(text)
-    await bot.run_pending()
-    return user.next_message()
-
-
-async def tap(bot: InProcessBot, user: FakeUser, label: str) -> Sent:
-    user.press(label)
-    await bot.run_pending()
-    return user.next_message()
-
-
-async def count(bot: InProcessBot, model: type) -> int:
-    async with bot.app.runtime.open_session() as session:
-        return await session.scalar(select(func.count()).select_from(model))
-
-
-PROFILE = ["Dr. Sari Wulandari, M.Si.", "Dinas Kependudukan Kota Makassar", "Bidang Pelayanan"]
-PAP = ["Layanan KTP Satu Hari", "Antrean layanan KTP rata-rata 14 hari."]
-SMART = [
-    "Memangkas waktu layanan KTP",
-    "Waktu layanan KTP",
-    "14 hari",
-    "1 hari",
-    "Dukungan kepala dinas, 2 operator",
-    "Sesuai mandat pelayanan; mempermudah ibu bekerja",
-]
-
-
-async def onboard_until_milestones(bot: InProcessBot, user: FakeUser, code: str) -> None:
-    reply = await say(bot, user, f"/start {code}")
-    assert "UU 27/2022" in reply.text
-    reply = await tap(bot, user, "setuju")
-    assert "nama lengkap" in reply.text
-    for answer in PROFILE:
-        reply = await say(bot, user, answer)
-    assert "tingkat jabatan" in reply.text
-    reply = await tap(bot, user, "Pengawas")
-    assert "zona waktu" in reply.text
-    reply = await tap(bot, user, "WITA")
-    for answer in PAP + SMART:
-        reply = await say(bot, user, answer)
-    assert "Berbatas waktu" in reply.text
-    assert "20 Agustus 2026" in reply.text  # training end + 6 months
-    reply = await tap(bot, user, "Pakai")
-    assert "tahapan 1" in reply.text
+from tests.support.bots import InProcessBot
+from tests.support.inprocess import PAP, PROFILE, SMART, count, make_cohort, onboard_until_milestones, say, tap
 
 
 async def test_complete_onboarding_in_indonesian(bot: InProcessBot) -> None:

@@ -9,8 +9,8 @@ from telegram import Update
 
 from bot.polling import handle_batch
 from db.models import Draft, ProcessedUpdate, Reflection
-from tests.conftest import TOKEN, InProcessBot
-from tests.test_reminders import seed
+from tests.support.bots import TOKEN, InProcessBot
+from tests.support.inprocess import seed_alumnae
 
 FRIDAY = datetime(2026, 3, 6, 8, 0, tzinfo=UTC)
 
@@ -23,7 +23,7 @@ async def fetch_batch(bot: InProcessBot) -> list[Update]:
 
 async def test_one_batch_from_twelve_alumnae_keeps_each_ones_answers_in_order(bot: InProcessBot) -> None:
     bot.clock.set(FRIDAY)
-    people = await seed(bot, *({"telegram_id": 7100 + n, "name": f"Alumna {n}"} for n in range(12)))
+    people = await seed_alumnae(bot, *({"telegram_id": 7100 + n, "name": f"Alumna {n}"} for n in range(12)))
     users = [bot.double.user(person.telegram_id, person.name) for person in people]
     # Each sends three messages before any answer comes back, and the twelve interleave.
     for text in ("/refleksi", "Baik {}", "Tantangan {}"):
@@ -47,7 +47,7 @@ async def test_one_batch_from_twelve_alumnae_keeps_each_ones_answers_in_order(bo
 
 async def test_a_batch_finishes_each_alumnas_reflection(bot: InProcessBot) -> None:
     bot.clock.set(FRIDAY)
-    people = await seed(bot, *({"telegram_id": 7200 + n, "name": f"Alumna {n}"} for n in range(6)))
+    people = await seed_alumnae(bot, *({"telegram_id": 7200 + n, "name": f"Alumna {n}"} for n in range(6)))
     users = [bot.double.user(person.telegram_id, person.name) for person in people]
     for user in users:
         for text in ("/refleksi", f"Rapat {user.id}", "Waktu sempit", "Belajar delegasi"):

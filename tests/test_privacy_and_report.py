@@ -5,149 +5,30 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import inspect, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.broadcasts import create_broadcast
-from db.logbook import EvidenceItem, create_entry
-from db.models import (
-    BroadcastKind,
-    CareerEvent,
-    CareerEventKind,
-    CheckIn,
-    CheckInStatus,
-    Cohort,
-    CompetencyDomain,
-    EvidenceKind,
-    MilestoneStatus,
-    Pap,
-    Person,
-    QuizAnswer,
-    QuizPoll,
-    RaterLink,
-    RaterResponse,
-    RaterRole,
-)
-from db.reflections import ReflectionAnswers, save_reflection
+from db.models import BroadcastKind, CheckIn, CheckInStatus, Cohort, Person
 from db.report import cohort_report
 from handlers.checkins import sweep_checkins
 from handlers.community import sweep_broadcasts
 from handlers.report import to_xlsx
-from tests import factories
-from tests.conftest import InProcessBot
-from tests.test_onboarding import say, tap
-
-NOW = datetime(2026, 8, 1, 3, 0, tzinfo=UTC)
+from tests.support.bots import InProcessBot
+from tests.support.inprocess import say, tap
+from tests.support.seeds import REPORT_NOW, report_cohort
 
 
 async def seed(bot: InProcessBot) -> Cohort:
-    bot.clock.set(NOW)
+    bot.clock.set(REPORT_NOW)
     async with bot.app.runtime.open_session() as session:
-        cohort = await seed_data(session, bot.app.runtime.settings.data_dir)
+        cohort = await report_cohort(session, bot.app.runtime.settings.data_dir)
     for n in range(4):
         bot.double.user(6100 + n, "ABCD"[n])
-    return cohort
-
-
-async def seed_data(session: AsyncSession, data_dir: Path) -> Cohort:
-    """Four alumnae whose indicators are known (see test_report_indicators), and A's evidence photo."""
-    cohort = await factories.cohort(session, NOW, training_end=date(2026, 1, 1), months=6)
-    people = {
-        name: await factories.alumna(session, datetime(2026, 1, 2, tzinfo=UTC), cohort, 6100 + n, name=name)
-        for n, name in enumerate("ABCD")
-    }
-
-    def checkin(
-        person: Person,
-        sequence: int,
-        status: CheckInStatus,
-        implementation: int | None = None,
-        forums: list[str] | None = None,
-        answered: datetime | None = None,
-    ) -> None:
-        session.add(
-            CheckIn(
-                person_id=person.id,
-                cohort_id=cohort.id,
-                sequence=sequence,
-                kind="regular",
-                month=sequence,
-                due_at=NOW - timedelta(days=90 - sequence),
-                status=status,
-                implementation=implementation,
-                forums=forums,
-                answered_at=answered,
-                pap_status="on_track" if implementation else None,
-            )
-        )
-
-    a, b, c, d = people["A"], people["B"], people["C"], people["D"]
-    checkin(a, 1, CheckInStatus.ANSWERED, 80, ["cop"], datetime(2026, 6, 1, tzinfo=UTC))
-    checkin(b, 1, CheckInStatus.ANSWERED, 50, [], datetime(2026, 4, 1, tzinfo=UTC))
-    checkin(b, 2, CheckInStatus.MISSED)
-    checkin(c, 1, CheckInStatus.MISSED)
-    checkin(d, 1, CheckInStatus.ANSWERED, 75, [], datetime(2026, 7, 20, tzinfo=UTC))
-    checkin(d, 2, CheckInStatus.SENT)
-    session.add(CareerEvent(person_id=a.id, kind=CareerEventKind.PROMOTED, event_date=date(2026, 5, 1), created_at=NOW))
-    session.add(CareerEvent(person_id=b.id, kind=CareerEventKind.STRATEGIC_ASSIGNMENT, event_date=date(2025, 12, 1), created_at=NOW))
-    pap_c = await session.scalar(select(Pap).where(Pap.person_id == c.id))
-    await session.refresh(pap_c, ["milestones"])
-    for milestone in pap_c.milestones:
-        milestone.status, milestone.progress = MilestoneStatus.DONE, 100
-    pap_a = await session.scalar(select(Pap).where(Pap.person_id == a.id))
-    await session.refresh(pap_a, ["milestones"])
-    evidence = EvidenceItem(EvidenceKind.PHOTO, "f1", "u1", None, "image/jpeg", 10, local_path=f"evidence/{a.id}/u1.jpg")
-    await create_entry(
-        session=session,
-        pap=pap_a,
-        milestone_id=pap_a.milestones[0].id,
-        text="Sosialisasi layanan di kelurahan",
-        progress=60,
-        milestone_done=False,
-        obstacles=None,
-        support=None,
-        evidence=[evidence],
-        now=datetime(2026, 7, 25, tzinfo=UTC),
-    )
-    for week, confidence in ((20, 3), (21, 4)):
-        await save_reflection(
-            session=session,
-            person=a,
-            week_year=2026,
-            week=week,
-            now=NOW,
-            answers=ReflectionAnswers(f"Refleksi minggu {week}", None, None, CompetencyDomain.SOFT_SKILLS, confidence, None, False),
-        )
-    session.add(QuizPoll(poll_id="p1", person_id=a.id, tip_slug="x", correct_option=1, sent_at=NOW))
-    await session.flush()
-    session.add(QuizAnswer(poll_id="p1", person_id=a.id, option=1, correct=True, answered_at=NOW))
-    link = RaterLink(person_id=a.id, role=RaterRole.PEER, code="r_test", created_at=NOW, expires_at=NOW + timedelta(days=30))
-    session.add(link)
-    await session.flush()
-    for rater, overall in ((1, 4), (2, 5), (3, 3)):
-        session.add(
-            RaterResponse(
-                link_id=link.id,
-                rater_telegram_id=7700 + rater,
-                communication=4,
-                collaboration=4,
-                initiative=5,
-                service_effect=3,
-                overall=overall,
-                created_at=NOW,
-            )
-        )
-    await session.commit()
-    photo = data_dir / f"evidence/{a.id}/u1.jpg"
-    photo.parent.mkdir(parents=True, exist_ok=True)
-    from PIL import Image
-
-    Image.new("RGB", (40, 30), (142, 59, 138)).save(photo, "JPEG")
     return cohort
 
 
@@ -155,7 +36,7 @@ async def test_report_indicators(bot: InProcessBot) -> None:
     cohort = await seed(bot)
     async with bot.app.runtime.open_session() as session:
         cohort = await session.get(Cohort, cohort.id)
-        indicators, rows = await cohort_report(session=session, cohort=cohort, now=NOW)
+        indicators, rows = await cohort_report(session=session, cohort=cohort, now=REPORT_NOW)
     assert (indicators.alumnae, indicators.promoted_or_assigned, indicators.pap_implementation) == (4, 0.25, 0.75)
     assert (indicators.checkin_response, indicators.forum_participation, indicators.cop_engagement, indicators.active_30_days) == (
         0.5,
@@ -191,7 +72,7 @@ async def test_report_command_sends_xlsx_to_a_coach(bot: InProcessBot) -> None:
             name="Coach",
             locale="id",
             timezone="Asia/Jakarta",
-            now=NOW,
+            now=REPORT_NOW,
         )
         await session.commit()
     coach = bot.double.user(6199, "Coach")
@@ -243,7 +124,7 @@ async def test_deletion_leaves_no_row_with_her_id_and_no_file(bot: InProcessBot)
             for column in columns:
                 hits = await session.scalar(text(f'SELECT COUNT(*) FROM "{table}" WHERE CAST("{column}" AS TEXT) = :id'), {"id": "6100"})
                 assert hits == 0, f"{table}.{column} still holds her Telegram id"
-        indicators, _ = await cohort_report(session=session, cohort=await session.get(Cohort, cohort.id), now=NOW)
+        indicators, _ = await cohort_report(session=session, cohort=await session.get(Cohort, cohort.id), now=REPORT_NOW)
     assert (indicators.alumnae, indicators.promoted_or_assigned) == (4, 0.25)  # kept as anonymous counts
 
 
@@ -262,11 +143,11 @@ async def test_after_withdrawing_consent_nothing_reaches_her(bot: InProcessBot) 
                 sequence=9,
                 kind="regular",
                 month=7,
-                due_at=NOW,
+                due_at=REPORT_NOW,
                 status=CheckInStatus.PLANNED,
             )
         )
-        await create_broadcast(session=session, kind=BroadcastKind.GENERAL, cohort_id=None, title="Info", body="Isi", now=NOW)
+        await create_broadcast(session=session, kind=BroadcastKind.GENERAL, cohort_id=None, title="Info", body="Isi", now=REPORT_NOW)
         await session.commit()
     before = len(alumna.messages())
     await sweep_checkins(bot.app.runtime, bot.app.bot)
@@ -275,6 +156,7 @@ async def test_after_withdrawing_consent_nothing_reaches_her(bot: InProcessBot) 
     assert any("Isi" in m.text for m in bot.double.user(6101, "B").messages())  # others still get it
 
 
+@pytest.mark.slow
 async def test_report_from_the_command_line(bot: InProcessBot, database_url: str, tmp_path: Path) -> None:
     import asyncio
     import csv

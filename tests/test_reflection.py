@@ -8,16 +8,15 @@ import pytest
 from sqlalchemy import func, select
 
 from db.models import CompetencyDomain, Draft, Reflection
-from tests.conftest import InProcessBot
-from tests.test_onboarding import say, tap
-from tests.test_reminders import seed
+from tests.support.bots import InProcessBot
+from tests.support.inprocess import say, seed_alumnae, tap
 
 FRIDAY = datetime(2026, 3, 6, 8, 0, tzinfo=UTC)  # week 10
 
 
 async def test_complete_reflection_then_edit_the_same_week(bot: InProcessBot) -> None:
     bot.clock.set(FRIDAY)
-    await seed(bot, {"telegram_id": 7001})
+    await seed_alumnae(bot, {"telegram_id": 7001})
     sari = bot.double.user(7001, "Sari")
     reply = await say(bot, sari, "/refleksi")
     assert "Refleksi minggu 10" in reply.text and "Lewati" in reply.button_texts[0]
@@ -70,7 +69,7 @@ async def test_complete_reflection_then_edit_the_same_week(bot: InProcessBot) ->
 
 async def test_keeping_this_weeks_reflection_changes_nothing(bot: InProcessBot) -> None:
     bot.clock.set(FRIDAY)
-    await seed(bot, {"telegram_id": 7002})
+    await seed_alumnae(bot, {"telegram_id": 7002})
     sari = bot.double.user(7002, "Sari")
     await say(bot, sari, "/refleksi")
     for _ in range(3):
@@ -87,7 +86,7 @@ async def test_keeping_this_weeks_reflection_changes_nothing(bot: InProcessBot) 
 @pytest.mark.parametrize("step", range(4))
 async def test_bad_input_at_each_free_text_question(bot: InProcessBot, step: int) -> None:
     bot.clock.set(FRIDAY)
-    await seed(bot, {"telegram_id": 7003})
+    await seed_alumnae(bot, {"telegram_id": 7003})
     sari = bot.double.user(7003, "Sari")
     await say(bot, sari, "/refleksi")
     if step == 3:
@@ -114,7 +113,7 @@ async def test_bad_input_at_each_free_text_question(bot: InProcessBot, step: int
 
 async def test_my_reflections_lists_weeks_and_sends_a_chart(bot: InProcessBot) -> None:
     bot.clock.set(FRIDAY)
-    await seed(bot, {"telegram_id": 7004})
+    await seed_alumnae(bot, {"telegram_id": 7004})
     sari = bot.double.user(7004, "Sari")
     reply = await say(bot, sari, "/refleksi_saya")
     assert "Belum ada refleksi" in reply.text

@@ -15,8 +15,8 @@ from bot.kernel.context import EcoachContext
 from db.models import ConsentRefusal, Draft, Person
 from devtools.double import BotApiDouble, DoubleServer
 from devtools.process import BotProcess
-from tests.conftest import PG_URL, TOKEN, InProcessBot
-from tests.test_e2e_onboarding import query, say, tap
+from tests.support.bots import PG_URL, TOKEN, InProcessBot
+from tests.support.live import new_cohort_code, query, say, tap
 
 
 async def test_errors_reach_admins_once_a_minute_without_token_or_private_text(bot: InProcessBot) -> None:
@@ -42,26 +42,6 @@ async def test_errors_reach_admins_once_a_minute_without_token_or_private_text(b
     assert len(admin.messages()) == 2
 
 
-def new_cohort_code(database_url: str, name: str) -> str:
-    """A cohort made straight in the database; its alumni invite code."""
-    import asyncio
-    from datetime import date
-
-    from bot.kernel.clock import SystemClock
-    from db.cohorts import create_cohort
-    from db.engine import create_engine, session_factory
-
-    async def make() -> str:
-        engine = create_engine(database_url)
-        async with session_factory(engine)() as session:
-            made = await create_cohort(session=session, name=name, training_end=date(2026, 2, 1), months=3, now=SystemClock().now())
-            await session.commit()
-        await engine.dispose()
-        return made.alumni_code
-
-    return asyncio.run(make())
-
-
 async def _pg_admin(sql: str) -> None:
     import asyncpg
 
@@ -83,6 +63,7 @@ def database_outage(database: str, *, down: bool) -> None:
         asyncio.run(_pg_admin(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true'))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not PG_URL, reason="a database outage is played on PostgreSQL (runs in CI's PostgreSQL pass)")
 def test_a_ten_second_database_outage(database_url: str, double: BotApiDouble, api_server: DoubleServer, tmp_path: Path) -> None:
     database = make_url(database_url).database
@@ -120,6 +101,7 @@ def test_a_ten_second_database_outage(database_url: str, double: BotApiDouble, a
         process.stop()
 
 
+@pytest.mark.slow
 def test_double_tap_on_a_button_takes_effect_once(live_bot: BotProcess, double: BotApiDouble, database_url: str) -> None:
     code = new_cohort_code(database_url, "Angkatan Tap")
     rina = double.user(3501, "Rina")
@@ -132,6 +114,7 @@ def test_double_tap_on_a_button_takes_effect_once(live_bot: BotProcess, double: 
     assert [m.text for m in rina.messages() if "Tidak ada data Ibu" in m.text].__len__() == 1
 
 
+@pytest.mark.slow
 def test_fifty_alumnae_writing_at_once(live_bot: BotProcess, double: BotApiDouble, database_url: str) -> None:
     code = new_cohort_code(database_url, "Angkatan Ramai")
     people = [double.user(3600 + n, f"Alumna {n}") for n in range(50)]

@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
 
 from sqlalchemy import select
 
 from db.models import CompetencyDomain, Person, Reminder, ReminderKind, SendStatus
 from db.reflections import ReflectionAnswers, save_reflection
 from handlers.reflection import sweep_reminders
-from tests import factories
-from tests.conftest import InProcessBot
+from tests.support.bots import InProcessBot
+from tests.support.inprocess import seed_alumnae
 
 WED = datetime(2026, 3, 4, 0, 0, tzinfo=UTC)  # ISO week 10 of 2026
-
-
-async def seed(bot: InProcessBot, *people: dict[str, Any]) -> list[Person]:
-    async with bot.app.runtime.open_session() as session:
-        cohort = await factories.cohort(session, bot.clock.now())
-        made = [await factories.alumna(session, bot.clock.now(), cohort, **person) for person in people]
-        await session.commit()
-    for person in made:  # she has talked to the bot, so her private chat exists
-        bot.double.user(person.telegram_id, person.name)
-    return made
 
 
 async def sweep_at(bot: InProcessBot, moment: datetime) -> int:
@@ -41,7 +30,7 @@ async def reflect(bot: InProcessBot, person_id: int, week: int = 10) -> None:
 
 async def test_friday_1500_wita_goes_out_at_0700_utc(bot: InProcessBot) -> None:
     bot.clock.set(WED)
-    await seed(bot, {"telegram_id": 6001, "zone": "Asia/Makassar", "weekday": 4, "at": time(15, 0)})
+    await seed_alumnae(bot, {"telegram_id": 6001, "zone": "Asia/Makassar", "weekday": 4, "at": time(15, 0)})
     sari = bot.double.user(6001, "Sari")
     assert await sweep_at(bot, datetime(2026, 3, 6, 6, 59, 59, tzinfo=UTC)) == 0
     assert sari.messages() == []
@@ -52,7 +41,7 @@ async def test_friday_1500_wita_goes_out_at_0700_utc(bot: InProcessBot) -> None:
 
 async def test_follow_up_48_hours_later_unless_she_reflected(bot: InProcessBot) -> None:
     bot.clock.set(WED)
-    _, rina = await seed(bot, {"telegram_id": 6002, "name": "Sari"}, {"telegram_id": 6003, "name": "Rina"})
+    _, rina = await seed_alumnae(bot, {"telegram_id": 6002, "name": "Sari"}, {"telegram_id": 6003, "name": "Rina"})
     assert await sweep_at(bot, datetime(2026, 3, 6, 8, 0, tzinfo=UTC)) == 2  # Friday 15:00 WIB
     await reflect(bot, rina.id)
     assert await sweep_at(bot, datetime(2026, 3, 8, 7, 59, tzinfo=UTC)) == 0
@@ -65,7 +54,7 @@ async def test_follow_up_48_hours_later_unless_she_reflected(bot: InProcessBot) 
 
 async def test_a_reminder_due_at_2200_waits_until_0600(bot: InProcessBot) -> None:
     bot.clock.set(WED)
-    await seed(bot, {"telegram_id": 6004, "weekday": 4, "at": time(22, 0)})
+    await seed_alumnae(bot, {"telegram_id": 6004, "weekday": 4, "at": time(22, 0)})
     user = bot.double.user(6004, "Sari")
     assert await sweep_at(bot, datetime(2026, 3, 6, 15, 0, tzinfo=UTC)) == 0  # Friday 22:00 WIB
     assert await sweep_at(bot, datetime(2026, 3, 6, 22, 59, tzinfo=UTC)) == 0  # Saturday 05:59 WIB
@@ -75,7 +64,7 @@ async def test_a_reminder_due_at_2200_waits_until_0600(bot: InProcessBot) -> Non
 
 async def test_a_reminder_missed_while_down_at_night_waits_for_morning(bot: InProcessBot) -> None:
     bot.clock.set(WED)
-    await seed(bot, {"telegram_id": 6005})
+    await seed_alumnae(bot, {"telegram_id": 6005})
     assert await sweep_at(bot, datetime(2026, 3, 6, 16, 0, tzinfo=UTC)) == 0  # back at 23:00 WIB: too late at night
     assert await sweep_at(bot, datetime(2026, 3, 6, 23, 0, tzinfo=UTC)) == 1  # 06:00 WIB the next morning
     assert await sweep_at(bot, datetime(2026, 3, 6, 23, 0, tzinfo=UTC)) == 0
@@ -83,7 +72,7 @@ async def test_a_reminder_missed_while_down_at_night_waits_for_morning(bot: InPr
 
 async def test_two_zones_each_at_their_own_local_time(bot: InProcessBot) -> None:
     bot.clock.set(WED)
-    await seed(bot, {"telegram_id": 6006, "zone": "Asia/Jakarta"}, {"telegram_id": 6007, "zone": "Asia/Jayapura"})
+    await seed_alumnae(bot, {"telegram_id": 6006, "zone": "Asia/Jakarta"}, {"telegram_id": 6007, "zone": "Asia/Jayapura"})
     wib, wit = bot.double.user(6006, "A"), bot.double.user(6007, "B")
     assert await sweep_at(bot, datetime(2026, 3, 6, 6, 0, tzinfo=UTC)) == 1  # 15:00 WIT
     assert (len(wib.messages()), len(wit.messages())) == (0, 1)
@@ -93,7 +82,7 @@ async def test_two_zones_each_at_their_own_local_time(bot: InProcessBot) -> None
 
 async def test_weekly_and_never_twice(bot: InProcessBot) -> None:
     bot.clock.set(WED)
-    await seed(bot, {"telegram_id": 6008})
+    await seed_alumnae(bot, {"telegram_id": 6008})
     user = bot.double.user(6008, "Sari")
     friday = datetime(2026, 3, 6, 8, 0, tzinfo=UTC)
     for week in range(3):
@@ -114,7 +103,7 @@ async def seed_person_id(bot: InProcessBot, telegram_id: int) -> int:
 
 async def test_pause_and_resume_from_the_reminders_command(bot: InProcessBot) -> None:
     bot.clock.set(WED)
-    await seed(bot, {"telegram_id": 6009})
+    await seed_alumnae(bot, {"telegram_id": 6009})
     sari = bot.double.user(6009, "Sari")
     sari.send("/pengingat")
     await bot.run_pending()
@@ -155,7 +144,7 @@ async def test_pause_and_resume_from_the_reminders_command(bot: InProcessBot) ->
 
 async def test_change_day_and_time(bot: InProcessBot) -> None:
     bot.clock.set(WED)
-    await seed(bot, {"telegram_id": 6010, "zone": "Asia/Makassar"})
+    await seed_alumnae(bot, {"telegram_id": 6010, "zone": "Asia/Makassar"})
     sari = bot.double.user(6010, "Sari")
     sari.send("/pengingat")
     await bot.run_pending()
@@ -174,7 +163,7 @@ async def test_change_day_and_time(bot: InProcessBot) -> None:
 
 async def test_blocked_alumna_is_marked_inactive_and_not_retried(bot: InProcessBot) -> None:
     bot.clock.set(WED)
-    [sari] = await seed(bot, {"telegram_id": 6011})
+    [sari] = await seed_alumnae(bot, {"telegram_id": 6011})
     bot.double.block(6011)
     assert await sweep_at(bot, datetime(2026, 3, 6, 8, 0, tzinfo=UTC)) == 0
     async with bot.app.runtime.open_session() as session:
@@ -188,7 +177,7 @@ async def test_blocked_alumna_is_marked_inactive_and_not_retried(bot: InProcessB
 
 async def test_rate_limited_send_is_retried_not_lost(bot: InProcessBot) -> None:
     bot.clock.set(WED)
-    await seed(bot, {"telegram_id": 6012})
+    await seed_alumnae(bot, {"telegram_id": 6012})
     bot.double.fail_next("sendMessage", 429, "Too Many Requests: retry after 5", retry_after=5, chat_id=6012)
     friday = datetime(2026, 3, 6, 8, 0, tzinfo=UTC)
     assert await sweep_at(bot, friday) == 0

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from bot.kernel.callbacks import FlowChoice
 from db.models import Cohort, Draft, Membership, Milestone, MilestoneStatus, Pap, Person, Role
 from devtools.double import FakeUser
-from tests.conftest import InProcessBot
-from tests.test_onboarding import PAP, PROFILE, SMART, make_cohort, onboard_until_milestones, say, tap
+from tests.support.bots import InProcessBot
+from tests.support.inprocess import PAP, PROFILE, SMART, make_cohort, onboard_until_milestones, say, tap
 
 
 async def onboard(bot: InProcessBot, user: FakeUser, code: str) -> None:

@@ -11,8 +11,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.kernel.sending import MAX_ATTEMPTS, Verdict, classify, retry_at
 from db.models import CheckIn, CheckInStatus, Person
 from handlers.checkins import sweep_checkins
-from tests import factories
-from tests.conftest import InProcessBot
+from tests.support import factories
+from tests.support.bots import InProcessBot
 
 NOW = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 09:00 WIB
 

@@ -9,6 +9,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pexpect
+import pytest
+
+pytestmark = pytest.mark.slow  # the real process over HTTP: `pytest -m "not slow"` leaves it out
 
 ROOT = Path(__file__).resolve().parents[1]
 ECOACH = str(Path(sys.executable).parent / "ecoach")

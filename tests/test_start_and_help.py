@@ -6,7 +6,7 @@ import pytest
 from telegram import Update
 
 from bot.kernel.context import EcoachContext
-from tests.conftest import InProcessBot
+from tests.support.bots import InProcessBot
 
 
 async def test_start_greets_in_indonesian(bot: InProcessBot) -> None:

@@ -8,10 +8,13 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from devtools.double import DoubleServer
 from devtools.process import BotProcess
-from tests.conftest import TOKEN
+from tests.support.bots import TOKEN
+
+pytestmark = pytest.mark.slow  # the real process over HTTP: `pytest -m "not slow"` leaves it out
 
 SECRET = "s3cret-webhook-token-for-tests_0123"
 
