@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import BotCommand, BotCommandScopeAllGroupChats, Update
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot, JobQueue
 from telegram.request import BaseRequest
 
@@ -14,13 +16,14 @@ from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.commands import COACH_MENU, MENU
 from bot.kernel.context import EcoachContext, Runtime, UpdateScope, current_scope, runtime_of
 from bot.kernel.i18n import Texts
+from bot.kernel.notices import send_notices
 from bot.kernel.settings import Settings
 from bot.scheduler import schedule_sweeps
 from conversations.engine import reprompt
 from db.drafts import stored_draft_locale
 from db.engine import create_engine, session_factory
 from db.people import stored_locale
-from db.updates import Delivery, claim_update, finish_update
+from db.updates import Delivery, claim_update, digest, finish_update
 from handlers import register_handlers
 
 log = logging.getLogger(__name__)
@@ -34,6 +37,7 @@ class EcoachApplication(Application[ExtBot[None], EcoachContext, dict[Any, Any],
         self.runtime = runtime
 
     async def process_update(self, update: object) -> None:
+        scope: UpdateScope | None = None
         try:
             async with self.runtime.open_session() as session:
                 scope = UpdateScope(session, await self._locale_of(session, update))
@@ -45,26 +49,44 @@ class EcoachApplication(Application[ExtBot[None], EcoachContext, dict[Any, Any],
                     elif delivery is Delivery.UNFINISHED:
                         await self._after_redelivery(update)
                     if isinstance(update, Update):
-                        await finish_update(session=session, update_id=update.update_id)
+                        await finish_update(session=session, bot_id=self.bot.id, update_id=update.update_id)
                     await session.commit()
                 finally:
                     current_scope.reset(token)
         except Exception as exc:  # noqa: BLE001 - a failure outside any handler (the database is down) goes to the error handler
             await self.process_error(update, exc)
+        if scope is not None and scope.notices:
+            await self._send_notices(scope.notices)
 
     async def _delivery(self, session: AsyncSession, update: object) -> Delivery:
         """Telegram redelivers updates a killed process had not confirmed; apply each once."""
         if not isinstance(update, Update):
             return Delivery.FIRST
-        return await claim_update(session=session, update_id=update.update_id, now=self.runtime.clock.now())
+        return await claim_update(
+            session=session,
+            bot_id=self.bot.id,
+            update_id=update.update_id,
+            fingerprint=digest(update.to_dict()),
+            now=self.runtime.clock.now(),
+        )
+
+    async def _send_notices(self, ids: list[int]) -> None:
+        """The notices this update queued, now that they are stored; what fails here, the sweep retries."""
+        try:
+            await send_notices(self.runtime, self.bot, ids)
+        except Exception:
+            log.warning("sending this update's notices failed; the sweep will", exc_info=True)
 
     async def _after_redelivery(self, update: object) -> None:
-        """Her answer was stored, but the process died before it finished: the next question may be
-        missing, so ask it again."""
+        """The process died after storing what this update did but before it finished answering. In a
+        conversation, ask her current question again; otherwise answer the update again: outside a
+        conversation, handlers are safe to repeat (a view, or a change that is already made)."""
         assert isinstance(update, Update)
         if update.effective_chat is not None and update.effective_chat.type == "private":
             context = self.context_types.context.from_update(update, self)
-            await reprompt(update, context)
+            if await reprompt(update, context):
+                return
+        await super().process_update(update)
 
     async def _locale_of(self, session: AsyncSession, update: object) -> str:
         user = update.effective_user if isinstance(update, Update) else None
@@ -76,22 +98,41 @@ class EcoachApplication(Application[ExtBot[None], EcoachContext, dict[Any, Any],
 
 
 async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Open the database, schedule the sweeps, and publish the command menu in both languages."""
+    """Open the database, schedule the sweeps, and publish the command menu in both languages (in the
+    background: a failing setMyCommands is tried again, and never keeps the bot from answering)."""
     runtime = runtime_of(application)
     runtime.engine = create_engine(runtime.settings.database_url)
     runtime.sessions = session_factory(runtime.engine)
     schedule_sweeps(application)
+    runtime.background.add(asyncio.create_task(publish_commands(application)))
+
+
+async def publish_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """The command menus, in Indonesian and English, for private chats and for groups; tried again
+    with a growing pause until Telegram takes them."""
+    runtime = runtime_of(application)
+    pause = 5.0
     for locale, language_code in (("id", None), ("en", "en")):
         for menu, scope in ((MENU, None), (COACH_MENU, BotCommandScopeAllGroupChats())):
             commands = [
                 BotCommand(command.en if locale == "en" else command.id, runtime.texts.render(locale, f"commands.{command.key}"))
                 for command in menu
             ]
-            await application.bot.set_my_commands(commands, scope=scope, language_code=language_code)
+            while True:
+                try:
+                    await application.bot.set_my_commands(commands, scope=scope, language_code=language_code)
+                    break
+                except TelegramError as exc:
+                    log.warning("setMyCommands failed (%s); trying again in %.0f s", type(exc).__name__, pause)
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 2, 300)
 
 
 async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     runtime = runtime_of(application)
+    for task in runtime.background:
+        task.cancel()
+    runtime.background.clear()
     if runtime.engine is not None:
         await runtime.engine.dispose()
         runtime.engine = runtime.sessions = None

@@ -10,10 +10,8 @@ from collections.abc import Sequence
 from datetime import date
 from importlib.metadata import entry_points
 from pathlib import Path
-from urllib.parse import urlparse
 
 import httpx
-from telegram import Update
 
 from bot.app import build_application
 from bot.kernel.clock import SystemClock
@@ -22,6 +20,7 @@ from bot.kernel.logs import configure_logging
 from bot.kernel.settings import Settings, SettingsError, load_settings
 from bot.kernel.tips import check_library
 from bot.polling import run_polling
+from bot.webhook import run_webhook
 from db.cohorts import CohortError, create_cohort, find_invite, invite_link, list_cohorts
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
@@ -157,18 +156,8 @@ def _run(settings: Settings, *, webhook: bool = False) -> int:
     upgrade(settings.database_url)
     application = build_application(settings)
     if webhook:
-        assert settings.webhook_url is not None
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url,
-            secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        asyncio.run(run_polling(application))
-    return 0
+        return asyncio.run(run_webhook(application))
+    return asyncio.run(run_polling(application))
 
 
 def bot_username(settings: Settings) -> str:

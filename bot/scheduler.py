@@ -20,11 +20,30 @@ from handlers import SWEEPS
 
 log = logging.getLogger(__name__)
 _running = asyncio.Lock()
+_current: asyncio.Task[None] | None = None
 
 
 async def run_sweeps(context: CallbackContext[Any, Any, Any, Any]) -> None:
     """The repeating job."""
-    await run_all_sweeps(runtime_of(context.application), context.bot)
+    global _current
+    _current = asyncio.current_task()  # the job's own task, to stop it on shutdown
+    try:
+        await run_all_sweeps(runtime_of(context.application), context.bot)
+    finally:
+        _current = None
+
+
+async def stop_sweeps(runtime: Runtime, grace: float = 1.5) -> None:
+    """At shutdown: a sweep in progress claims nothing more and records what it sent, within `grace`
+    seconds; then it is cancelled. What it still held comes back when its lease runs out."""
+    runtime.stopping = True
+    task = _current
+    if task is None or task.done():
+        return
+    await asyncio.wait({task}, timeout=grace)
+    if not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=0.5)
 
 
 async def run_all_sweeps(runtime: Runtime, bot: Bot, *, wait: bool = False) -> None:
@@ -37,6 +56,8 @@ async def run_all_sweeps(runtime: Runtime, bot: Bot, *, wait: bool = False) -> N
         return
     async with _running:
         for sweep in SWEEPS:
+            if runtime.stopping:
+                return
             try:
                 await sweep(runtime, bot)
             except Exception:

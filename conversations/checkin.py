@@ -7,8 +7,8 @@ from datetime import date, timedelta
 from telegram import Update
 
 from bot.kernel.context import EcoachContext
+from bot.kernel.notices import notify
 from bot.kernel.parsing import Invalid, read_date, read_percent
-from bot.kernel.telegram import send_quietly
 from conversations import engine
 from conversations.engine import STAY, ChoiceStep, Flow, OptionalTextStep, Prompt, Step, Turn
 from conversations.rater import send_rater_links
@@ -128,8 +128,12 @@ class CheckInFlow(Flow):
         if not await record_answers(session=turn.session, checkin=checkin, answers=answers, now=turn.now):
             await turn.context.reply(turn.update, "checkin.already")
             return
+        await tell_coaches(turn.context, checkin)  # queued in the same transaction as her answers
         await turn.context.reply(turn.update, "checkin.saved", late=checkin.late, coaching=answers.wants_coaching)
-        await after_checkin(turn.context, turn.update, checkin)
+        if checkin.with_feedback:
+            person = await turn.session.get(Person, checkin.person_id)
+            assert person is not None
+            await send_rater_links(turn.update, turn.context, person)
 
 
 CHECKIN = engine.register(
@@ -158,21 +162,20 @@ async def begin(context: EcoachContext, update: Update, checkin: CheckIn, traini
     await engine.start(context, update, CHECKIN, data)
 
 
-async def after_checkin(context: EcoachContext, update: Update, checkin: CheckIn) -> None:
-    """Tell her coaches privately when she asks for coaching; at 3 months, send the rater links."""
+async def tell_coaches(context: EcoachContext, checkin: CheckIn) -> None:
+    """She asks for coaching: her cohort's coaches are told privately."""
+    if not checkin.wants_coaching:
+        return
     person = await context.session.get(Person, checkin.person_id)
     assert person is not None and checkin.pap_status is not None and checkin.obstacle is not None
     texts = context.runtime.texts
-    if checkin.wants_coaching:
-        for coach in await coaches_of(session=context.session, cohort_id=checkin.cohort_id):
-            body = texts.render(
-                coach.locale,
-                "checkin.coaching_request",
-                name=person.name,
-                month=checkin.month,
-                status=texts.render(coach.locale, f"choices.pap_status.{checkin.pap_status.value}"),
-                obstacle=texts.render(coach.locale, f"choices.obstacle.{checkin.obstacle.value}"),
-            )
-            await send_quietly(context.bot, coach.telegram_id, body)
-    if checkin.with_feedback:
-        await send_rater_links(update, context, person)
+    for coach in await coaches_of(session=context.session, cohort_id=checkin.cohort_id):
+        body = texts.render(
+            coach.locale,
+            "checkin.coaching_request",
+            name=person.name,
+            month=checkin.month,
+            status=texts.render(coach.locale, f"choices.pap_status.{checkin.pap_status.value}"),
+            obstacle=texts.render(coach.locale, f"choices.obstacle.{checkin.obstacle.value}"),
+        )
+        await notify(context, coach.telegram_id, body, about=person.id)

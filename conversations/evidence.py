@@ -1,10 +1,18 @@
-"""Evidence from Telegram messages: what is accepted, and a copy on disk under ECOACH_DATA_DIR."""
+"""Evidence from Telegram messages: what is accepted, and a copy on disk under ECOACH_DATA_DIR.
+
+A document is judged by its content, not its name: once downloaded, its first bytes are sniffed
+(`filetype`), and anything but a PDF, an Office document or an image, such as a renamed program, is
+refused and removed. Photos come from Telegram, which re-encodes them as JPEG.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import unicodedata
 from pathlib import Path
 
+import filetype
 from telegram import Bot, Message
 from telegram.error import TelegramError
 
@@ -23,6 +31,8 @@ ALLOWED = {  # MIME type -> file extension
     "image/heic": "heic",
 }
 ALLOWED_EXTENSIONS = {"pdf", "docx", "xlsx", "pptx", "jpg", "jpeg", "png", "webp", "heic"}
+SNIFFED = {"pdf", "docx", "xlsx", "pptx", "jpg", "png", "webp", "heic"}  # what the content itself may turn out to be
+MAX_NAME = 255
 URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 MAX_URL = 2000
 
@@ -45,12 +55,19 @@ def attachment(message: Message) -> EvidenceItem | None:
         extension = (document.file_name or "").rsplit(".", 1)[-1].lower() if "." in (document.file_name or "") else ""
         if document.mime_type not in ALLOWED and extension not in ALLOWED_EXTENSIONS:
             raise Refused("logbook.type_refused")
-        return EvidenceItem(
-            EvidenceKind.DOCUMENT, document.file_id, document.file_unique_id, document.file_name, document.mime_type, document.file_size
-        )
+        name = clean_name(document.file_name)
+        return EvidenceItem(EvidenceKind.DOCUMENT, document.file_id, document.file_unique_id, name, document.mime_type, document.file_size)
     if message.voice or message.audio or message.video or message.video_note or message.sticker or message.animation:
         raise Refused("logbook.media_refused")
     return None
+
+
+def clean_name(name: str | None) -> str | None:
+    """A file name fit to store and show: no control characters (NUL included), at most 255 characters."""
+    if not name:
+        return None
+    cleaned = "".join(c for c in name if unicodedata.category(c) not in ("Cc", "Cf", "Cs")).strip()
+    return cleaned[:MAX_NAME] or None
 
 
 def links(text: str) -> list[EvidenceItem]:
@@ -68,7 +85,8 @@ def _extension(item: EvidenceItem) -> str:
 async def keep_copy(bot: Bot, data_dir: Path, person_id: int, item: EvidenceItem) -> EvidenceItem:
     """Download the file under data_dir/evidence/<person>/ and return the item with its path.
 
-    Files over Telegram's 20 MB limit keep only their reference (local_path None).
+    Files over Telegram's 20 MB limit keep only their reference (local_path None). A document whose
+    content is not an accepted kind is removed again and Refused.
     """
     if item.file_id is None or item.file_unique_id is None or (item.size or 0) > MAX_DOWNLOAD:
         return item
@@ -82,4 +100,14 @@ async def keep_copy(bot: Bot, data_dir: Path, person_id: int, item: EvidenceItem
         if "too big" in str(exc).lower():
             return item
         raise
-    return EvidenceItem(**{**vars(item), "local_path": str(relative), "size": item.size or target.stat().st_size})
+    mime_type = item.mime_type
+    if item.kind == EvidenceKind.DOCUMENT:
+        kind = await asyncio.to_thread(filetype.guess, str(target))
+        if kind is None or kind.extension not in SNIFFED:
+            target.unlink(missing_ok=True)
+            raise Refused("logbook.type_refused")
+        mime_type = kind.mime
+        if target.suffix != f".{kind.extension}":  # stored under what it is, not what it was called
+            target = target.rename(target.with_suffix(f".{kind.extension}"))
+            relative = relative.with_suffix(f".{kind.extension}")
+    return EvidenceItem(**{**vars(item), "local_path": str(relative), "mime_type": mime_type, "size": item.size or target.stat().st_size})

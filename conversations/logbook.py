@@ -12,8 +12,8 @@ from telegram import InlineKeyboardMarkup, Message, Update
 
 from bot.kernel.callbacks import CoachOnEntry
 from bot.kernel.context import EcoachContext
+from bot.kernel.notices import notify
 from bot.kernel.parsing import Invalid, read_percent
-from bot.kernel.telegram import send_quietly
 from conversations import engine
 from conversations.engine import END, STAY, ChoiceStep, Flow, OptionalTextStep, Prompt, Step, TextStep, Turn
 from conversations.evidence import Refused, attachment, keep_copy, links
@@ -135,7 +135,10 @@ class EvidenceStep(Step):
         if any(i.get("file_unique_id") == item.file_unique_id for i in items):
             raise Invalid("logbook.duplicate")
         runtime = turn.context.runtime
-        kept = await keep_copy(turn.context.bot, runtime.settings.data_dir, turn.data["person_id"], item)
+        try:
+            kept = await keep_copy(turn.context.bot, runtime.settings.data_dir, turn.data["person_id"], item)
+        except Refused as refused:  # its content is not what an evidence file may be
+            raise Invalid(refused.key) from None
         turn.set("evidence", [*items, kept.as_dict()])
         turn.set("last_received", {"kind": kept.kind.value, "name": kept.name, "too_big": kept.local_path is None})
         return STAY
@@ -170,6 +173,7 @@ class Logbook(Flow):
             evidence=[EvidenceItem.from_dict(d) for d in data.get("evidence", [])],
             now=turn.now,
         )
+        await announce_entry(turn.context, entry.id)  # queued in the same transaction as the entry
         await turn.context.reply(
             turn.update,
             "logbook.saved",
@@ -177,7 +181,6 @@ class Logbook(Flow):
             milestone_done=bool(data.get("milestone_done")),
             milestone=data.get("milestone_title"),
         )
-        await announce_entry(turn.context, entry.id)
 
 
 LOGBOOK = engine.register(
@@ -238,8 +241,8 @@ class CoachFeedback(Flow):
             return
         entry, coach = found
         feedback = await add_feedback(session=turn.session, entry=entry, coach=coach, text=turn.data["text"], now=turn.now)
-        await turn.context.reply(turn.update, "feedback.sent")
         await deliver_feedback(turn.context, feedback.id)
+        await turn.context.reply(turn.update, "feedback.sent")
 
 
 COACH_FEEDBACK = engine.register(CoachFeedback([TextStep("text", key="feedback.prompt", limit=FEEDBACK_LIMIT)]))
@@ -314,9 +317,11 @@ async def announce_entry(context: EcoachContext, entry_id: int) -> None:
             ]
         )
         body = texts.render(coach.locale, "feedback.notice", first_line=first_line, evidence=len(entry.evidence), **values)
-        await send_quietly(context.bot, coach.telegram_id, body, buttons)
+        await notify(context, coach.telegram_id, body, buttons, about=pap.person.id)
     for chat_id in await notice_groups(session=context.session, cohort=pap.cohort):
-        await send_quietly(context.bot, chat_id, texts.render(context.runtime.settings.default_locale, "feedback.group_notice", **values))
+        await notify(
+            context, chat_id, texts.render(context.runtime.settings.default_locale, "feedback.group_notice", **values), about=pap.person.id
+        )
 
 
 async def deliver_feedback(context: EcoachContext, feedback_id: int) -> None:
@@ -335,4 +340,4 @@ async def deliver_feedback(context: EcoachContext, feedback_id: int) -> None:
         date=feedback.entry.created_at.date(),
         entry=feedback.entry.text.strip().splitlines()[0][:120],
     )
-    await send_quietly(context.bot, person.telegram_id, body)
+    await notify(context, person.telegram_id, body, about=person.id)

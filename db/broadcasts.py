@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Select, exists, func, insert, select, update
+from sqlalchemy import Select, and_, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from db.claims import lease_expired
 from db.models import (
     Broadcast,
     BroadcastKind,
@@ -75,20 +76,19 @@ async def create_broadcast(
     return broadcast
 
 
-async def claim_batch(*, session: AsyncSession, now: datetime, size: int) -> list[Delivery]:
-    """Claim up to `size` due deliveries at once; a concurrent sweep can never claim the same ones."""
-    candidates = (
-        select(Delivery.id)
-        .where(Delivery.status == DeliveryStatus.PENDING, Delivery.due_at <= now)
-        .order_by(Delivery.due_at, Delivery.id)
-        .limit(size)
-        .with_for_update(skip_locked=True)
+async def claim_batch(*, session: AsyncSession, now: datetime, size: int, lease: timedelta) -> list[Delivery]:
+    """Claim up to `size` due deliveries under a lease: pending ones, and those a dead process left in
+    SENDING. A concurrent sweep can never claim the same ones while the lease holds."""
+    due = or_(
+        and_(Delivery.status == DeliveryStatus.PENDING, Delivery.due_at <= now),
+        and_(Delivery.status == DeliveryStatus.SENDING, lease_expired(Delivery, now)),
     )
+    candidates = select(Delivery.id).where(due).order_by(Delivery.due_at, Delivery.id).limit(size).with_for_update(skip_locked=True)
     claimed = list(
         await session.scalars(
             update(Delivery)
-            .where(Delivery.id.in_(candidates), Delivery.status == DeliveryStatus.PENDING)
-            .values(status=DeliveryStatus.SENDING, attempts=Delivery.attempts + 1)
+            .where(Delivery.id.in_(candidates.scalar_subquery()), due)
+            .values(status=DeliveryStatus.SENDING, attempts=Delivery.attempts + 1, lease_until=now + lease)
             .returning(Delivery.id)
             .execution_options(synchronize_session=False)
         )
@@ -106,9 +106,10 @@ async def claim_batch(*, session: AsyncSession, now: datetime, size: int) -> lis
 
 
 async def settle(
-    *, session: AsyncSession, delivery_id: int, status: DeliveryStatus, now: datetime, retry_at: datetime | None = None
+    *, session: AsyncSession, delivery_id: int, status: DeliveryStatus, now: datetime, retry_at: datetime | None = None, stage: int = 0
 ) -> None:
-    values: dict[str, object] = {"status": status}
+    """Record what became of a claimed delivery; `stage` 1 keeps it pending for its quiz only."""
+    values: dict[str, object] = {"status": status, "lease_until": None, "stage": stage}
     if status == DeliveryStatus.SENT:
         values["sent_at"] = now
     if status == DeliveryStatus.PENDING and retry_at is not None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from db.claims import claim, lease_expired
 from db.models import CareerEvent, CareerEventKind, CheckIn, CheckInKind, CheckInStatus, Cohort, ObstacleCategory, PapStatus, Person
 from db.schedule import add_months, local, outside_quiet_hours
 
@@ -20,7 +22,7 @@ OUTCOME_MONTHS = (6, 12)
 FEEDBACK_MONTH = 3
 MERGE_WITHIN = timedelta(days=7)  # two check-ins this close become one
 # She can answer these; SENDING too, as her tap on the button may beat the sweep's own bookkeeping.
-OPEN = (CheckInStatus.SENDING, CheckInStatus.SENT, CheckInStatus.REMINDED, CheckInStatus.MISSED)
+OPEN = (CheckInStatus.SENDING, CheckInStatus.SENT, CheckInStatus.REMINDING, CheckInStatus.REMINDED, CheckInStatus.MISSED)
 
 
 @dataclass(frozen=True)
@@ -90,10 +92,10 @@ async def plan_checkins(*, session: AsyncSession, person: Person, cohort: Cohort
     return rows
 
 
-def _candidates(statuses: tuple[CheckInStatus, ...], passed_over: set[int]) -> Select[CheckIn]:
+def _candidates(condition: ColumnElement[bool], passed_over: set[int]) -> Select[CheckIn]:
     query = (
         select(CheckIn)
-        .where(CheckIn.status.in_(statuses))
+        .where(condition)
         .options(selectinload(CheckIn.person))
         .order_by(CheckIn.due_at, CheckIn.id)
         .limit(1)
@@ -102,20 +104,37 @@ def _candidates(statuses: tuple[CheckInStatus, ...], passed_over: set[int]) -> S
     return query.where(CheckIn.id.not_in(passed_over)) if passed_over else query
 
 
+def _held_by_the_dead(status: CheckInStatus, now: datetime) -> ColumnElement[bool]:
+    """Claimed by a process that never confirmed the send: its lease ran out."""
+    return and_(CheckIn.status == status, lease_expired(CheckIn, now))
+
+
 async def next_due(*, session: AsyncSession, now: datetime, passed_over: set[int]) -> CheckIn | None:
-    return await session.scalar(_candidates((CheckInStatus.PLANNED,), passed_over).where(CheckIn.due_at <= now))
+    """The next invitation to send: due, or left in SENDING by a process that died."""
+    due = and_(CheckIn.status == CheckInStatus.PLANNED, CheckIn.due_at <= now)
+    return await session.scalar(_candidates(or_(due, _held_by_the_dead(CheckInStatus.SENDING, now)), passed_over))
 
 
 async def next_to_remind(*, session: AsyncSession, now: datetime, passed_over: set[int]) -> CheckIn | None:
-    return await session.scalar(
-        _candidates((CheckInStatus.SENT,), passed_over).where(CheckIn.sent_at <= now - REMIND_AFTER, CheckIn.sent_at > now - MISSED_AFTER)
+    """The next reminder to send: 3 days after the invitation (due_at then says when), before it counts as missed."""
+    due = and_(
+        CheckIn.status == CheckInStatus.SENT,
+        CheckIn.due_at <= now,
+        CheckIn.sent_at <= now - REMIND_AFTER,
+        CheckIn.sent_at > now - MISSED_AFTER,
     )
+    return await session.scalar(_candidates(or_(due, _held_by_the_dead(CheckInStatus.REMINDING, now)), passed_over))
 
 
 async def next_to_miss(*, session: AsyncSession, now: datetime) -> CheckIn | None:
-    return await session.scalar(
-        _candidates((CheckInStatus.SENT, CheckInStatus.REMINDED), set()).where(CheckIn.sent_at <= now - MISSED_AFTER)
-    )
+    unanswered = CheckIn.status.in_((CheckInStatus.SENT, CheckInStatus.REMINDED))
+    late = or_(unanswered, _held_by_the_dead(CheckInStatus.REMINDING, now))
+    return await session.scalar(_candidates(and_(late, CheckIn.sent_at <= now - MISSED_AFTER), set()))
+
+
+async def release(*, session: AsyncSession, checkin_id: int, held: CheckInStatus, to: CheckInStatus, **values: Any) -> None:
+    """Record the outcome of a send the sweep held under its lease, and give the lease back."""
+    await claim(session=session, model=CheckIn, row_id=checkin_id, from_status=held, to_status=to, lease_until=None, **values)
 
 
 def deliverable(person: Person, now: datetime) -> datetime:
@@ -125,7 +144,7 @@ def deliverable(person: Person, now: datetime) -> datetime:
 async def open_checkin(*, session: AsyncSession, person_id: int) -> CheckIn | None:
     """The oldest check-in she can answer now: sent, reminded, or missed (answered late)."""
     return await session.scalar(
-        select(CheckIn).where(CheckIn.person_id == person_id, CheckIn.status.in_(OPEN)).order_by(CheckIn.due_at).limit(1)
+        select(CheckIn).where(CheckIn.person_id == person_id, CheckIn.status.in_(OPEN)).order_by(CheckIn.sequence).limit(1)
     )
 
 

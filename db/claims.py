@@ -1,23 +1,47 @@
-"""Claiming a scheduled row exactly once, on SQLite and PostgreSQL, by one process or several."""
+"""Claiming a scheduled row exactly once at a time, on SQLite and PostgreSQL, by one process or several.
+
+A claim is a lease: the row moves to its sending status with `lease_until` set. A process that dies
+before recording the outcome leaves the row claimed; once its lease has run out, the next sweep may
+claim it again and send it again (at least once). Rows being sent stay claimable only then.
+"""
 
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import ColumnElement, CursorResult, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
-async def claim(*, session: AsyncSession, model: Any, row_id: int, from_status: enum.Enum, to_status: enum.Enum, **values: Any) -> bool:
+def lease_expired(model: Any, now: datetime) -> ColumnElement[bool]:
+    """The row's lease is gone: never set, or run out."""
+    return or_(model.lease_until.is_(None), model.lease_until <= now)
+
+
+async def claim(
+    *,
+    session: AsyncSession,
+    model: Any,
+    row_id: int,
+    from_status: enum.Enum,
+    to_status: enum.Enum,
+    expired_at: datetime | None = None,
+    **values: Any,
+) -> bool:
     """Move one row from `from_status` to `to_status`; False when another sweep got there first.
 
-    The conditional UPDATE is the guarantee on both databases; PostgreSQL's SKIP LOCKED in the
-    candidate query only keeps two sweeps from queueing behind the same row.
+    With `expired_at`, only a row whose lease has run out by then is taken: two sweeps that both saw
+    an expired lease cannot both renew it. The conditional UPDATE is the guarantee on both databases;
+    PostgreSQL's SKIP LOCKED in the candidate query only keeps sweeps from queueing behind one row.
     """
+    condition = [model.id == row_id, model.status == from_status]
+    if expired_at is not None:
+        condition.append(lease_expired(model, expired_at))
     result = await session.execute(
         update(model)
-        .where(model.id == row_id, model.status == from_status)
+        .where(*condition)
         .values(status=to_status, **values)
         .execution_options(synchronize_session="evaluate")  # a loaded row sees its new status
     )

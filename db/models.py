@@ -99,7 +99,7 @@ class ReminderKind(enum.StrEnum):
 
 class SendStatus(enum.StrEnum):
     PENDING = "pending"
-    SENDING = "sending"  # claimed; a crash here never resends (at most once)
+    SENDING = "sending"  # claimed under a lease: a process that died here leaves it to be sent again
     SENT = "sent"
     SKIPPED = "skipped"  # no longer needed: done, paused, turned off, or its week is over
     FAILED = "failed"
@@ -121,6 +121,7 @@ class CheckInStatus(enum.StrEnum):
     PLANNED = "planned"
     SENDING = "sending"
     SENT = "sent"
+    REMINDING = "reminding"  # its reminder is going out, under the lease
     REMINDED = "reminded"
     MISSED = "missed"
     ANSWERED = "answered"
@@ -169,7 +170,7 @@ class BroadcastKind(enum.StrEnum):
 
 class DeliveryStatus(enum.StrEnum):
     PENDING = "pending"
-    SENDING = "sending"  # claimed; a kill here is never resent (no duplicates)
+    SENDING = "sending"  # claimed under a lease: sent again if it expires unconfirmed
     SENT = "sent"
     FAILED = "failed"
     BLOCKED = "blocked"
@@ -340,14 +341,89 @@ class Draft(Base):
 
 
 class ProcessedUpdate(Base):
-    """Update ids already handled: a redelivered update after a crash is not applied twice."""
+    """Updates already handled, per bot: a redelivered update after a crash is not applied twice.
+
+    Telegram restarts update ids for a new token and, after a week without updates, at a random
+    number: the key is (bot, update id), and the digest of the update tells a redelivery (the same
+    update) from a new update that reuses an old id. Kept 48 hours, as long as Telegram keeps updates.
+    """
 
     __tablename__ = "processed_updates"
 
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    digest: Mapped[str] = mapped_column(String(64))
     processed_at: Mapped[datetime] = mapped_column(index=True)
     # False until every handler returned: a redelivery of an unfinished update asks her question again.
     completed: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class InboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    HANDLING = "handling"  # a worker holds it under a lease; handled again if the lease runs out
+    DONE = "done"
+    DEAD = "dead"  # could not be read, or took down its worker too often: see dead_letters
+
+
+class InboxUpdate(Base):
+    """Webhook mode: an update stored and committed before Telegram gets its 200. Workers take them in
+    order of arrival, one at a time per chat. Done rows are kept 48 hours, then pruned."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("bot_id", "update_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    bot_id: Mapped[int] = mapped_column(BigInteger)
+    update_id: Mapped[int] = mapped_column(BigInteger)
+    chat_key: Mapped[int] = mapped_column(BigInteger)  # her chat (or user) id: its updates are handled in order
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[InboxStatus] = mapped_column(_enum(InboxStatus), default=InboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None]
+    received_at: Mapped[datetime]
+    handled_at: Mapped[datetime | None]
+
+
+Index("ix_inbox_status_chat_key_id", InboxUpdate.status, InboxUpdate.chat_key, InboxUpdate.id)
+
+
+class DeadLetter(Base):
+    """An update that could not be read or whose handling failed: kept for diagnosis by its kind, and
+    pruned after 30 days. `telegram_id` lets her erasure remove it."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bot_id: Mapped[int] = mapped_column(BigInteger)
+    update_id: Mapped[int | None] = mapped_column(BigInteger)
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    kind: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Notice(Base):
+    """The outbox of single messages: a coach's notice of an entry or a coaching request, feedback
+    delivered to her. Committed with the answer that caused it, sent right after that commit, and
+    by the sweep when the process died first. Sent ones are pruned after a week."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    # The alumna the notice is about: her erasure takes its private text with her.
+    about_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    markup: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status: Mapped[SendStatus] = mapped_column(_enum(SendStatus), default=SendStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+Index("ix_notices_claim_order", Notice.status, Notice.due_at, Notice.id)
 
 
 class Reflection(Base):
@@ -385,6 +461,7 @@ class Reminder(Base):
     due_at: Mapped[datetime]
     status: Mapped[SendStatus] = mapped_column(_enum(SendStatus), default=SendStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None]  # while SENDING: sent again if this passes unconfirmed
     sent_at: Mapped[datetime | None]
 
     person: Mapped[Person] = relationship()
@@ -472,6 +549,7 @@ class CheckIn(Base):
     due_at: Mapped[datetime]
     status: Mapped[CheckInStatus] = mapped_column(_enum(CheckInStatus), default=CheckInStatus.PLANNED)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    lease_until: Mapped[datetime | None]  # while SENDING or REMINDING: sent again if this passes unconfirmed
     sent_at: Mapped[datetime | None]
     reminded_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
@@ -608,7 +686,10 @@ class Delivery(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[DeliveryStatus] = mapped_column(_enum(DeliveryStatus), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # 0: the message is still to go; 1: it went, a tip's quiz poll is still to go (never the text twice)
+    stage: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     due_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]  # while SENDING: sent again if this passes unconfirmed
     sent_at: Mapped[datetime | None]
 
     broadcast: Mapped[Broadcast] = relationship()

@@ -74,7 +74,7 @@ async def personal_data(*, session: AsyncSession, person: Person) -> PersonalDat
     reflections = list(
         await session.scalars(select(Reflection).where(Reflection.person_id == person.id).order_by(Reflection.week_year, Reflection.week))
     )
-    checkins = list(await session.scalars(select(CheckIn).where(CheckIn.person_id == person.id).order_by(CheckIn.due_at)))
+    checkins = list(await session.scalars(select(CheckIn).where(CheckIn.person_id == person.id).order_by(CheckIn.sequence)))
     career = list(await session.scalars(select(CareerEvent).where(CareerEvent.person_id == person.id).order_by(CareerEvent.event_date)))
     feedback = await aggregate(session=session, person_id=person.id)
     links = list(await session.scalars(select(RaterLink).where(RaterLink.person_id == person.id)))

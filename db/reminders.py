@@ -9,21 +9,28 @@ from sqlalchemy import Exists, and_, delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from db.claims import lease_expired
 from db.models import Membership, Person, Reflection, Reminder, ReminderKind, Role, SendStatus
-from db.schedule import iso_week, next_slot, outside_quiet_hours, week_closes_at
+from db.schedule import iso_week, next_slot, outside_quiet_hours, week_closes_at, week_opened_at
 
 FOLLOW_UP_AFTER = timedelta(hours=48)
+STALE_FOLLOW_UP = timedelta(days=1)
 
 
 def _week_reminded(person: Person, kind: ReminderKind, year: int, week: int) -> Exists:
     return exists().where(Reminder.person_id == person.id, Reminder.kind == kind, Reminder.week_year == year, Reminder.week == week)
 
 
-async def plan_reflection_reminder(*, session: AsyncSession, person: Person, after: datetime) -> Reminder | None:
-    """Add her next weekly reminder after `after` (or after a pause), skipping weeks already reminded."""
+async def plan_reflection_reminder(*, session: AsyncSession, person: Person, after: datetime, look_back: bool = False) -> Reminder | None:
+    """Add her next weekly reminder after `after` (or after a pause), skipping weeks already reminded.
+
+    `look_back` (after downtime) starts from her current week instead: a slot that passed while the
+    bot was down is still reminded of, at once, as long as its week is open.
+    """
     if not person.reminders_on or person.consent_at is None:
         return None
-    start = max(after, person.reminders_paused_until or after)
+    start = week_opened_at(after, person.timezone) - timedelta(microseconds=1) if look_back else after
+    start = max(start, person.reminders_paused_until or start)
     slot = next_slot(start, person.reflection_weekday, person.reflection_time, person.timezone)
     for _ in range(60):  # a week is reminded once; look ahead at most a year
         year, week = iso_week(slot, person.timezone)
@@ -37,7 +44,7 @@ async def plan_reflection_reminder(*, session: AsyncSession, person: Person, aft
         kind=ReminderKind.REFLECTION,
         week_year=year,
         week=week,
-        due_at=outside_quiet_hours(slot, person.timezone),
+        due_at=outside_quiet_hours(max(slot, after), person.timezone),
         status=SendStatus.PENDING,
     )
     session.add(reminder)
@@ -54,7 +61,9 @@ async def replan_reflection_reminders(*, session: AsyncSession, person: Person, 
 async def plan_missing_reminders(*, session: AsyncSession, now: datetime, limit: int = 1000) -> int:
     """Self-healing: every active alumna with reminders on has a pending reminder."""
     pending = exists().where(
-        Reminder.person_id == Person.id, Reminder.kind == ReminderKind.REFLECTION, Reminder.status == SendStatus.PENDING
+        Reminder.person_id == Person.id,
+        Reminder.kind == ReminderKind.REFLECTION,
+        Reminder.status.in_((SendStatus.PENDING, SendStatus.SENDING)),
     )
     alumna = exists().where(Membership.person_id == Person.id, Membership.role == Role.ALUMNI)
     people = await session.scalars(
@@ -66,11 +75,14 @@ async def plan_missing_reminders(*, session: AsyncSession, now: datetime, limit:
     return planned
 
 
-async def claim_next_due(*, session: AsyncSession, now: datetime) -> Reminder | None:
-    """The oldest due pending reminder, locked so no other process takes it (PostgreSQL)."""
+async def next_due(*, session: AsyncSession, now: datetime) -> Reminder | None:
+    """The oldest due reminder, or one a dead process left in SENDING (lease run out); locked so no
+    other process takes it (PostgreSQL)."""
+    due = and_(Reminder.status == SendStatus.PENDING, Reminder.due_at <= now)
+    held_by_the_dead = and_(Reminder.status == SendStatus.SENDING, lease_expired(Reminder, now))
     return await session.scalar(
         select(Reminder)
-        .where(Reminder.status == SendStatus.PENDING, Reminder.due_at <= now)
+        .where(or_(due, held_by_the_dead))
         .order_by(Reminder.due_at, Reminder.id)
         .limit(1)
         .with_for_update(skip_locked=True, of=Reminder)
@@ -96,10 +108,12 @@ async def decide(*, session: AsyncSession, reminder: Reminder, now: datetime) ->
         return Decision.SKIP
     weeks = {(reminder.week_year, reminder.week)}
     if reminder.kind == ReminderKind.REFLECTION and now >= week_closes_at(reminder.week_year, reminder.week, zone):
-        _skip(reminder)  # its week is over: nothing to remind of any more
-        await plan_reflection_reminder(session=session, person=person, after=now)
+        _skip(reminder)  # its week is over (the bot was down): nothing to remind of any more for that week...
+        await plan_reflection_reminder(session=session, person=person, after=now, look_back=True)  # ...but this week's is due
         return Decision.SKIP
     if reminder.kind == ReminderKind.REFLECTION_FOLLOWUP:
+        if now - reminder.due_at > STALE_FOLLOW_UP:
+            return _skip(reminder)  # it fell due while the bot was down: a nudge about a past week helps nobody
         weeks.add(iso_week(now, zone))  # a reflection written since then counts too
     written = or_(*(and_(Reflection.week_year == year, Reflection.week == week) for year, week in weeks))
     if await session.scalar(select(exists().where(Reflection.person_id == person.id, written))):
@@ -109,7 +123,7 @@ async def decide(*, session: AsyncSession, reminder: Reminder, now: datetime) ->
         return Decision.SKIP
     deliverable = outside_quiet_hours(now, zone)
     if deliverable > now:
-        reminder.status, reminder.due_at = SendStatus.PENDING, deliverable
+        reminder.status, reminder.due_at, reminder.lease_until = SendStatus.PENDING, deliverable, None
         return Decision.LATER
     reminder.attempts += 1  # the sweep has claimed it: status is SENDING
     follow_up_planned = await session.scalar(
@@ -139,6 +153,7 @@ async def mark_sent(*, session: AsyncSession, reminder_id: int, now: datetime) -
     assert reminder is not None
     reminder.status = SendStatus.SENT
     reminder.sent_at = now
+    reminder.lease_until = None
 
 
 async def mark_failed(*, session: AsyncSession, reminder_id: int, retry_at: datetime | None, blocked: bool) -> None:
@@ -150,6 +165,7 @@ async def mark_failed(*, session: AsyncSession, reminder_id: int, retry_at: date
     if retry_at is not None and not blocked:
         reminder.status = SendStatus.PENDING
         reminder.due_at = retry_at
+        reminder.lease_until = None
     else:
         reminder.status = SendStatus.FAILED
 

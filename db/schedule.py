@@ -43,6 +43,13 @@ def outside_quiet_hours(moment: datetime, zone: str) -> datetime:
     return datetime.combine(day, QUIET_UNTIL, tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
+def week_opened_at(moment: datetime, zone: str) -> datetime:
+    """Midnight starting the Monday of `moment`'s week, her time, in UTC."""
+    here = local(moment, zone)
+    monday = datetime.combine(here.date() - timedelta(days=here.weekday()), time(0, 0), tzinfo=ZoneInfo(zone))
+    return monday.astimezone(UTC)
+
+
 def week_closes_at(year: int, week: int, zone: str) -> datetime:
     """When a reminder about that week stops making sense: her next Monday, once the night is over."""
     monday = datetime.combine(week_start(year, week) + timedelta(days=7), time(0, 0), tzinfo=ZoneInfo(zone))

@@ -1,16 +1,22 @@
-"""Which Telegram updates were already applied, so a redelivered one is not applied twice."""
+"""Which Telegram updates were already applied, so a redelivered one is not applied twice; and the
+updates kept as dead letters."""
 
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+import hashlib
+import json
+from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import ProcessedUpdate
+from db.models import DeadLetter, InboxStatus, InboxUpdate, ProcessedUpdate
+
+KEEP_PROCESSED = timedelta(hours=48)  # Telegram keeps an unconfirmed update no longer than a day
+KEEP_DEAD = timedelta(days=30)
 
 
 class Delivery(enum.Enum):
@@ -19,20 +25,67 @@ class Delivery(enum.Enum):
     UNFINISHED = "unfinished"  # applied, but the process died before it finished answering
 
 
-async def claim_update(*, session: AsyncSession, update_id: int, now: datetime) -> Delivery:
-    """Record the update in this transaction, or tell how far an earlier delivery got.
+def digest(payload: dict[str, Any]) -> str:
+    """A fingerprint of an update without its id: a redelivery has the same one, a new update that
+    reuses an old id (a new sequence) has another."""
+    content = {key: value for key, value in payload.items() if key != "update_id"}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _insert(session: AsyncSession) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+async def claim_update(*, session: AsyncSession, bot_id: int, update_id: int, fingerprint: str, now: datetime) -> Delivery:
+    """Record the update in this transaction, or tell how far an earlier delivery of it got.
 
     One INSERT ... ON CONFLICT DO NOTHING: a first delivery, nearly every update, costs one statement.
     """
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     inserted = await session.execute(
-        dialect.insert(ProcessedUpdate).values(update_id=update_id, processed_at=now, completed=False).on_conflict_do_nothing()
+        _insert(session)(ProcessedUpdate)
+        .values(bot_id=bot_id, update_id=update_id, digest=fingerprint, processed_at=now, completed=False)
+        .on_conflict_do_nothing()
     )
     if cast("CursorResult[Any]", inserted).rowcount == 1:
         return Delivery.FIRST
-    completed = await session.scalar(select(ProcessedUpdate.completed).where(ProcessedUpdate.update_id == update_id))
-    return Delivery.DONE if completed else Delivery.UNFINISHED
+    row = (
+        await session.execute(
+            select(ProcessedUpdate.digest, ProcessedUpdate.completed).where(
+                ProcessedUpdate.bot_id == bot_id, ProcessedUpdate.update_id == update_id
+            )
+        )
+    ).one()
+    if row.digest != fingerprint:  # a new update that reuses an id of an older sequence
+        await session.execute(
+            update(ProcessedUpdate)
+            .where(ProcessedUpdate.bot_id == bot_id, ProcessedUpdate.update_id == update_id)
+            .values(digest=fingerprint, processed_at=now, completed=False)
+        )
+        return Delivery.FIRST
+    return Delivery.DONE if row.completed else Delivery.UNFINISHED
 
 
-async def finish_update(*, session: AsyncSession, update_id: int) -> None:
-    await session.execute(update(ProcessedUpdate).where(ProcessedUpdate.update_id == update_id).values(completed=True))
+async def finish_update(*, session: AsyncSession, bot_id: int, update_id: int) -> None:
+    await session.execute(
+        update(ProcessedUpdate).where(ProcessedUpdate.bot_id == bot_id, ProcessedUpdate.update_id == update_id).values(completed=True)
+    )
+
+
+async def add_dead_letter(
+    *,
+    session: AsyncSession,
+    bot_id: int,
+    update_id: int | None,
+    telegram_id: int | None,
+    kind: str,
+    payload: dict[str, Any] | None,
+    now: datetime,
+) -> None:
+    session.add(DeadLetter(bot_id=bot_id, update_id=update_id, telegram_id=telegram_id, kind=kind[:200], payload=payload, created_at=now))
+
+
+async def prune(*, session: AsyncSession, now: datetime) -> None:
+    """Forget what only guarded against redelivery, once Telegram can no longer redeliver it."""
+    await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < now - KEEP_PROCESSED))
+    await session.execute(delete(InboxUpdate).where(InboxUpdate.status == InboxStatus.DONE, InboxUpdate.received_at < now - KEEP_PROCESSED))
+    await session.execute(delete(DeadLetter).where(DeadLetter.created_at < now - KEEP_DEAD))

@@ -16,6 +16,8 @@ from bot.kernel import callbacks as b
 from bot.kernel import commands as c
 from bot.kernel.commands import Command
 from bot.kernel.context import Runtime
+from bot.kernel.housekeeping import sweep_housekeeping
+from bot.kernel.notices import sweep_notices
 from conversations.engine import on_callback
 from handlers import (
     checkins,
@@ -42,10 +44,12 @@ NEW_MESSAGE = filters.UpdateType.MESSAGE  # an edited message never counts as a 
 # The scheduled sweeps, in the order one run takes them. Tips are scheduled before the outbox is
 # swept, so this week's tip goes out in the same run.
 SWEEPS: tuple[Callable[[Runtime, Bot], Awaitable[int]], ...] = (
+    sweep_notices,
     reflection.sweep_reminders,
     checkins.sweep_checkins,
     community.sweep_tips,
     community.sweep_broadcasts,
+    sweep_housekeeping,
 )
 
 

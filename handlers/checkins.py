@@ -3,6 +3,8 @@ when it falls due, reminds her once after 3 days, and marks it missed after 7.""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import update
 from telegram import Bot, InlineKeyboardMarkup, Update
 
@@ -12,7 +14,7 @@ from bot.kernel.guards import answer_button, requires_alumna
 from bot.kernel.sending import Verdict, attempt, retry_at
 from bot.kernel.telegram import send_html
 from conversations import checkin as checkin_flow
-from db.checkins import deliverable, next_due, next_planned, next_to_miss, next_to_remind, open_checkin
+from db.checkins import REMIND_AFTER, deliverable, next_due, next_planned, next_to_miss, next_to_remind, open_checkin, release
 from db.claims import claim
 from db.models import CheckIn, CheckInStatus, Cohort, Person
 from db.schedule import local
@@ -37,104 +39,124 @@ def _button(runtime: Runtime, person: Person) -> InlineKeyboardMarkup:
 
 
 async def sweep_checkins(runtime: Runtime, bot: Bot) -> int:
-    """Send due check-ins once, remind once after 3 days, mark missed after 7; return how many were sent."""
+    """Send due check-ins, remind once after 3 days, mark missed after 7; return how many were sent.
+
+    Each send is claimed under a lease: a check-in left in SENDING or REMINDING by a process that
+    died is taken again once the lease runs out, so it is sent (at least once) rather than lost.
+    """
     now = runtime.clock.now()
-    texts = runtime.texts
     sent = 0
     passed_over: set[int] = set()
+    while not runtime.stopping and (checkin := await _claim_invitation(runtime, now, passed_over)) is not None:
+        sent += await _send_invitation(runtime, bot, checkin, now)
+    passed_over = set()
+    while not runtime.stopping and (checkin := await _claim_reminder(runtime, now, passed_over)) is not None:
+        await _send_reminder(runtime, bot, checkin, now)
+    while True:
+        async with runtime.open_session() as session:
+            missed = await next_to_miss(session=session, now=now)
+            if missed is None:
+                return sent
+            await claim(session=session, model=CheckIn, row_id=missed.id, from_status=missed.status, to_status=CheckInStatus.MISSED)
+            await session.commit()
+
+
+async def _claim_invitation(runtime: Runtime, now: datetime, passed_over: set[int]) -> CheckIn | None:
+    """The next invitation this sweep holds (SENDING, under a lease), or None when none is due."""
     while True:
         async with runtime.open_session() as session:
             checkin = await next_due(session=session, now=now, passed_over=passed_over)
             if checkin is None:
-                break
+                return None
+            passed_over.add(checkin.id)
             person = checkin.person
             if not (person.active and person.consent_at is not None):
-                await claim(
-                    session=session, model=CheckIn, row_id=checkin.id, from_status=CheckInStatus.PLANNED, to_status=CheckInStatus.SKIPPED
-                )
+                await claim(session=session, model=CheckIn, row_id=checkin.id, from_status=checkin.status, to_status=CheckInStatus.SKIPPED)
                 await session.commit()
                 continue
             if deliverable(person, now) > now:  # her night: try again in the morning
-                checkin.due_at = deliverable(person, now)
-                passed_over.add(checkin.id)
-                await session.commit()
+                if checkin.status == CheckInStatus.PLANNED:
+                    checkin.due_at = deliverable(person, now)
+                    await session.commit()
                 continue
-            attempts = checkin.attempts + 1
-            claimed = await claim(
+            held = await claim(
                 session=session,
                 model=CheckIn,
                 row_id=checkin.id,
-                from_status=CheckInStatus.PLANNED,
+                from_status=checkin.status,
                 to_status=CheckInStatus.SENDING,
-                attempts=attempts,
+                expired_at=now,
+                attempts=checkin.attempts + 1,
+                lease_until=now + runtime.settings.lease,
             )
             await session.commit()
-        if not claimed:
-            continue
-        body = texts.render(person.locale, "checkin.invitation", name=person.name, month=checkin.month, kind=checkin.kind.value)
-        failure = await attempt(send_html(bot, person.telegram_id, body, _button(runtime, person)))
-        async with runtime.open_session() as session:
-            if failure is None or failure.may_have_arrived:
-                await claim(
-                    session=session,
-                    model=CheckIn,
-                    row_id=checkin.id,
-                    from_status=CheckInStatus.SENDING,
-                    to_status=CheckInStatus.SENT,
-                    sent_at=runtime.clock.now(),
-                )
-                sent += 1
-            elif failure.verdict is Verdict.UNDELIVERABLE:
-                await claim(
-                    session=session, model=CheckIn, row_id=checkin.id, from_status=CheckInStatus.SENDING, to_status=CheckInStatus.SKIPPED
-                )
-                await session.execute(update(Person).where(Person.id == person.id).values(active=False))
-            elif (again := retry_at(failure, attempts, now)) is not None:
-                await claim(
-                    session=session,
-                    model=CheckIn,
-                    row_id=checkin.id,
-                    from_status=CheckInStatus.SENDING,
-                    to_status=CheckInStatus.PLANNED,
-                    due_at=again,
-                )
-            else:  # a bug, or still failing after every attempt: a final state, never retried
-                await claim(
-                    session=session, model=CheckIn, row_id=checkin.id, from_status=CheckInStatus.SENDING, to_status=CheckInStatus.FAILED
-                )
-            await session.commit()
+            if held:
+                return checkin
 
-    passed_over = set()
+
+async def _send_invitation(runtime: Runtime, bot: Bot, checkin: CheckIn, now: datetime) -> int:
+    person = checkin.person
+    body = runtime.texts.render(person.locale, "checkin.invitation", name=person.name, month=checkin.month, kind=checkin.kind.value)
+    failure = await attempt(send_html(bot, person.telegram_id, body, _button(runtime, person)))
+    async with runtime.open_session() as session:
+        if failure is None or failure.may_have_arrived:  # she may have it: never sent twice
+            sent_at = runtime.clock.now()
+            await release(
+                session=session,
+                checkin_id=checkin.id,
+                held=CheckInStatus.SENDING,
+                to=CheckInStatus.SENT,
+                sent_at=sent_at,
+                due_at=sent_at + REMIND_AFTER,
+                attempts=0,
+            )
+        elif failure.verdict is Verdict.UNDELIVERABLE:
+            await release(session=session, checkin_id=checkin.id, held=CheckInStatus.SENDING, to=CheckInStatus.SKIPPED)
+            await session.execute(update(Person).where(Person.id == person.id).values(active=False))
+        elif (again := retry_at(failure, checkin.attempts, now)) is not None:
+            await release(session=session, checkin_id=checkin.id, held=CheckInStatus.SENDING, to=CheckInStatus.PLANNED, due_at=again)
+        else:  # a bug, or still failing after every attempt: a final state, never retried
+            await release(session=session, checkin_id=checkin.id, held=CheckInStatus.SENDING, to=CheckInStatus.FAILED)
+        await session.commit()
+    return int(failure is None or failure.may_have_arrived)
+
+
+async def _claim_reminder(runtime: Runtime, now: datetime, passed_over: set[int]) -> CheckIn | None:
     while True:
         async with runtime.open_session() as session:
             checkin = await next_to_remind(session=session, now=now, passed_over=passed_over)
             if checkin is None:
-                break
-            person = checkin.person
+                return None
             passed_over.add(checkin.id)
-            if deliverable(person, now) > now or not person.active:
+            if deliverable(checkin.person, now) > now or not checkin.person.active:
                 continue
-            claimed = await claim(
+            held = await claim(
                 session=session,
                 model=CheckIn,
                 row_id=checkin.id,
-                from_status=CheckInStatus.SENT,
-                to_status=CheckInStatus.REMINDED,
-                reminded_at=now,
+                from_status=checkin.status,
+                to_status=CheckInStatus.REMINDING,
+                expired_at=now,
+                attempts=checkin.attempts + 1,
+                lease_until=now + runtime.settings.lease,
             )
             await session.commit()
-        if claimed:
-            await attempt(
-                send_html(
-                    bot, person.telegram_id, texts.render(person.locale, "checkin.reminder", name=person.name), _button(runtime, person)
-                )
-            )
+            if held:
+                return checkin
 
-    while True:
-        async with runtime.open_session() as session:
-            checkin = await next_to_miss(session=session, now=now)
-            if checkin is None:
-                break
-            await claim(session=session, model=CheckIn, row_id=checkin.id, from_status=checkin.status, to_status=CheckInStatus.MISSED)
-            await session.commit()
-    return sent
+
+async def _send_reminder(runtime: Runtime, bot: Bot, checkin: CheckIn, now: datetime) -> None:
+    """Remind her once; a reminder that can be retried goes back to SENT with a later due time."""
+    person = checkin.person
+    body = runtime.texts.render(person.locale, "checkin.reminder", name=person.name)
+    failure = await attempt(send_html(bot, person.telegram_id, body, _button(runtime, person)))
+    async with runtime.open_session() as session:
+        again = retry_at(failure, checkin.attempts, now) if failure is not None and not failure.may_have_arrived else None
+        if again is not None:
+            await release(session=session, checkin_id=checkin.id, held=CheckInStatus.REMINDING, to=CheckInStatus.SENT, due_at=again)
+        else:  # reminded, or a reminder that cannot go: either way her invitation stands, and 7 days make it missed
+            reminded_at = runtime.clock.now()
+            await release(
+                session=session, checkin_id=checkin.id, held=CheckInStatus.REMINDING, to=CheckInStatus.REMINDED, reminded_at=reminded_at
+            )
+        await session.commit()

@@ -7,13 +7,14 @@ output carries names, PAP titles, numbers and reason labels only, never private 
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.kernel.callbacks import CoachOnAlumna, StalledPage
 from bot.kernel.charts import cohort_chart
@@ -40,6 +41,7 @@ from db.plans import current_pap, overall_progress
 from db.raters import aggregate
 from db.schedule import local
 
+log = logging.getLogger(__name__)
 PAGE_SIZE = 8
 MAX_DAYS = 365
 
@@ -208,8 +210,14 @@ async def on_stalled_page(update: Update, context: EcoachContext) -> None:
         await answer_button(update, context.text("coach.only_coaches"))
         return
     body, markup = await _stalled_page(context, cohort, pressed.days, pressed.page)
+    await context.session.commit()
+    try:
+        await query.edit_message_text(body, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except TelegramError as exc:  # the page stays as it was; she may press again
+        log.info("a /mandek page could not be shown (%s)", type(exc).__name__)
+        await answer_button(update, context.text("errors.try_again"))
+        return
     await answer_button(update)
-    await query.edit_message_text(body, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
 async def on_alumna_button(update: Update, context: EcoachContext) -> None:
@@ -227,7 +235,7 @@ async def on_alumna_button(update: Update, context: EcoachContext) -> None:
         return
     if pressed.action == "nudge":
         nudged, _ = await _nudge_all(update, context, [(person.id, person.telegram_id, person.name, person.locale)])
-        await query.answer(context.text("coach.nudge_done" if nudged else "coach.nudge_skipped", name=person.name), show_alert=True)
+        await answer_button(update, context.text("coach.nudge_done" if nudged else "coach.nudge_skipped", name=person.name), alert=True)
         return
     body = await member_detail(context, person)
     await context.session.commit()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,7 @@ from telegram.error import TelegramError
 from bot.kernel.callbacks import TipsSwitch
 from bot.kernel.context import EcoachContext, Runtime
 from bot.kernel.guards import answer_button, in_private, is_admin, not_enrolled, requires_admin, requires_alumna
-from bot.kernel.sending import Verdict, attempt, retry_at
+from bot.kernel.sending import MAX_ATTEMPTS, Verdict, attempt, classify, retry_at
 from bot.kernel.tips import tip_library, tip_message
 from conversations import announce
 from db.broadcasts import claim_batch, recent_broadcasts, record_quiz_answer, schedule_tip_week, settle, stop_sending_to, upcoming_events
@@ -227,33 +228,50 @@ def render(runtime: Runtime, delivery: Delivery) -> str | None:
     )
 
 
-async def _deliver(runtime: Runtime, bot: Bot, delivery: Delivery) -> tuple[DeliveryStatus, datetime | None]:
-    """Send one delivery; return its new status and, to requeue it, a retry time."""
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one delivery; `held` leaves it claimed, for its lease to decide."""
+
+    status: DeliveryStatus
+    retry_at: datetime | None = None
+    stage: int = 0
+    held: bool = False
+
+
+async def _deliver(runtime: Runtime, bot: Bot, delivery: Delivery) -> Outcome:
+    """Send one delivery: its message (stage 0), then a tip's quiz (stage 1)."""
     now = runtime.clock.now()
     person = delivery.person
+    if runtime.stopping:
+        return Outcome(DeliveryStatus.PENDING, delivery.due_at, stage=delivery.stage)  # not sent: handed back as it was
     if person is not None and (person.consent_at is None or not person.active):
-        return DeliveryStatus.SKIPPED, None  # she withdrew consent or blocked the bot since it was queued
-    text = render(runtime, delivery)
-    if text is None:
-        return DeliveryStatus.FAILED, None
-    failure = await attempt(bot.send_message(delivery.chat_id, text, parse_mode=ParseMode.HTML))
-    if failure is None or failure.may_have_arrived:
-        await _send_quiz(runtime, bot, delivery, now)
-        return DeliveryStatus.SENT, None
-    if failure.verdict is Verdict.UNDELIVERABLE:
-        return DeliveryStatus.BLOCKED, None
-    again = retry_at(failure, delivery.attempts, now)
-    return (DeliveryStatus.PENDING, again) if again is not None else (DeliveryStatus.FAILED, None)
+        return Outcome(DeliveryStatus.SKIPPED)  # she withdrew consent or blocked the bot since it was queued
+    if delivery.stage == 0:
+        text = render(runtime, delivery)
+        if text is None:
+            return Outcome(DeliveryStatus.FAILED)
+        failure = await attempt(bot.send_message(delivery.chat_id, text, parse_mode=ParseMode.HTML))
+        if failure is not None:
+            if failure.may_have_arrived and delivery.attempts < MAX_ATTEMPTS:
+                return Outcome(DeliveryStatus.SENDING, held=True)  # the lease decides: sent again once it runs out
+            if failure.may_have_arrived:
+                return await _send_quiz(runtime, bot, delivery, now)  # timed out on every try: taken as arrived
+            if failure.verdict is Verdict.UNDELIVERABLE:
+                return Outcome(DeliveryStatus.BLOCKED)
+            again = retry_at(failure, delivery.attempts, now)
+            return Outcome(DeliveryStatus.PENDING, again) if again is not None else Outcome(DeliveryStatus.FAILED)
+    return await _send_quiz(runtime, bot, delivery, now)
 
 
-async def _send_quiz(runtime: Runtime, bot: Bot, delivery: Delivery, now: datetime) -> None:
-    """A tip's quiz follows its text as a poll, stored at once: she may answer within a second."""
+async def _send_quiz(runtime: Runtime, bot: Bot, delivery: Delivery, now: datetime) -> Outcome:
+    """A tip's quiz follows its text as a poll, stored at once: she may answer within a second. A quiz
+    that must wait (a 429) waits alone: the text is never sent twice."""
     tip, person = delivery.broadcast.tip_slug, delivery.person
     if delivery.broadcast.kind != BroadcastKind.TIP or person is None or not tip:
-        return
+        return Outcome(DeliveryStatus.SENT)
     quiz = tip_library().get(tip, person.locale).quiz
     if quiz is None:
-        return
+        return Outcome(DeliveryStatus.SENT)
     try:
         message = await bot.send_poll(
             delivery.chat_id,
@@ -265,32 +283,56 @@ async def _send_quiz(runtime: Runtime, bot: Bot, delivery: Delivery, now: dateti
             explanation=quiz.explanation,
         )
     except TelegramError as exc:
-        log.warning("the quiz of delivery %s was not sent (%s)", delivery.id, type(exc).__name__)
-        return
+        failure = classify(exc)
+        again = retry_at(failure, delivery.attempts, now) if not failure.may_have_arrived else None
+        if again is not None:
+            return Outcome(DeliveryStatus.PENDING, again, stage=1)
+        log.warning("the quiz of delivery %s was not sent (%s)", delivery.id, failure.kind)
+        return Outcome(DeliveryStatus.SENT)
     assert message.poll is not None
     async with runtime.open_session() as session:
         session.add(QuizPoll(poll_id=message.poll.id, person_id=person.id, tip_slug=tip, correct_option=quiz.correct, sent_at=now))
         await session.commit()
+    return Outcome(DeliveryStatus.SENT)
+
+
+async def _deliver_and_settle(runtime: Runtime, bot: Bot, delivery: Delivery) -> bool:
+    """Deliver, and record the outcome at once: what Telegram took and was not yet recorded is the only
+    thing a kill can send twice, so that window is one send long."""
+    outcome = await _deliver(runtime, bot, delivery)
+    if outcome.held:
+        return False
+    async with runtime.open_session() as session:
+        await settle(
+            session=session,
+            delivery_id=delivery.id,
+            status=outcome.status,
+            now=runtime.clock.now(),
+            retry_at=outcome.retry_at,
+            stage=outcome.stage,
+        )
+        if outcome.status == DeliveryStatus.BLOCKED and delivery.person_id is not None:
+            await stop_sending_to(session=session, person_id=delivery.person_id)
+        await session.commit()
+    return outcome.status == DeliveryStatus.SENT
 
 
 async def sweep_broadcasts(runtime: Runtime, bot: Bot) -> int:
-    """Send every due delivery once, a batch at a time; return how many were sent."""
+    """Send every due delivery, a batch at a time at Telegram's pace; return how many were sent.
+
+    A batch is claimed under a lease: deliveries a dead process held are sent again once it runs out
+    (at least once), and a send that timed out after Telegram may have taken it is left to the lease.
+    """
     sent = 0
-    while True:
+    while not runtime.stopping:
         now = runtime.clock.now()
         async with runtime.open_session() as session:
-            batch = await claim_batch(session=session, now=now, size=BATCH)
+            batch = await claim_batch(session=session, now=now, size=BATCH, lease=runtime.settings.lease)
             await session.commit()
         if not batch:
             return sent
-        outcomes = await asyncio.gather(*(_deliver(runtime, bot, delivery) for delivery in batch))
-        async with runtime.open_session() as session:
-            for delivery, (status, again) in zip(batch, outcomes, strict=True):
-                await settle(session=session, delivery_id=delivery.id, status=status, now=runtime.clock.now(), retry_at=again)
-                if status == DeliveryStatus.BLOCKED and delivery.person_id is not None:
-                    await stop_sending_to(session=session, person_id=delivery.person_id)
-                sent += status == DeliveryStatus.SENT
-            await session.commit()
+        sent += sum(await asyncio.gather(*(_deliver_and_settle(runtime, bot, delivery) for delivery in batch)))
+    return sent
 
 
 async def sweep_tips(runtime: Runtime, bot: Bot) -> int:

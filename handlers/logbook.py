@@ -10,7 +10,7 @@ from telegram import InlineKeyboardMarkup, Update
 from bot.kernel.callbacks import CoachOnEntry, MyEntry
 from bot.kernel.context import EcoachContext
 from bot.kernel.guards import answer_button, not_enrolled, requires_alumna
-from bot.kernel.telegram import send_quietly
+from bot.kernel.notices import notify
 from conversations import logbook
 from conversations.evidence import Refused, attachment, keep_copy
 from db.logbook import delete_entry, editable, entry_for_coach, own_entry, recent_entries, verify_entry
@@ -42,7 +42,11 @@ async def on_stray_file(update: Update, context: EcoachContext) -> bool:
     if pap is None:
         await not_enrolled(update, context)
         return True
-    kept = await keep_copy(context.bot, context.runtime.settings.data_dir, pap.person_id, item)
+    try:
+        kept = await keep_copy(context.bot, context.runtime.settings.data_dir, pap.person_id, item)
+    except Refused as refused:
+        await context.reply(update, refused.key)
+        return True
     await logbook.begin_attach(context, update, pap.person_id, kept.as_dict())
     return True
 
@@ -120,7 +124,7 @@ async def on_coach_button(update: Update, context: EcoachContext) -> None:
         await logbook.begin_feedback(context, update, entry.id, pap.person.name)
         return
     newly = await verify_entry(session=context.session, entry=entry, coach=coach, now=context.runtime.clock.now())
-    await context.reply(update, "feedback.verified" if newly else "feedback.already_verified")
     if newly:
         body = context.runtime.texts.render(pap.person.locale, "feedback.verified_alumna", coach=coach.name, date=entry.created_at.date())
-        await send_quietly(context.bot, pap.person.telegram_id, body)
+        await notify(context, pap.person.telegram_id, body, about=pap.person.id)
+    await context.reply(update, "feedback.verified" if newly else "feedback.already_verified")

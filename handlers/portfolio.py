@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from PIL import Image
 from telegram import Update
 
 from bot.kernel.charts import confidence_chart
@@ -62,10 +63,18 @@ def render_portfolio(texts: Texts, locale: str, data: PersonalData, data_dir: Pa
         return texts.render(locale, key, **values)
 
     def image(path: str | None) -> str | None:
+        """The file to embed, or None: a broken image is listed as a file instead, never fatal."""
         if not path:
             return None
         full = (data_dir / path).resolve()
-        return str(full) if full.suffix.lower() in IMAGE_SUFFIXES and full.is_file() else None
+        if full.suffix.lower() not in IMAGE_SUFFIXES or not full.is_file():
+            return None
+        try:
+            with Image.open(full) as picture:
+                picture.verify()
+        except (OSError, SyntaxError, ValueError):  # what Pillow raises for a file that is not the image it claims
+            return None
+        return str(full)
 
     html = env.get_template("portfolio.html.j2").render(
         t=t, date=lambda d: texts.format_date(locale, d), data=data, chart=str(chart) if chart else None, image=image

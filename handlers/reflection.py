@@ -18,7 +18,7 @@ from conversations import reflection
 from db.claims import claim
 from db.models import Person, Reminder, ReminderKind, SendStatus
 from db.reflections import recent_reflections
-from db.reminders import Decision, claim_next_due, decide, mark_failed, mark_sent, plan_missing_reminders, replan_reflection_reminders
+from db.reminders import Decision, decide, mark_failed, mark_sent, next_due, plan_missing_reminders, replan_reflection_reminders
 from db.schedule import week_start
 
 
@@ -89,20 +89,26 @@ async def on_reminders_button(update: Update, context: EcoachContext, person: Pe
 
 
 async def sweep_reminders(runtime: Runtime, bot: Bot) -> int:
-    """Send every due reflection reminder once; return how many went out."""
+    """Send every due reflection reminder; return how many went out.
+
+    Each is claimed under a lease: one left in SENDING by a process that died is sent once the lease
+    runs out. One that may have arrived (a timeout after Telegram took it) is never sent again.
+    """
     now = runtime.clock.now()
     async with runtime.open_session() as session:
         await plan_missing_reminders(session=session, now=now)
         await session.commit()
     sent = 0
-    while True:
+    while not runtime.stopping:
         async with runtime.open_session() as session:
-            reminder = await claim_next_due(session=session, now=now)
+            reminder = await next_due(session=session, now=now)
             if reminder is None:
                 return sent
-            if not await claim(
-                session=session, model=Reminder, row_id=reminder.id, from_status=SendStatus.PENDING, to_status=SendStatus.SENDING
-            ):
+            held = await claim(
+                session=session, model=Reminder, row_id=reminder.id, from_status=reminder.status, to_status=SendStatus.SENDING,
+                expired_at=now, lease_until=now + runtime.settings.lease,
+            )  # fmt: skip
+            if not held:
                 await session.rollback()  # another process took it
                 continue
             decision = await decide(session=session, reminder=reminder, now=now)
@@ -126,3 +132,4 @@ async def sweep_reminders(runtime: Runtime, bot: Bot) -> int:
                     blocked=failure.verdict is Verdict.UNDELIVERABLE,
                 )
             await session.commit()
+    return sent

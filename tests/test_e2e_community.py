@@ -29,7 +29,7 @@ def seed(database_url: str, double: BotApiDouble, alumnae: int = 2) -> list[Fake
         async with session_factory(engine)() as session:
             cohort = await factories.cohort(session, SEEDED)
             for n in range(alumnae):
-                await factories.alumna(session, SEEDED, cohort, 8800 + n, name=f"Alumna {n}")
+                await factories.alumna(session, SEEDED, cohort, 8800 + n, name=f"Alumna {n}", reminders=False)
             await enrol_coach(
                 session=session, telegram_id=8899, cohort=cohort, name="Coach", locale="id", timezone="Asia/Jakarta", now=SEEDED
             )

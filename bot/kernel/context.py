@@ -3,6 +3,7 @@ handler receives."""
 
 from __future__ import annotations
 
+import asyncio
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +29,9 @@ class Runtime:
     engine: AsyncEngine | None = None
     sessions: async_sessionmaker[AsyncSession] | None = field(default=None, repr=False)
     last_admin_notice: datetime | None = None  # errors reach organizers at most once a minute
+    last_housekeeping: datetime | None = None
+    stopping: bool = False  # set at shutdown: sweeps claim nothing more, and hand back what they did not send
+    background: set[asyncio.Task[None]] = field(default_factory=set, repr=False)  # cancelled at shutdown
 
     def open_session(self) -> AsyncSession:
         if self.sessions is None:
@@ -46,10 +50,12 @@ def runtime_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Runtim
 
 @dataclass
 class UpdateScope:
-    """What one update shares across its handlers: one session and the user's locale."""
+    """What one update shares across its handlers: one session, the user's locale, and the notices it
+    queued (sent once its transaction is committed)."""
 
     session: AsyncSession
     locale: str
+    notices: list[int] = field(default_factory=list)
 
 
 # Set by EcoachApplication.process_update for the task that handles one update.
@@ -85,13 +91,14 @@ class EcoachContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
     def text(self, key: str, **values: Any) -> str:
         return self.runtime.texts.render(self.locale, key, **values)
 
-    async def reply(self, update: Update, key: str, *, reply_markup: InlineKeyboardMarkup | None = None, **values: Any) -> Message:
+    async def reply(self, update: Update, key: str, *, reply_markup: InlineKeyboardMarkup | None = None, **values: Any) -> Message | None:
         """Render `key` for her, commit, then answer in the update's chat."""
         return await self.send(update, self.text(key, **values), reply_markup)
 
-    async def send(self, update: Update, body: str, markup: InlineKeyboardMarkup | None = None) -> Message:
-        """Commit, then send `body` in the update's chat: nothing is confirmed before it is stored."""
+    async def send(self, update: Update, body: str, markup: InlineKeyboardMarkup | None = None) -> Message | None:
+        """Commit, then send `body` in the update's chat: nothing is confirmed before it is stored.
+        A short 429 or 5xx is waited out; a timeout after Telegram may have taken it is not resent."""
         await self.session.commit()
         chat = update.effective_chat
         assert chat is not None, "send() needs an update with a chat"
-        return await send_html(self.bot, chat.id, body, markup)
+        return await send_html(self.bot, chat.id, body, markup, patient=True)

@@ -32,11 +32,12 @@ def in_private(update: Update) -> bool:
     return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
 
 
-async def answer_button(update: Update, text: str | None = None) -> None:
-    """Stop a pressed button's spinner; cosmetic, so a failure changes nothing."""
+async def answer_button(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """Stop a pressed button's spinner (with a short note, or an alert); cosmetic, so a failure
+    changes nothing."""
     if update.callback_query is not None:
         with contextlib.suppress(Exception):  # best effort by design: the work is already stored
-            await update.callback_query.answer(text)
+            await update.callback_query.answer(text, show_alert=alert)
 
 
 async def not_enrolled(update: Update, context: EcoachContext) -> None:

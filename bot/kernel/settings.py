@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     default_timezone: str = Field(default="Asia/Jakarta", alias="ECOACH_DEFAULT_TIMEZONE")
     default_locale: str = Field(default="id", alias="ECOACH_DEFAULT_LOCALE")
     sweep_seconds: float = Field(default=60, gt=0, alias="ECOACH_SWEEP_SECONDS")
+    # A claimed send (or webhook update) not confirmed within this time is taken again: how long a
+    # killed process delays what it held. Longer than any one send, with its rate-limit wait.
+    lease_seconds: float = Field(default=120, gt=0, alias="ECOACH_LEASE_SECONDS")
     bot_username: str | None = Field(default=None, alias="ECOACH_BOT_USERNAME")
     # Bot API calls per second for the whole process (Telegram allows about 30); 0 lifts the limit.
     send_rate: float = Field(default=30, ge=0, alias="ECOACH_SEND_RATE")
@@ -94,6 +97,10 @@ class Settings(BaseSettings):
         if self.database_url_override:
             return self.database_url_override
         return f"sqlite+aiosqlite:///{(self.data_dir / 'ecoach.sqlite3').resolve()}"
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.lease_seconds)
 
     @property
     def concurrent_updates(self) -> int:

@@ -6,15 +6,20 @@ UTF-16 code units of the visible text."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import re
+from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
+from bot.kernel.sending import Verdict, classify
+
 log = logging.getLogger(__name__)
+PATIENCE = 10.0  # seconds a reply may wait out 429s and 5xx before the error handler takes over
 
 ALLOWED = {
     "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
@@ -29,10 +34,22 @@ class EntityParseError(ValueError):
     """The text would make Telegram answer "can't parse entities"."""
 
 
-def html_to_plain(text: str) -> str:
-    """Return the text a user would see, or raise EntityParseError like Telegram does."""
+# The entity type each tag becomes in the message Telegram stores.
+_ENTITY_TYPES = {
+    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline", "ins": "underline",
+    "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough", "tg-spoiler": "spoiler", "span": "spoiler",
+    "a": "text_link", "code": "code", "pre": "pre", "blockquote": "blockquote", "tg-emoji": "custom_emoji",
+}  # fmt: skip
+_HREF = re.compile(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
+
+
+def parse_html(text: str) -> tuple[str, list[dict[str, object]]]:
+    """What Telegram makes of an HTML text: the plain text she reads and its entities, with offsets
+    and lengths in UTF-16 code units. Raises EntityParseError where Telegram would answer 400."""
     out: list[str] = []
-    stack: list[str] = []
+    units = 0  # UTF-16 length of `out` so far
+    stack: list[tuple[str, int, str | None]] = []  # (tag, offset where it opened, href)
+    entities: list[dict[str, object]] = []
     pos = 0
     while pos < len(text):
         char = text[pos]
@@ -40,42 +57,53 @@ def html_to_plain(text: str) -> str:
             match = _TAG.match(text, pos)
             if match is None:
                 raise EntityParseError(f"Unexpected character '<' at byte offset {pos}")
-            closing, name, _attrs, _self = match.groups()
+            closing, name, attrs, _self = match.groups()
             name = name.lower()
             if name not in ALLOWED:
                 raise EntityParseError(f'Unsupported start tag "{name}" at byte offset {pos}')
             if closing:
-                if not stack or stack[-1] != name:
-                    raise EntityParseError(
-                        f'Unmatched end tag at byte offset {pos}, expected "</{stack[-1] if stack else ""}>", found "</{name}>"'
-                    )
-                stack.pop()
+                if not stack or stack[-1][0] != name:
+                    expected = stack[-1][0] if stack else ""
+                    raise EntityParseError(f'Unmatched end tag at byte offset {pos}, expected "</{expected}>", found "</{name}>"')
+                _, start, href = stack.pop()
+                if units > start:  # Telegram drops empty entities
+                    entity: dict[str, object] = {"type": _ENTITY_TYPES[name], "offset": start, "length": units - start}
+                    if name == "a":
+                        entity["url"] = href or ""
+                    entities.append(entity)
             else:
-                stack.append(name)
+                found = _HREF.search(attrs or "") if name == "a" else None
+                href = next((g for g in found.groups() if g is not None), None) if found else None
+                stack.append((name, units, html.unescape(href) if href else None))
             pos = match.end()
-        elif char == "&":
+            continue
+        piece = char
+        if char == "&":
             match = _ENTITY.match(text, pos)
-            if match is None:
-                out.append("&")  # a bare ampersand is kept as it is
-                pos += 1
-                continue
-            body = match.group(1)
-            if body.startswith("#"):
-                out.append(html.unescape(match.group(0)))
-            elif body in _NAMED:
-                out.append(_NAMED[body])
+            if match is not None:
+                body = match.group(1)
+                if body.startswith("#"):
+                    piece = html.unescape(match.group(0))
+                elif body in _NAMED:
+                    piece = _NAMED[body]
+                else:
+                    raise EntityParseError(f'Unsupported HTML entity "&{body};" at byte offset {pos}')
+                pos = match.end()
             else:
-                raise EntityParseError(f'Unsupported HTML entity "&{body};" at byte offset {pos}')
-            pos = match.end()
-        elif char == ">":
-            out.append(">")
-            pos += 1
+                pos += 1  # a bare ampersand is kept as it is
         else:
-            out.append(char)
             pos += 1
+        out.append(piece)
+        units += utf16_len(piece)
     if stack:
-        raise EntityParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1]}"')
-    return "".join(out)
+        raise EntityParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
+    entities.sort(key=lambda e: (e["offset"], -int(str(e["length"]))))
+    return "".join(out), entities
+
+
+def html_to_plain(text: str) -> str:
+    """The text a user would see, or EntityParseError like Telegram's 400."""
+    return parse_html(text)[0]
 
 
 def utf16_len(text: str) -> int:
@@ -164,26 +192,40 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-async def send_html(bot: Bot, chat_id: int, body: str, markup: InlineKeyboardMarkup | None = None) -> Message:
-    """Send HTML in the chat; a text over Telegram's limit goes in parts, the buttons under the last."""
+async def send_html(
+    bot: Bot, chat_id: int, body: str, markup: InlineKeyboardMarkup | None = None, *, patient: bool = False
+) -> Message | None:
+    """Send HTML in the chat; a text over Telegram's limit goes in parts, the buttons under the last.
+
+    `patient` (her own conversation) waits out a short 429 or a 5xx and tries that part again, and
+    takes a part that timed out after Telegram may have accepted it as sent: a question she may
+    already have is never sent twice. Returns the last part's message, or None when it is unknown.
+    """
     parts = split_message(body)
     message = None
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
-        message = await bot.send_message(chat_id, part, parse_mode=ParseMode.HTML, reply_markup=markup if last else None)
-    assert message is not None
+        message = await _send_part(bot, chat_id, part, markup if last else None, patient=patient)
     return message
 
 
-async def send_quietly(bot: Bot, chat_id: int, body: str, markup: InlineKeyboardMarkup | None = None) -> bool:
-    """A notice beside the main answer: one that cannot be delivered (a coach blocked the bot) must
-    not undo what was stored. False when it did not go out."""
-    try:
-        await send_html(bot, chat_id, body, markup)
-    except TelegramError as exc:
-        log.warning("notice to chat %s not delivered: %s", chat_id, type(exc).__name__)
-        return False
-    return True
+async def _send_part(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None, *, patient: bool) -> Message | None:
+    waited = 0.0
+    while True:
+        try:
+            return await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        except TelegramError as exc:
+            if not patient:
+                raise
+            failure = classify(exc)
+            if failure.may_have_arrived:
+                log.info("a reply to chat %s timed out after it may have arrived; not sent again", chat_id)
+                return None
+            wait = (failure.wait or timedelta(seconds=1)).total_seconds()
+            if failure.verdict is not Verdict.RETRY or waited + wait > PATIENCE:
+                raise
+            await asyncio.sleep(wait)
+            waited += wait
 
 
 async def mark_chosen(message: object, data: str | None) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.kernel.telegram import EntityParseError, html_to_plain, utf16_len
+from bot.kernel.telegram import EntityParseError, parse_html, utf16_len
 
 Params = dict[str, Any]  # a Bot API call's parameters, decoded
 Uploads = dict[str, tuple[str, bytes, str]]  # multipart files: name -> (file name, bytes, MIME type)
@@ -70,6 +70,7 @@ class Sent:
     parse_mode: str | None = None
     file: StoredFile | None = None
     at: float = field(default_factory=time.monotonic)  # when the double accepted it
+    wall: float = field(default_factory=time.time)  # the same moment on the wall clock, to compare with the bot's records
 
     @property
     def message_id(self) -> int:
@@ -115,9 +116,21 @@ class Chat:
 @dataclass
 class Fault:
     method: str
-    error: ApiError
+    error: ApiError | None  # None: the call is carried out, and its answer never comes (a timeout after accepting)
     chat_id: int | None
     remaining: int
+
+
+class AcceptedThenLost(Exception):
+    """The call was carried out, but its answer is lost: the transport makes the client time out."""
+
+    def __init__(self, result: Any) -> None:
+        super().__init__("accepted, answer lost")
+        self.result = result
+
+
+CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+WEBHOOK_ACTIVE = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 
 
 class BotApiDouble:
@@ -142,6 +155,8 @@ class BotApiDouble:
         self._limited = 0
         self._confirmed = 0  # the highest update id the bot has confirmed by asking past it
         self._last_update_id = 0
+        self._poll_generation = 0  # a newer getUpdates ends a waiting one with 409, as Telegram does
+        self.webhook_url = ""
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.refusals: list[tuple[str, str]] = []  # every error answer given: (method, description)
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
@@ -162,21 +177,27 @@ class BotApiDouble:
         try:
             with self._cond:
                 self.calls.append((method, params))
-                self._check_fault(method, params)
+                lose_answer = self._check_fault(method, params)
             result = handler(params, uploads or {})
         except ApiError as exc:
             with self._cond:
                 self.refusals.append((method, exc.description))
             return exc.status, exc.payload()
+        if lose_answer:
+            raise AcceptedThenLost(result)
         return 200, {"ok": True, "result": result}
 
     def _methods(self) -> dict[str, Callable[[Params, Uploads], Any]]:
         return {
             "getme": self._get_me,
             "getupdates": self._get_updates,
-            "deletewebhook": lambda p, u: True,
-            "setwebhook": lambda p, u: True,
-            "getwebhookinfo": lambda p, u: {"url": "", "has_custom_certificate": False, "pending_update_count": 0},
+            "deletewebhook": lambda p, u: self._set_webhook(""),
+            "setwebhook": lambda p, u: self._set_webhook(str(p.get("url") or "")),
+            "getwebhookinfo": lambda p, u: {
+                "url": self.webhook_url,
+                "has_custom_certificate": False,
+                "pending_update_count": len(self._updates),
+            },
             "close": lambda p, u: True,
             "logout": lambda p, u: True,
             "setmycommands": self._set_my_commands,
@@ -207,18 +228,30 @@ class BotApiDouble:
             "supports_inline_queries": False,
         }
 
+    def _set_webhook(self, url: str) -> bool:
+        with self._cond:
+            self.webhook_url = url
+        return True
+
     def _get_updates(self, params: Params, uploads: Uploads) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
         timeout = float(params.get("timeout") or 0)
         deadline = time.monotonic() + timeout
         with self._cond:
+            if self.webhook_url:
+                raise ApiError(409, WEBHOOK_ACTIVE)
+            self._poll_generation += 1
+            mine = self._poll_generation
+            self._cond.notify_all()
             if offset:
                 # Telegram forgets every update below the offset: they are confirmed.
                 self._updates = [u for u in self._updates if u["update_id"] >= offset]
                 self._confirmed = max(self._confirmed, offset - 1)
                 self._cond.notify_all()
             while True:
+                if self._poll_generation != mine:
+                    raise ApiError(409, CONFLICT)
                 pending = self._updates[:limit]
                 remaining = deadline - time.monotonic()
                 if pending or remaining <= 0:
@@ -242,18 +275,22 @@ class BotApiDouble:
     def _send_message(self, params: Params, uploads: Uploads) -> dict[str, Any]:
         chat = self._reachable_chat(params.get("chat_id"))
         raw = str(params.get("text") or "")
-        plain = self._parse(raw, params.get("parse_mode"), MAX_TEXT, "message text")
+        plain, entities = self._parse(raw, params.get("parse_mode"), MAX_TEXT, "message text")
         message = self._new_bot_message(chat, params)
-        message["text"] = plain
+        _set_text(message, "text", plain, entities)
         return self._record("sendMessage", chat, message, raw, params.get("parse_mode"))
 
     def _edit_message_text(self, params: Params, uploads: Uploads) -> dict[str, Any]:
         chat, message = self._stored_message(params)
         raw = str(params.get("text") or "")
-        plain = self._parse(raw, params.get("parse_mode"), MAX_TEXT, "message text")
-        if plain == message.get("text") and params.get("reply_markup") == message.get("reply_markup"):
+        plain, entities = self._parse(raw, params.get("parse_mode"), MAX_TEXT, "message text")
+        if (
+            plain == message.get("text")
+            and entities == message.get("entities", [])
+            and params.get("reply_markup") == message.get("reply_markup")
+        ):
             raise ApiError(400, NOT_MODIFIED)
-        message["text"] = plain
+        _set_text(message, "text", plain, entities)
         message["edit_date"] = int(time.time())
         _set_markup(message, params)
         return self._record("editMessageText", chat, message, raw, params.get("parse_mode"))
@@ -261,7 +298,7 @@ class BotApiDouble:
     def _edit_message_caption(self, params: Params, uploads: Uploads) -> dict[str, Any]:
         chat, message = self._stored_message(params)
         raw = str(params.get("caption") or "")
-        message["caption"] = self._parse(raw, params.get("parse_mode"), MAX_CAPTION, "caption", allow_empty=True)
+        _set_text(message, "caption", *self._parse(raw, params.get("parse_mode"), MAX_CAPTION, "caption", allow_empty=True))
         message["edit_date"] = int(time.time())
         _set_markup(message, params)
         return self._record("editMessageCaption", chat, message, raw, params.get("parse_mode"))
@@ -288,7 +325,7 @@ class BotApiDouble:
     def _send_file(self, method: str, kind: str, params: Params, uploads: Uploads) -> dict[str, Any]:
         chat = self._reachable_chat(params.get("chat_id"))
         raw_caption = params.get("caption")
-        caption = None
+        caption: tuple[str, list[dict[str, Any]]] | None = None
         if raw_caption:
             caption = self._parse(str(raw_caption), params.get("parse_mode"), MAX_CAPTION, "caption", allow_empty=True)
         stored = self._incoming_file(params.get(kind), uploads, kind)
@@ -298,7 +335,7 @@ class BotApiDouble:
         else:
             message["document"] = _document(stored)
         if caption:
-            message["caption"] = caption
+            _set_text(message, "caption", *caption)
         return self._record(method, chat, message, raw_caption, params.get("parse_mode"), stored)
 
     def _send_poll(self, params: Params, uploads: Uploads) -> dict[str, Any]:
@@ -351,21 +388,25 @@ class BotApiDouble:
 
     # ----- helpers for the bot's side ------------------------------------------------------------
 
-    def _check_fault(self, method: str, params: Params) -> None:
+    def _check_fault(self, method: str, params: Params) -> bool:
+        """Raise the fault planned for this call; True when its answer is to be lost after it is carried out."""
         chat_id = params.get("chat_id")
         for fault in self._faults:
             if fault.method.lower() == method.lower() and (fault.chat_id is None or str(fault.chat_id) == str(chat_id)):
                 fault.remaining -= 1
                 if fault.remaining <= 0:
                     self._faults.remove(fault)
+                if fault.error is None:
+                    return True
                 raise fault.error
-        if chat_id is not None and self.rate_limit_per_second and method.lower().startswith("send"):
+        if chat_id is not None and self.rate_limit_per_second and method.lower().startswith(("send", "edit")):
             now = time.monotonic()
             self._recent_sends = [t for t in self._recent_sends if now - t < 1.0]
             if len(self._recent_sends) >= self.rate_limit_per_second:
                 self._limited += 1
                 raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
             self._recent_sends.append(now)
+        return False
 
     def _chat(self, chat_id: Any) -> Chat:
         try:
@@ -390,10 +431,12 @@ class BotApiDouble:
         return chat, message
 
     @staticmethod
-    def _parse(raw: str, parse_mode: str | None, limit: int, what: str, allow_empty: bool = False) -> str:
+    def _parse(raw: str, parse_mode: str | None, limit: int, what: str, allow_empty: bool = False) -> tuple[str, list[dict[str, Any]]]:
+        """The text and entities Telegram would store, or its 400 answer."""
+        entities: list[dict[str, Any]] = []
         if parse_mode and parse_mode.upper() == "HTML":
             try:
-                plain = html_to_plain(raw)
+                plain, entities = parse_html(raw)
             except EntityParseError as exc:
                 raise ApiError(400, f"Bad Request: can't parse entities: {exc}") from None
         elif parse_mode:
@@ -404,7 +447,7 @@ class BotApiDouble:
             raise ApiError(400, f"Bad Request: {what} is empty")
         if utf16_len(plain) > limit:
             raise ApiError(400, f"Bad Request: {what} is too long")
-        return plain
+        return plain, entities
 
     def _new_bot_message(self, chat: Chat, params: Params) -> dict[str, Any]:
         message: dict[str, Any] = {
@@ -476,6 +519,20 @@ class BotApiDouble:
         parameters = {"retry_after": retry_after} if retry_after is not None else None
         with self._cond:
             self._faults.append(Fault(method, ApiError(status, description, parameters), chat_id, times))
+
+    def lose_answer_next(self, method: str, *, chat_id: int | None = None, times: int = 1) -> None:
+        """Carry out the next `times` calls of `method`, but let their answers never arrive: the bot's
+        request times out although Telegram accepted it (the message is in the chat)."""
+        with self._cond:
+            self._faults.append(Fault(method, None, chat_id, times))
+
+    def restart_update_ids(self, start: int | None = None) -> None:
+        """Start a new sequence of update ids, as Telegram does after a week without updates (at a
+        random number) or for a new token; `start` picks the first id."""
+        with self._cond:
+            first = start if start is not None else secrets.randbelow(2**31)
+            self._update_ids = itertools.count(first)
+            self._confirmed = self._last_update_id = first - 1
 
     def push_update(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Queue an update for getUpdates and return it with its update_id."""
@@ -692,6 +749,16 @@ def _decode(value: Any) -> Any:
 
 def _member(status: str, user: dict[str, Any]) -> dict[str, Any]:
     return {"status": status, "user": user, **({"until_date": 0} if status == "kicked" else {})}
+
+
+def _set_text(message: dict[str, Any], field: str, plain: str, entities: list[dict[str, Any]]) -> None:
+    """The text (or caption) as Telegram stores it: plain, with its entities beside it."""
+    message[field] = plain
+    key = "entities" if field == "text" else "caption_entities"
+    if entities:
+        message[key] = entities
+    else:
+        message.pop(key, None)
 
 
 def _set_markup(message: dict[str, Any], params: Params) -> None:

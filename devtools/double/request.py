@@ -6,11 +6,12 @@ import json
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from telegram._utils.defaultvalue import DEFAULT_NONE  # noqa: F401 - BaseRequest.DEFAULT_NONE is this
+import httpx
 from telegram._utils.types import ODVInput
+from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from devtools.double.core import BotApiDouble
+from devtools.double.core import AcceptedThenLost, BotApiDouble
 
 
 class DoubleRequest(BaseRequest):
@@ -51,5 +52,8 @@ class DoubleRequest(BaseRequest):
             for name, value in request_data.multipart_data.items():
                 content = value[1] if isinstance(value[1], bytes) else value[1].read()
                 uploads[name] = (value[0], content, value[2] if len(value) > 2 else "application/octet-stream")
-        status, body = self.double.call(token, api_method, dict(params), uploads)
+        try:
+            status, body = self.double.call(token, api_method, dict(params), uploads)
+        except AcceptedThenLost:
+            raise TimedOut() from httpx.ReadTimeout("the answer did not come")
         return status, json.dumps(body).encode()

@@ -11,7 +11,9 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
-from devtools.double.core import BotApiDouble
+from devtools.double.core import AcceptedThenLost, BotApiDouble
+
+LOST_ANSWER_DELAY = 8.0  # seconds; PTB reads for 5 by default
 
 
 class _MethodHandler(tornado.web.RequestHandler):
@@ -25,7 +27,11 @@ class _MethodHandler(tornado.web.RequestHandler):
         uploads = {name: (files[0].filename, files[0].body, files[0].content_type) for name, files in self.request.files.items()}
         loop = asyncio.get_running_loop()
         # getUpdates long-polls on a condition variable: keep it off the server's loop.
-        status, body = await loop.run_in_executor(None, self.double.call, token, method, params, uploads)
+        try:
+            status, body = await loop.run_in_executor(None, self.double.call, token, method, params, uploads)
+        except AcceptedThenLost:
+            await asyncio.sleep(LOST_ANSWER_DELAY)  # longer than the bot's read timeout: it gives up first
+            status, body = 504, {"ok": False, "error_code": 504, "description": "Gateway Timeout"}
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(body))

@@ -31,8 +31,10 @@ async def alumna(
     at: time = time(15, 0),
     locale: str = "id",
     checkins: bool = False,
+    reminders: bool = True,
 ) -> Person:
-    """An enrolled alumna with a PAP of two milestones and her first reminder planned."""
+    """An enrolled alumna with a PAP of two milestones and her first reminder planned (unless her
+    reminders are off)."""
     await give_consent(session=session, telegram_id=telegram_id, name=name, locale=locale, timezone=zone, now=now)
     plan = AlumnaPlan(
         name=name,
@@ -54,6 +56,7 @@ async def alumna(
         reflection_time=at,
     )
     pap = await enrol_alumna(session=session, telegram_id=telegram_id, cohort=cohort, plan=plan, now=now)
+    pap.person.reminders_on = reminders
     await replan_reflection_reminders(session=session, person=pap.person, now=now)
     if checkins:
         await plan_checkins(session=session, person=pap.person, cohort=cohort, now=now)

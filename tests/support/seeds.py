@@ -48,7 +48,7 @@ async def coaching_cohort(session: AsyncSession, extra_stalled: int = 0) -> dict
         session=session, telegram_id=7200, cohort=other, name="Coach Lain", locale="id", timezone="Asia/Jakarta", now=COACHING_NOW
     )
     for number, name in enumerate(["Ani", "Budi", "Citra", "Dewi", "Eka", *[f"Zed {n:02d}" for n in range(extra_stalled)]]):
-        person = await factories.alumna(session, COACHING_NOW - timedelta(days=50), cohort, 7000 + number, name=name)
+        person = await factories.alumna(session, COACHING_NOW - timedelta(days=50), cohort, 7000 + number, name=name, reminders=False)
         ids[name] = person.id
         pap = await session.scalar(select(Pap).where(Pap.person_id == person.id))
         await session.refresh(pap, ["milestones"])
@@ -124,7 +124,7 @@ async def report_cohort(session: AsyncSession, data_dir: Path) -> Cohort:
     """Four alumnae whose indicators are known (see test_report_indicators), and A's evidence photo."""
     cohort = await factories.cohort(session, REPORT_NOW, training_end=date(2026, 1, 1), months=6)
     people = {
-        name: await factories.alumna(session, datetime(2026, 1, 2, tzinfo=UTC), cohort, 6100 + n, name=name)
+        name: await factories.alumna(session, datetime(2026, 1, 2, tzinfo=UTC), cohort, 6100 + n, name=name, reminders=False)
         for n, name in enumerate("ABCD")
     }
 

@@ -1,0 +1,169 @@
+"""Webhook mode: every update is stored in the inbox and committed before Telegram gets its 200.
+
+The endpoint checks the secret header (in constant time) before it reads a byte of the body, refuses
+bodies over 1 MiB by their Content-Length or as they stream, and answers 200 only once the update is
+in the database. Workers then take the inbox in order of arrival, one update at a time per chat, each
+under a lease: a worker that dies (SIGKILL) gives its update back when the lease runs out, and the
+processed-updates record keeps it from being applied twice. Several processes may share the inbox
+on PostgreSQL; this one runs ECOACH_CONCURRENT_UPDATES workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+import signal
+from typing import Any
+from urllib.parse import urlparse
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from telegram import Update
+
+from bot.app import EcoachApplication, post_init, post_shutdown
+from bot.kernel.incidents import keep_dead_letter, tell_organizers
+from bot.scheduler import stop_sweeps
+from db.inbox import MAX_ATTEMPTS, claim_next, finish, store
+from db.models import InboxStatus
+
+log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_BODY = 1024 * 1024  # an update is a few kilobytes; Telegram's own limit for a message is far below this
+IDLE_WAIT = 1.0  # seconds a worker waits for new updates before it looks again (other processes may add some)
+
+
+class TooLarge(Exception):
+    """The body is over MAX_BODY."""
+
+
+def endpoint(application: EcoachApplication, path: str, secret: str, arrived: asyncio.Event) -> Starlette:
+    """The ASGI app that takes Telegram's POSTs at `path`."""
+    expected = secret.encode()
+
+    async def receive(request: Request) -> Response:
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
+        if not hmac.compare_digest(given, expected):
+            return Response(status_code=403)  # before a byte of the body is read
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            return Response(status_code=413)
+        try:
+            body = await _read_capped(request)
+            payload = json.loads(body)
+            if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
+                raise ValueError("not an update")
+        except TooLarge:
+            return Response(status_code=413)
+        except ValueError:
+            log.warning("webhook: a body that is not an update was refused (%d bytes)", len(body) if "body" in locals() else 0)
+            return Response(status_code=400)
+        runtime = application.runtime
+        async with runtime.open_session() as session:
+            await store(session=session, bot_id=application.bot.id, payload=payload, now=runtime.clock.now())
+            await session.commit()
+        arrived.set()
+        return Response(status_code=200)
+
+    return Starlette(routes=[Route("/" + path.lstrip("/"), receive, methods=["POST"])])
+
+
+async def _read_capped(request: Request) -> bytes:
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise TooLarge
+    return bytes(body)
+
+
+async def work(application: EcoachApplication, stop: asyncio.Event, arrived: asyncio.Event) -> None:
+    """One worker: take the next update the inbox allows, handle it, mark it; until `stop`."""
+    runtime, bot = application.runtime, application.bot
+    while not stop.is_set():
+        async with runtime.open_session() as session:
+            row = await claim_next(session=session, bot_id=bot.id, now=runtime.clock.now(), lease=runtime.settings.lease)
+            await session.commit()
+        if row is None:
+            arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(_first(arrived, stop), timeout=IDLE_WAIT)
+            continue
+        status = InboxStatus.DONE
+        try:
+            if row.attempts > MAX_ATTEMPTS:
+                raise RuntimeError(f"update took its worker down {row.attempts - 1} times")
+            update = Update.de_json(row.payload, bot)
+        except Exception as exc:  # noqa: BLE001 - a poison update is passed over, never fatal
+            kind = f"unreadable update: {type(exc).__name__}"
+            log.error("inbox update %s could not be handled (%s); kept as a dead letter", row.update_id, type(exc).__name__)
+            await keep_dead_letter(runtime, bot.id, row.payload, kind, update_id=row.update_id, telegram_id=None)
+            await tell_organizers(runtime, bot, "errors.admin_notice", update_id=row.update_id, kind=kind)
+            status = InboxStatus.DEAD
+        else:
+            await application.process_update(update)
+        async with runtime.open_session() as session:
+            await finish(session=session, row_id=row.id, status=status, now=runtime.clock.now())
+            await session.commit()
+
+
+async def _first(*events: asyncio.Event) -> None:
+    waits = [asyncio.ensure_future(event.wait()) for event in events]
+    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    for waiting in waits:
+        waiting.cancel()
+
+
+async def run_webhook(application: EcoachApplication) -> int:
+    """Set the webhook, serve it, run the workers and the sweeps; stop cleanly on SIGINT or SIGTERM."""
+    settings = application.runtime.settings
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    secret = settings.webhook_secret.get_secret_value()
+    stop, arrived = asyncio.Event(), asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await application.initialize()
+    await post_init(application)
+    app = endpoint(application, urlparse(settings.webhook_url).path, secret, arrived)
+    config = uvicorn.Config(
+        app, host=settings.webhook_listen, port=settings.webhook_port, log_level="warning", access_log=False, lifespan="off"
+    )
+    config.load()
+    server = uvicorn.Server(config)
+    server.lifespan = config.lifespan_class(config)
+    await server.startup()  # listening from here on: Telegram may post as soon as the webhook is set
+    serving = asyncio.create_task(server.main_loop())
+    await application.bot.set_webhook(settings.webhook_url, secret_token=secret, allowed_updates=list(Update.ALL_TYPES))
+    if application.job_queue is not None:
+        await application.job_queue.start()
+    workers = [asyncio.create_task(work(application, stop, arrived)) for _ in range(settings.concurrent_updates)]
+    log.info("Application started (webhook)")
+    try:
+        await stop.wait()
+    finally:
+        server.should_exit = True
+        await _finish(workers, grace=1.0)
+        await asyncio.wait({serving}, timeout=1)
+        await server.shutdown()
+        if application.job_queue is not None:
+            await application.job_queue.stop(wait=False)
+        await stop_sweeps(application.runtime)
+        await post_shutdown(application)
+        await application.shutdown()
+        log.info("Application stopped")
+    return 0
+
+
+async def _finish(tasks: list[asyncio.Task[Any]], grace: float) -> None:
+    """Let the workers finish the update in hand; what they still hold comes back by its lease."""
+    _, pending = await asyncio.wait(tasks, timeout=grace)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=1)

@@ -1,0 +1,80 @@
+"""The webhook inbox: updates stored before Telegram gets its 200, taken by workers one chat at a time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, and_, exists, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from db.claims import lease_expired
+from db.models import InboxStatus, InboxUpdate
+
+MAX_ATTEMPTS = 3  # an update that took its worker down this often is a dead letter, not a retry
+
+
+def chat_key(payload: dict[str, Any]) -> int:
+    """Whose updates must stay in order: the chat's id, else the user's (a poll answer), else 0."""
+    for value in payload.values():
+        if isinstance(value, dict):
+            chat = value.get("chat") or (value.get("message") or {}).get("chat")
+            if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+                return int(chat["id"])
+            for who in ("from", "user"):
+                person = value.get(who)
+                if isinstance(person, dict) and isinstance(person.get("id"), int):
+                    return int(person["id"])
+    return 0
+
+
+async def store(*, session: AsyncSession, bot_id: int, payload: dict[str, Any], now: datetime) -> bool:
+    """Keep the update; False when it was already kept (Telegram sent it again)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    result = await session.execute(
+        insert(InboxUpdate)
+        .values(
+            bot_id=bot_id, update_id=int(payload["update_id"]), chat_key=chat_key(payload), payload=payload,
+            status=InboxStatus.PENDING, attempts=0, received_at=now,
+        )
+        .on_conflict_do_nothing()
+    )  # fmt: skip
+    return cast("CursorResult[Any]", result).rowcount == 1
+
+
+async def claim_next(*, session: AsyncSession, bot_id: int, now: datetime, lease: timedelta) -> InboxUpdate | None:
+    """The oldest update no worker holds whose chat has no earlier update waiting or being handled;
+    held under a lease, so a worker that dies gives it back."""
+    takeable = or_(
+        InboxUpdate.status == InboxStatus.PENDING, and_(InboxUpdate.status == InboxStatus.HANDLING, lease_expired(InboxUpdate, now))
+    )
+    earlier = aliased(InboxUpdate)
+    blocked = exists().where(
+        earlier.bot_id == InboxUpdate.bot_id,
+        earlier.chat_key == InboxUpdate.chat_key,
+        earlier.id < InboxUpdate.id,
+        earlier.status.in_((InboxStatus.PENDING, InboxStatus.HANDLING)),
+    )
+    candidate = await session.scalar(
+        select(InboxUpdate.id)
+        .where(InboxUpdate.bot_id == bot_id, takeable, ~blocked)
+        .order_by(InboxUpdate.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    if candidate is None:
+        return None
+    taken = await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.id == candidate, takeable)
+        .values(status=InboxStatus.HANDLING, lease_until=now + lease, attempts=InboxUpdate.attempts + 1)
+    )
+    if cast("CursorResult[Any]", taken).rowcount != 1:
+        return None
+    return await session.get(InboxUpdate, candidate, populate_existing=True)
+
+
+async def finish(*, session: AsyncSession, row_id: int, status: InboxStatus, now: datetime) -> None:
+    await session.execute(update(InboxUpdate).where(InboxUpdate.id == row_id).values(status=status, lease_until=None, handled_at=now))
