@@ -127,7 +127,7 @@ def visible_length(body: str) -> int:
 def split_message(body: str, limit: int = MAX_MESSAGE) -> list[str]:
     """Parts of at most `limit` visible UTF-16 units, each valid HTML: split between paragraphs,
     then between lines, and one enormous line between characters."""
-    if visible_length(body) <= limit:
+    if utf16_len(body) <= limit or visible_length(body) <= limit:  # markup only adds length: the short way first
         return [body]
     return _pack([chunk for paragraph in body.split("\n\n") for chunk in _fit(paragraph, limit)], "\n\n", limit)
 
