@@ -14,12 +14,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import TelegramError
 
 from bot.kernel.callbacks import CoachOnAlumna, StalledPage
 from bot.kernel.charts import cohort_chart
 from bot.kernel.context import EcoachContext
 from bot.kernel.guards import answer_button, in_private, may_coach, requires_coach
+from bot.kernel.sending import Verdict, attempt
 from bot.kernel.telegram import send_html
 from db.checkins import checkins_of
 from db.coaching import (
@@ -189,12 +190,11 @@ async def _nudge_all(update: Update, context: EcoachContext, people: list[tuple[
             skipped.append(name)
             continue
         await context.session.commit()  # recorded before it is sent: never twice within 3 days
-        try:
-            await context.bot.send_message(
-                telegram_id, context.runtime.texts.render(locale, "coach.nudge_message", name=name), parse_mode=ParseMode.HTML
-            )
+        body = context.runtime.texts.render(locale, "coach.nudge_message", name=name)
+        failure = await attempt(send_html(context.bot, telegram_id, body))
+        if failure is None or failure.may_have_arrived:
             nudged.append(name)
-        except (Forbidden, BadRequest):  # not delivered: it must not count against the next try
+        else:  # not delivered: it must not count against the next try
             await context.session.delete(record)
             skipped.append(name)
     return nudged, skipped
@@ -239,12 +239,12 @@ async def on_alumna_button(update: Update, context: EcoachContext) -> None:
         return
     body = await member_detail(context, person)
     await context.session.commit()
-    try:
-        await send_html(context.bot, update.effective_user.id, body)  # her private chat with the coach, never the group
-    except Forbidden:
+    failure = await attempt(send_html(context.bot, update.effective_user.id, body))  # the coach's private chat, never the group
+    if failure is not None and failure.verdict is Verdict.UNDELIVERABLE:  # she has not opened a chat with the bot yet
         await answer_button(update, context.text("coach.open_private", bot=context.bot.username))
         return
-    await answer_button(update, context.text("coach.detail_sent"))
+    delivered = failure is None or failure.may_have_arrived
+    await answer_button(update, context.text("coach.detail_sent" if delivered else "errors.try_again"))
 
 
 async def member_command(update: Update, context: EcoachContext) -> None:

@@ -96,11 +96,14 @@ async def test_a_checkin_to_a_failing_server_ends_failed_after_bounded_attempts(
 
 
 def test_the_policy_lives_in_one_module() -> None:
-    """Reminders, check-ins, the outbox and notices all take their verdicts from bot/kernel/sending.py."""
+    """Reminders, check-ins, the outbox and coach notices all take their verdicts from bot/kernel/sending.py,
+    and no sender catches Telegram's errors its own way."""
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    senders = [root / "handlers" / name for name in ("reflection.py", "checkins.py", "community.py")]
+    senders = [root / "handlers" / name for name in ("reflection.py", "checkins.py", "community.py")] + [
+        root / "bot" / "kernel" / "notices.py"
+    ]
     for path in senders:
         text = path.read_text()
         assert "from bot.kernel.sending import" in text, path
