@@ -43,7 +43,7 @@ class RaterFlow(Flow):
             comment=turn.data.get("comment"),
             now=turn.now,
         )
-        await turn.context.reply(turn.update, "rater.thanks" if saved else "rater.already", name=turn.data["name"])
+        await turn.context.reply(turn.update, "rater.thanks" if saved else "rater.already", name=turn.data["name"])  # already, or closed
 
 
 RATER = engine.register(

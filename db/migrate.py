@@ -25,3 +25,8 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(database_url), revision)
+
+
+def downgrade(database_url: str, revision: str) -> None:
+    """Take the database back to `revision` (tests check that every migration can be undone)."""
+    command.downgrade(alembic_config(database_url), revision)

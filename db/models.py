@@ -581,6 +581,23 @@ class CareerEvent(Base):
     created_at: Mapped[datetime]
 
 
+class FeedbackRound(Base):
+    """One round of feedback she asked for: its answers are shown only once it is closed (by her, or
+    when its 30 days are over), and only when at least three different people answered. Nothing of
+    a round is shown while answers can still come in, so no two readings can be subtracted."""
+
+    __tablename__ = "feedback_rounds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    opened_at: Mapped[datetime]
+    closes_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]  # she closed it early
+
+    def closed(self, now: datetime) -> bool:
+        return self.closed_at is not None or now >= self.closes_at
+
+
 class RaterLink(Base):
     """A personal link she forwards to her supervisor, a peer or someone in her unit."""
 
@@ -588,22 +605,26 @@ class RaterLink(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("feedback_rounds.id", ondelete="CASCADE"), index=True)
     role: Mapped[RaterRole] = mapped_column(_enum(RaterRole))
     code: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
 
     person: Mapped[Person] = relationship()
+    round: Mapped[FeedbackRound] = relationship()
 
 
 class RaterResponse(Base):
-    """One rater's answers: five 1–5 scores and an optional comment. Shown only as aggregates."""
+    """One rater's answers: five 1–5 scores and an optional comment. Shown only as a closed round's
+    averages. One Telegram account answers a round once, whichever role link it opened."""
 
     __tablename__ = "rater_responses"
-    __table_args__ = (UniqueConstraint("link_id", "rater_telegram_id"),)
+    __table_args__ = (UniqueConstraint("round_id", "rater_telegram_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     link_id: Mapped[int] = mapped_column(ForeignKey("rater_links.id", ondelete="CASCADE"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("feedback_rounds.id", ondelete="CASCADE"), index=True)
     rater_telegram_id: Mapped[int] = mapped_column(BigInteger)
     communication: Mapped[int] = mapped_column(Integer)
     collaboration: Mapped[int] = mapped_column(Integer)
@@ -752,3 +773,49 @@ class AnonymousOutcome(Base):
     checkins_answered: Mapped[int] = mapped_column(Integer)
     forum_participant: Mapped[bool]
     recorded_on: Mapped[date]
+
+
+class RequestStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class CoachRequest(Base):
+    """Someone opened a cohort's coach link: she is a coach only once an organizer approves."""
+
+    __tablename__ = "coach_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    locale: Mapped[str] = mapped_column(String(8))
+    status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus), default=RequestStatus.PENDING)
+    requested_at: Mapped[datetime]
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    decided_at: Mapped[datetime | None]
+
+    cohort: Mapped[Cohort] = relationship()
+
+
+class AuditAction(enum.StrEnum):
+    COACH_APPROVED = "coach_approved"
+    COACH_DECLINED = "coach_declined"
+    COACH_REVOKED = "coach_revoked"
+    CODES_ROTATED = "codes_rotated"
+    GROUP_LINKED = "group_linked"
+
+
+class AuditEvent(Base):
+    """Who granted, revoked, rotated or linked what, and when: organizers can export it (PDP accountability)."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor_telegram_id: Mapped[int | None] = mapped_column(BigInteger)  # None: the command line on the server
+    action: Mapped[AuditAction] = mapped_column(_enum(AuditAction, length=24))
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"))
+    subject_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    detail: Mapped[str | None] = mapped_column(String(500))

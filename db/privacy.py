@@ -34,7 +34,7 @@ from db.models import (
     Reflection,
     Role,
 )
-from db.raters import aggregate
+from db.raters import RoundResult, released
 from db.schedule import add_months
 
 
@@ -48,13 +48,12 @@ class PersonalData:
     reflections: list[Reflection]
     checkins: list[CheckIn]
     career: list[CareerEvent]
-    feedback_raters: int
-    feedback_averages: dict[str, float] | None
+    feedback: list[RoundResult]  # her closed rounds; averages and comments only where three or more answered
     rater_links: list[RaterLink]
     quiz_answers: list[QuizAnswer]
 
 
-async def personal_data(*, session: AsyncSession, person: Person) -> PersonalData:
+async def personal_data(*, session: AsyncSession, person: Person, now: datetime) -> PersonalData:
     paps = list(
         await session.scalars(
             select(Pap)
@@ -76,10 +75,10 @@ async def personal_data(*, session: AsyncSession, person: Person) -> PersonalDat
     )
     checkins = list(await session.scalars(select(CheckIn).where(CheckIn.person_id == person.id).order_by(CheckIn.sequence)))
     career = list(await session.scalars(select(CareerEvent).where(CareerEvent.person_id == person.id).order_by(CareerEvent.event_date)))
-    feedback = await aggregate(session=session, person_id=person.id)
+    feedback = await released(session=session, person_id=person.id, now=now)
     links = list(await session.scalars(select(RaterLink).where(RaterLink.person_id == person.id)))
     quizzes = list(await session.scalars(select(QuizAnswer).where(QuizAnswer.person_id == person.id)))
-    return PersonalData(person, paps, entries, reflections, checkins, career, feedback.raters, feedback.averages, links, quizzes)
+    return PersonalData(person, paps, entries, reflections, checkins, career, feedback, links, quizzes)
 
 
 def _plain(obj: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -104,7 +103,16 @@ def export_dict(data: PersonalData) -> dict[str, Any]:
         "reflections": [_plain(r) for r in data.reflections],
         "checkins": [_plain(c) for c in data.checkins],
         "career_events": [_plain(c) for c in data.career],
-        "feedback_from_raters": {"raters": data.feedback_raters, "averages": data.feedback_averages},
+        "feedback_from_raters": [
+            {
+                "opened_at": r.opened_at.isoformat(),
+                "closed_at": r.closed_at.isoformat(),
+                "raters": r.raters,
+                "averages": r.averages,
+                "comments": r.comments,
+            }
+            for r in data.feedback
+        ],
         "rater_links": [_plain(link) for link in data.rater_links],
         "quiz_answers": [_plain(q) for q in data.quiz_answers],
     }

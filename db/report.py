@@ -18,17 +18,17 @@ from db.models import (
     CheckIn,
     CheckInStatus,
     Cohort,
+    FeedbackRound,
     LogEntry,
     Membership,
     Pap,
     Person,
     QuizAnswer,
-    RaterLink,
     RaterResponse,
     Reflection,
     Role,
 )
-from db.raters import QUESTIONS
+from db.raters import QUESTIONS, released_rounds
 from db.schedule import add_months
 
 IMPLEMENTED_FROM = 75  # % implemented that counts as an implemented PAP
@@ -51,7 +51,8 @@ class AlumnaRow:
     checkins_answered: int
     checkins_missed: int
     career_events: int
-    feedback_overall: float | None
+    feedback_overall: float | None  # closed rounds with at least three raters only
+    rater_comments: str  # theirs, without names, sorted: never in the order they came
     last_activity: date
     stalled: bool
     stalled_reasons: str
@@ -110,12 +111,20 @@ async def cohort_report(*, session: AsyncSession, cohort: Cohort, now: datetime)
         .where(CareerEvent.person_id.in_(ids))
         .group_by(CareerEvent.person_id)
     )
+    released = released_rounds(now)
     feedback = await per_person(
-        select(RaterLink.person_id, func.avg(RaterResponse.overall), func.count())
-        .join(RaterResponse)
-        .where(RaterLink.person_id.in_(ids))
-        .group_by(RaterLink.person_id)
+        select(FeedbackRound.person_id, func.avg(RaterResponse.overall), func.count())
+        .join(RaterResponse, RaterResponse.round_id == FeedbackRound.id)
+        .where(FeedbackRound.person_id.in_(ids), FeedbackRound.id.in_(released))
+        .group_by(FeedbackRound.person_id)
     )
+    comments: dict[int, list[str]] = defaultdict(list)
+    for person_id, comment in await session.execute(
+        select(FeedbackRound.person_id, RaterResponse.comment)
+        .join(RaterResponse, RaterResponse.round_id == FeedbackRound.id)
+        .where(FeedbackRound.person_id.in_(ids), FeedbackRound.id.in_(released), RaterResponse.comment.is_not(None))
+    ):
+        comments[person_id].append(str(comment))
     quizzes = await per_person(
         select(QuizAnswer.person_id, func.count()).where(QuizAnswer.person_id.in_(ids)).group_by(QuizAnswer.person_id)
     )
@@ -158,7 +167,8 @@ async def cohort_report(*, session: AsyncSession, cohort: Cohort, now: datetime)
                 checkins_answered=len(answered),
                 checkins_missed=missed,
                 career_events=careers.get(person_id, (0, 0))[0],
-                feedback_overall=round(float(feedback[person_id][0]), 2) if person_id in feedback else None,
+                feedback_overall=round(float(feedback[person_id][0]), 1) if person_id in feedback else None,
+                rater_comments=" / ".join(sorted(comments[person_id], key=str.casefold)),
                 last_activity=last_activity,
                 stalled=bool(status and status.stalled),
                 stalled_reasons=", ".join(status.reasons) if status else "",
@@ -169,7 +179,9 @@ async def cohort_report(*, session: AsyncSession, cohort: Cohort, now: datetime)
     whole = len(rows) + len(anonymous)
     perception_row = (
         await session.execute(
-            select(*(func.avg(getattr(RaterResponse, q)) for q in QUESTIONS)).join(RaterLink).where(RaterLink.person_id.in_(ids))
+            select(*(func.avg(getattr(RaterResponse, q)) for q in QUESTIONS))
+            .join(FeedbackRound, RaterResponse.round_id == FeedbackRound.id)
+            .where(FeedbackRound.person_id.in_(ids), FeedbackRound.id.in_(released))
         )
     ).one()
     indicators = Indicators(

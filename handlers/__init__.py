@@ -112,6 +112,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(_button(b.TipsSwitch, community.on_tips_button))
     application.add_handler(_button(b.PrivacyAction, privacy.on_privacy_button))
     application.add_handler(_button(b.MyEntry, logbook.on_my_entry_button))
+    application.add_handler(_button(b.FeedbackAction, feedback.on_feedback_button))
     application.add_handler(_button(b.CoachOnEntry, logbook.on_coach_button))
     application.add_handler(CallbackQueryHandler(conversation.on_unknown_button))
 

@@ -39,7 +39,7 @@ from db.logbook import recent_entries
 from db.models import ChatPurpose, Cohort, Person, Reflection, Role
 from db.people import person_by_telegram_id
 from db.plans import current_pap, overall_progress
-from db.raters import aggregate
+from db.raters import latest_result
 from db.schedule import local
 
 log = logging.getLogger(__name__)
@@ -288,7 +288,7 @@ async def member_detail(context: EcoachContext, person: Person) -> str:
         )
     )
     checkins = [c for c in await checkins_of(session=session, person_id=person.id) if c.answered_at or c.status.value == "missed"]
-    feedback = await aggregate(session=session, person_id=person.id)
+    feedback = await latest_result(session=session, person_id=person.id, now=context.runtime.clock.now())
     body = context.text(
         "coach.member",
         person=person,

@@ -33,7 +33,7 @@ def _fonts() -> Path:
 @requires_alumna
 async def portfolio(update: Update, context: EcoachContext, person: Person) -> None:
     """Her e-portfolio as a PDF document, in her language."""
-    data = await personal_data(session=context.session, person=person)
+    data = await personal_data(session=context.session, person=person, now=context.runtime.clock.now())
     if not data.paps:
         await not_enrolled(update, context)
         return

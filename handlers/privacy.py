@@ -29,7 +29,7 @@ async def delete_data(update: Update, context: EcoachContext, person: Person) ->
 
 async def _export(update: Update, context: EcoachContext, person: Person) -> None:
     """A ZIP with all her personal data as JSON, and her evidence files."""
-    data = await personal_data(session=context.session, person=person)
+    data = await personal_data(session=context.session, person=person, now=context.runtime.clock.now())
     data_dir = context.runtime.settings.data_dir
 
     def build() -> bytes:
@@ -52,7 +52,7 @@ async def _export(update: Update, context: EcoachContext, person: Person) -> Non
 
 async def _ask_delete(update: Update, context: EcoachContext, person: Person) -> None:
     """Ask first, naming what will be lost."""
-    data = await personal_data(session=context.session, person=person)
+    data = await personal_data(session=context.session, person=person, now=context.runtime.clock.now())
     markup = InlineKeyboardMarkup([[PrivacyAction("delete_confirmed").key(context.text("privacy.delete_confirm_button"))]])
     await context.reply(
         update,

@@ -12,7 +12,7 @@ from bot.kernel.context import Runtime
 from db.checkins import plan_dates
 from db.engine import create_engine, session_factory
 from db.enrolment import enrol_coach
-from db.models import CareerEvent, CareerEventKind, CheckIn, CheckInKind, CheckInStatus, Cohort, Person, RaterLink
+from db.models import CareerEvent, CareerEventKind, CheckIn, CheckInKind, CheckInStatus, Cohort, FeedbackRound, Person
 from devtools.double import FakeUser
 from handlers.checkins import sweep_checkins
 from tests.support import factories
@@ -164,42 +164,71 @@ async def test_two_sweeps_at_once_send_each_checkin_exactly_once(bot: InProcessB
     assert {c.status for c in firsts} == {CheckInStatus.SENT}
 
 
-async def test_feedback_round_with_three_raters(bot: InProcessBot) -> None:
-    [person] = await seed(bot, training_end=date(2026, 5, 1))
+async def test_feedback_is_released_per_closed_round_and_nothing_can_be_subtracted(bot: InProcessBot) -> None:
+    [person] = await seed(bot, training_end=date(2026, 5, 1), coach=True)
     alumna = bot.double.user(person.telegram_id, person.name)
-    reply = await say(bot, alumna, "/umpan_balik")
-    assert "Sudah 0 penilai menjawab" in reply.text
-    links = alumna.next_message()
-    urls = [line for line in links.text.splitlines() if line.startswith("https://t.me/")]
-    assert len(urls) == 3
-    codes = [url.split("start=")[1] for url in urls]
+    assert "Belum ada putaran" in (await say(bot, alumna, "/umpan_balik")).text
+    await tap(bot, alumna, "Mulai putaran baru")
+    links = alumna.messages()[-1]
+    codes = [line.split("start=")[1] for line in links.text.splitlines() if "start=" in line]
+    assert len(codes) == 3
 
-    for number, code in enumerate(codes):
+    readings = []
+    for number in range(4):  # four raters answer in turn, and she looks after each one
         rater = bot.double.user(9900 + number, f"Penilai {number}", language_code="id")
-        reply = await say(bot, rater, f"/start {code}")
-        assert "rata-rata" in reply.text
-        for score in ("5", "4", "4", "3", str(3 + number % 2)):
+        welcome = await say(bot, rater, f"/start {codes[number % 3]}")
+        assert "setelah putaran ditutup" in welcome.text
+        for score in ("5", "4", "4", "3", str(1 + number)):
             rater.skip_read()
             await tap(bot, rater, score)
         rater.skip_read()
-        reply = await tap(bot, rater, "Lewati")
-        assert "Terima kasih" in reply.text
-        if number < 2:
-            assert "Rata-rata ditampilkan" in (await say(bot, alumna, "/feedback")).text
-            alumna.skip_read()
-    reply = await say(bot, alumna, "/umpan_balik")
-    assert "Dari 3 penilai" in reply.text
-    assert "• Komunikasi: 5.0\n• Kolaborasi: 4.0" in reply.text and "• Kepuasan keseluruhan: 3.3" in reply.text
+        thanks = await (say(bot, rater, "Ibu sabar & <b>jelas</b>") if number == 3 else tap(bot, rater, "Lewati"))
+        assert "Terima kasih" in thanks.text
+        alumna.skip_read()
+        readings.append((await say(bot, alumna, "/umpan_balik")).text)
+        alumna.skip_read()
+    assert all("Komunikasi" not in reading for reading in readings)  # nothing of an open round
+    assert len(set(readings)) == 1  # every reading the same: nothing to subtract
 
-    again = bot.double.user(9900, "Penilai 0")
-    again.skip_read()
+    twice = bot.double.user(9900, "Penilai 0")  # the first rater, now with another role's link
+    twice.skip_read()
+    assert "sudah memberi umpan balik untuk putaran ini" in (await say(bot, twice, f"/start {codes[1]}")).text
+    coach = bot.double.user(9799, "Coach Budi")
+    assert "coach angkatannya" in (await say(bot, coach, f"/start {codes[2]}")).text
+    assert "tautan umpan balik Ibu sendiri" in (await say(bot, alumna, f"/start {codes[0]}")).text
+
     alumna.skip_read()
-    assert "sudah memberi umpan balik" in (await say(bot, again, f"/start {codes[0]}")).text
-    assert "tautan umpan balik Ibu sendiri" in (await say(bot, alumna, f"/start {codes[1]}")).text
-
-    async with bot.app.runtime.open_session() as session:
-        for link in (await session.scalars(select(RaterLink))).all():
-            link.expires_at = TODAY - timedelta(seconds=1)
-        await session.commit()
+    await say(bot, alumna, "/umpan_balik")
+    await tap(bot, alumna, "Tutup putaran sekarang")
+    await tap(bot, alumna, "Ya, tutup")
+    result = alumna.messages()[-1].text if "Putaran" in alumna.messages()[-1].text else alumna.messages()[-2].text
+    assert "4 penilai" in result
+    assert "• Komunikasi: 5.0\n• Kolaborasi: 4.0" in result and "• Kepuasan keseluruhan: 2.5" in result
+    assert "tanpa nama" in result and "• Ibu sabar & <b>jelas</b>" in result and "Penilai" not in result
     late = bot.double.user(9950, "Terlambat")
-    assert "kedaluwarsa" in (await say(bot, late, f"/start {codes[2]}")).text
+    assert "sudah ditutup" in (await say(bot, late, f"/start {codes[2]}")).text
+    async with bot.app.runtime.open_session() as session:
+        assert len(list(await session.scalars(select(FeedbackRound)))) == 1
+
+
+async def test_a_round_closes_when_its_links_expire_and_two_raters_are_never_shown(bot: InProcessBot) -> None:
+    [person] = await seed(bot, training_end=date(2026, 5, 1))
+    alumna = bot.double.user(person.telegram_id, person.name)
+    await say(bot, alumna, "/umpan_balik")
+    await tap(bot, alumna, "Mulai putaran baru")
+    codes = [line.split("start=")[1] for line in alumna.messages()[-1].text.splitlines() if "start=" in line]
+    for number in range(2):
+        rater = bot.double.user(9960 + number, f"Penilai {number}", language_code="id")
+        await say(bot, rater, f"/start {codes[number]}")
+        for score in ("5", "5", "5", "5", "5"):
+            rater.skip_read()
+            await tap(bot, rater, score)
+        rater.skip_read()
+        await tap(bot, rater, "Lewati")
+
+    bot.clock.set(bot.clock.now() + timedelta(days=30, minutes=1))
+    late = bot.double.user(9970, "Terlambat", language_code="id")
+    assert "sudah ditutup" in (await say(bot, late, f"/start {codes[2]}")).text
+    alumna.skip_read()
+    view = (await say(bot, alumna, "/umpan_balik")).text
+    assert "kurang dari 3 penilai" in view and "5.0" not in view and "🔗 Mulai putaran baru" in alumna.messages()[-1].button_texts

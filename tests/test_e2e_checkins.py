@@ -6,10 +6,10 @@ import asyncio
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from db.engine import create_engine, session_factory
-from db.models import CareerEvent, CheckIn, CheckInStatus, Draft, RaterLink, RaterResponse
+from db.models import CareerEvent, CheckIn, CheckInStatus, Draft, RaterResponse
 from devtools.double import BotApiDouble, FakeUser
 from devtools.process import BotProcess
 from tests.support import factories
@@ -79,8 +79,8 @@ def test_sigkill_during_a_checkin_keeps_the_answers(live_bot: BotProcess, double
 def test_feedback_round_with_three_raters_over_http(live_bot: BotProcess, double: BotApiDouble, database_url: str) -> None:
     # No check-ins: the bot runs on today's clock, and her June check-in would come due mid-test.
     sari = seed(database_url, double, checkins=False)
-    say(sari, "/umpan_balik")
-    links = sari.next_message()
+    assert "Belum ada putaran" in say(sari, "/umpan_balik").text
+    links = tap(sari, "Mulai putaran baru")
     codes = [line.split("start=")[1] for line in links.text.splitlines() if "start=" in line]
     assert len(codes) == 3
     for number, code in enumerate(codes):
@@ -92,21 +92,19 @@ def test_feedback_round_with_three_raters_over_http(live_bot: BotProcess, double
         tap(rater, "2")
         thanks = tap(rater, "Lewati" if number < 2 else "Skip")
         assert ("Terima kasih" if number < 2 else "Thank you") in thanks.text
-    aggregate = say(sari, "/feedback")
-    assert "Dari 3 penilai" in aggregate.text and "• Komunikasi: 4.0" in aggregate.text and "• Kepuasan keseluruhan: 2.0" in aggregate.text
-
     again = double.user(9810, "Penilai 0")
     again.skip_read()
-    assert "sudah memberi umpan balik" in say(again, f"/start {codes[0]}").text
+    assert "sudah memberi umpan balik" in say(again, f"/start {codes[1]}").text  # another role's link: still one rater
     assert len(query(database_url, select(RaterResponse.id))) == 3
 
-    async def expire() -> None:
-        engine = create_engine(database_url)
-        async with session_factory(engine)() as session:
-            await session.execute(update(RaterLink).values(expires_at=datetime(2000, 1, 1, tzinfo=UTC)))
-            await session.commit()
-        await engine.dispose()
+    before = say(sari, "/feedback")
+    assert "setelah putaran ditutup" in before.text and "Komunikasi" not in before.text
+    assert "Tautan umpan balik" in sari.next_message().text  # the links, again below the view
+    assert "Tutup putaran sekarang?" in tap(sari, "Tutup putaran sekarang").text
+    assert "Putaran ditutup" in tap(sari, "Ya, tutup").text
+    aggregate = sari.next_message()
+    assert "3 penilai" in aggregate.text
+    assert "• Komunikasi: 4.0" in aggregate.text and "• Kepuasan keseluruhan: 2.0" in aggregate.text
 
-    asyncio.run(expire())
     latecomer = double.user(9830, "Terlambat")
-    assert "kedaluwarsa" in say(latecomer, f"/start {codes[1]}").text
+    assert "sudah ditutup" in say(latecomer, f"/start {codes[1]}").text

@@ -50,3 +50,48 @@ def test_db_upgrade_command_creates_the_schema(tmp_path: Path, database_url: str
     import asyncio
 
     assert asyncio.run(tables()) >= EXPECTED_TABLES
+
+
+def test_existing_rater_answers_become_one_round_with_one_answer_per_account(database_url: str) -> None:
+    """Upgrading past 0013 keeps her links and answers: one round, and an account that answered two of
+    her links keeps its first answer only."""
+    import asyncio
+
+    from sqlalchemy import text
+
+    from db.migrate import downgrade, upgrade
+
+    downgrade(database_url, "0012")
+
+    async def seed_and_read(statements: list[str], query: str) -> list[tuple[object, ...]]:
+        engine = create_engine(database_url)
+        async with engine.begin() as connection:
+            for statement in statements:
+                await connection.execute(text(statement))
+            rows = [tuple(row) for row in (await connection.execute(text(query))).all()] if query else []
+        await engine.dispose()
+        return rows
+
+    now, later = "2026-03-01 00:00:00+00:00", "2026-03-31 00:00:00+00:00"
+    people = (
+        "INSERT INTO people (id, telegram_id, name, locale, timezone, active, reflection_weekday, reflection_time, reminders_on,"
+        " tips_on, created_at, updated_at)"
+        f" VALUES (1, 501, 'Sari', 'id', 'Asia/Jakarta', true, 4, '15:00:00', true, true, '{now}', '{now}')"
+    )
+    links = (
+        "INSERT INTO rater_links (id, person_id, role, code, created_at, expires_at)"
+        f" VALUES (1, 1, 'peer', 'r_a', '{now}', '{later}'), (2, 1, 'unit', 'r_b', '{now}', '{later}')"
+    )
+    answers = (  # account 900 answered both of her links
+        "INSERT INTO rater_responses (id, link_id, rater_telegram_id, communication, collaboration, initiative, service_effect,"
+        f" overall, created_at) VALUES (1, 1, 900, 5, 5, 5, 5, 5, '{now}'), (2, 2, 900, 1, 1, 1, 1, 1, '{now}'),"
+        f" (3, 2, 901, 3, 3, 3, 3, 3, '{now}')"
+    )
+    asyncio.run(seed_and_read([people, links, answers], ""))
+    upgrade(database_url)
+    rounds = asyncio.run(seed_and_read([], "SELECT id, person_id FROM feedback_rounds"))
+    answered = asyncio.run(seed_and_read([], "SELECT id, round_id, rater_telegram_id FROM rater_responses ORDER BY id"))
+    kept = asyncio.run(seed_and_read([], "SELECT round_id FROM rater_links"))
+    assert len(rounds) == 1 and rounds[0][1] == 1
+    assert answered == [(1, rounds[0][0], 900), (3, rounds[0][0], 901)]
+    assert kept == [(rounds[0][0],), (rounds[0][0],)]

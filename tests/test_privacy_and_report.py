@@ -58,6 +58,8 @@ async def test_report_indicators(bot: InProcessBot) -> None:
     assert len(summary._charts) == 1
     alumnae = list(book["Alumni"].iter_rows(values_only=True))
     assert alumnae[0][0] == "Nama" and [r[0] for r in alumnae[1:]] == ["A", "B", "C", "D"]
+    comments = alumnae[0].index("Komentar penilai (tanpa nama)")
+    assert [r[comments] for r in alumnae[1:]] == ["Sangat membantu", None, None, None]  # anonymous, closed rounds only
 
 
 async def test_report_command_sends_xlsx_to_a_coach(bot: InProcessBot) -> None:

@@ -131,3 +131,7 @@ class StalledPage(Button, prefix="cpg"):
     cohort_id: int
     days: int
     page: int
+
+
+class FeedbackAction(Button, prefix="fb"):
+    action: str  # open | close | close_confirmed | cancel

@@ -15,11 +15,20 @@ target_metadata = Base.metadata
 
 
 def _configure(connection: Connection) -> None:
-    context.configure(
-        connection=connection, target_metadata=target_metadata, render_as_batch=is_sqlite(str(connection.engine.url)), compare_type=True
-    )
-    with context.begin_transaction():
-        context.run_migrations()
+    sqlite = is_sqlite(str(connection.engine.url))
+    if sqlite:
+        # A batch migration copies a table and drops the old one; with foreign keys enforced, that drop
+        # would cascade into every child row (a rater's answers with their link). Off while migrating.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()  # end the transaction the PRAGMA began: the migrations run in their own
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=sqlite, compare_type=True)
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+    finally:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
 
 
 async def _run_async(url: str) -> None:

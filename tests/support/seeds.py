@@ -19,6 +19,7 @@ from db.models import (
     Cohort,
     CompetencyDomain,
     EvidenceKind,
+    FeedbackRound,
     MilestoneStatus,
     Pap,
     Person,
@@ -192,13 +193,26 @@ async def report_cohort(session: AsyncSession, data_dir: Path) -> Cohort:
     session.add(QuizPoll(poll_id="p1", person_id=a.id, tip_slug="x", correct_option=1, sent_at=REPORT_NOW))
     await session.flush()
     session.add(QuizAnswer(poll_id="p1", person_id=a.id, option=1, correct=True, answered_at=REPORT_NOW))
-    link = RaterLink(person_id=a.id, role=RaterRole.PEER, code="r_test", created_at=REPORT_NOW, expires_at=REPORT_NOW + timedelta(days=30))
+    opened = REPORT_NOW - timedelta(days=40)  # a round that closed ten days ago, with three raters
+    feedback_round = FeedbackRound(person_id=a.id, opened_at=opened, closes_at=opened + timedelta(days=30))
+    session.add(feedback_round)
+    await session.flush()
+    link = RaterLink(
+        person_id=a.id,
+        round_id=feedback_round.id,
+        role=RaterRole.PEER,
+        code="r_test",
+        created_at=opened,
+        expires_at=feedback_round.closes_at,
+    )
     session.add(link)
     await session.flush()
     for rater, overall in ((1, 4), (2, 5), (3, 3)):
         session.add(
             RaterResponse(
                 link_id=link.id,
+                round_id=feedback_round.id,
+                comment="Sangat membantu" if rater == 2 else None,
                 rater_telegram_id=7700 + rater,
                 communication=4,
                 collaboration=4,
