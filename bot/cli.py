@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import date
 from importlib.metadata import entry_points
 from pathlib import Path
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import build_application
 from bot.kernel.clock import SystemClock
@@ -21,6 +23,8 @@ from bot.kernel.settings import Settings, SettingsError, load_settings
 from bot.kernel.tips import check_library
 from bot.polling import run_polling
 from bot.webhook import run_webhook
+from db.access import coaches, pending_requests, revoke, rotate_codes
+from db.audit import audit_csv
 from db.cohorts import CohortError, create_cohort, find_invite, invite_link, list_cohorts
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
@@ -69,6 +73,19 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--json", action="store_true", help="print one JSON object")
     listing = cohort_commands.add_parser("list", help="list cohorts with their invite links")
     listing.add_argument("--json", action="store_true", help="print a JSON array")
+    rotate = cohort_commands.add_parser("rotate-codes", help="give a cohort new invite codes; the old ones stop working at once")
+    rotate.add_argument("--cohort", required=True, metavar="CODE_OR_NAME", help="one of the cohort's current codes, or its exact name")
+    rotate.add_argument("--which", required=True, choices=("alumni", "coach", "both"), help="which code to replace")
+    rotate.add_argument("--json", action="store_true", help="print one JSON object")
+
+    coach = commands.add_parser("coach", help="who may coach: list coaches, revoke one")
+    coach_commands = coach.add_subparsers(dest="coach_command", required=True, metavar="ACTION")
+    coach_commands.add_parser("list", help="every coach with the id to revoke them by, and the requests waiting")
+    revoke_parser = coach_commands.add_parser("revoke", help="end a coach's access to one cohort, at once")
+    revoke_parser.add_argument("--id", required=True, type=int, metavar="N", help="the id `ecoach coach list` prints")
+
+    audit = commands.add_parser("audit", help="export the audit log (grants, revokes, code rotations, group links) as CSV")
+    audit.add_argument("--out", metavar="FILE", help="write here instead of standard output")
 
     report = commands.add_parser("report", help="a cohort's indicators and one row per alumna")
     report.add_argument("--cohort", required=True, metavar="CODE", help="the cohort's alumni or coach invite code")
@@ -99,6 +116,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "report":
             return asyncio.run(_report(settings, args))
+        if args.command == "coach":
+            return asyncio.run(_coach(settings, args))
+        if args.command == "audit":
+            return asyncio.run(_audit(settings, args))
+        if args.cohort_command == "rotate-codes":
+            return asyncio.run(_rotate_codes(settings, args))
         if args.cohort_command == "create":
             return asyncio.run(_cohort_create(settings, args))
         return asyncio.run(_cohort_list(settings, args))
@@ -108,17 +131,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _report(settings: Settings, args: argparse.Namespace) -> int:
-    await asyncio.to_thread(upgrade, settings.database_url)
-    engine = create_engine(settings.database_url)
-    try:
-        async with session_factory(engine)() as session:
-            invite = await find_invite(session=session, code=args.cohort)
-            if invite is None:
-                raise SettingsError(f"no cohort has the code {args.cohort!r}")
-            indicators, rows = await cohort_report(session=session, cohort=invite.cohort, now=SystemClock().now())
-            cohort = invite.cohort
-    finally:
-        await engine.dispose()
+    async with _database(settings) as session:
+        invite = await find_invite(session=session, code=args.cohort)
+        if invite is None:
+            raise SettingsError(f"no cohort has the code {args.cohort!r}")
+        indicators, rows = await cohort_report(session=session, cohort=invite.cohort, now=SystemClock().now())
+        cohort = invite.cohort
     if args.format == "xlsx":
         data = to_xlsx(Texts(settings.default_locale), settings.default_locale, cohort, indicators, rows)
     elif args.format == "csv":
@@ -132,6 +150,69 @@ async def _report(settings: Settings, args: argparse.Namespace) -> int:
     else:
         sys.stdout.buffer.write(data)
     return 0
+
+
+async def _find_cohort(session: AsyncSession, wanted: str) -> Cohort:
+    invite = await find_invite(session=session, code=wanted)
+    if invite is not None:
+        return invite.cohort
+    named = [c for c in await list_cohorts(session=session) if c.name == wanted]
+    if not named:
+        raise SettingsError(f"no cohort has the code or the name {wanted!r}")
+    if len(named) > 1:
+        raise SettingsError(f"several cohorts are named {wanted!r}: give one of its codes")
+    return named[0]
+
+
+async def _rotate_codes(settings: Settings, args: argparse.Namespace) -> int:
+    username = bot_username(settings)
+    async with _database(settings) as session:
+        cohort = await _find_cohort(session, args.cohort)
+        await rotate_codes(session=session, cohort=cohort, which=args.which, by=None, now=SystemClock().now())
+        await session.commit()
+    _show_cohort(_describe(cohort, username), as_json=args.json)
+    return 0
+
+
+async def _coach(settings: Settings, args: argparse.Namespace) -> int:
+    async with _database(settings) as session:
+        if args.coach_command == "revoke":
+            gone = await revoke(session=session, membership_id=args.id, by=None, now=SystemClock().now())
+            if gone is None:
+                raise SettingsError(f"no coach has the id {args.id}: see `ecoach coach list`")
+            await session.commit()
+            print(f"revoked: #{gone.membership_id} {gone.name} (Telegram {gone.telegram_id}) from {gone.cohort}")
+            return 0
+        listed, waiting = await coaches(session=session), await pending_requests(session=session)
+    for c in listed:
+        print(f"#{c.membership_id} {c.name} (Telegram {c.telegram_id}) coaches {c.cohort}")
+    if not listed:
+        print("no coaches yet")
+    for r in waiting:
+        print(f"waiting: {r.name} (Telegram {r.telegram_id}) for {r.cohort.name}, since {r.requested_at:%Y-%m-%d}; decide in the chat")
+    return 0
+
+
+async def _audit(settings: Settings, args: argparse.Namespace) -> int:
+    async with _database(settings) as session:
+        data = await audit_csv(session=session)
+    if args.out:
+        await asyncio.to_thread(Path(args.out).write_bytes, data)
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
+
+
+@contextlib.asynccontextmanager
+async def _database(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """A session on the upgraded database, for one command."""
+    await asyncio.to_thread(upgrade, settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            yield session
+    finally:
+        await engine.dispose()
 
 
 def _tips_check() -> int:
@@ -190,6 +271,13 @@ def _describe(cohort: Cohort, username: str) -> dict[str, object]:
     }
 
 
+def _show_cohort(data: dict[str, object], *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(data))
+    else:
+        _print_cohort(data)
+
+
 def _print_cohort(data: dict[str, object]) -> None:
     print(f"#{data['id']} {data['name']} (training ended {data['training_end']}, {data['months']} months of monitoring)")
     print(f"  alumnae: {data['alumni_code']}  {data['alumni_link']}")
@@ -198,33 +286,19 @@ def _print_cohort(data: dict[str, object]) -> None:
 
 async def _cohort_create(settings: Settings, args: argparse.Namespace) -> int:
     username = bot_username(settings)
-    await asyncio.to_thread(upgrade, settings.database_url)
-    engine = create_engine(settings.database_url)
-    try:
-        async with session_factory(engine)() as session:
-            cohort = await create_cohort(
-                session=session, name=args.name, training_end=args.training_end, months=args.months, now=SystemClock().now()
-            )
-            await session.commit()
-    finally:
-        await engine.dispose()
-    data = _describe(cohort, username)
-    if args.json:
-        print(json.dumps(data))
-    else:
-        _print_cohort(data)
+    async with _database(settings) as session:
+        cohort = await create_cohort(
+            session=session, name=args.name, training_end=args.training_end, months=args.months, now=SystemClock().now()
+        )
+        await session.commit()
+    _show_cohort(_describe(cohort, username), as_json=args.json)
     return 0
 
 
 async def _cohort_list(settings: Settings, args: argparse.Namespace) -> int:
     username = bot_username(settings)
-    await asyncio.to_thread(upgrade, settings.database_url)
-    engine = create_engine(settings.database_url)
-    try:
-        async with session_factory(engine)() as session:
-            cohorts = await list_cohorts(session=session)
-    finally:
-        await engine.dispose()
+    async with _database(settings) as session:
+        cohorts = await list_cohorts(session=session)
     described = [_describe(cohort, username) for cohort in cohorts]
     if args.json:
         print(json.dumps(described))

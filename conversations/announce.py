@@ -12,6 +12,7 @@ from bot.kernel.parsing import Invalid, read_date, read_time
 from conversations import engine
 from conversations.engine import ChoiceStep, Flow, Prompt, Step, TextStep, Turn
 from db.broadcasts import create_broadcast
+from db.coaching import is_coach
 from db.models import BroadcastKind, Cohort, Event
 
 TITLE_LIMIT = 150
@@ -26,12 +27,12 @@ class AudienceStep(Step):
     name = "audience"
 
     async def prompt(self, turn: Turn) -> Prompt:
-        buttons = [[(turn.text("announce.everyone"), "all")]]
+        buttons = [[(turn.text("announce.everyone"), "all")]] if turn.data.get("everyone") else []
         buttons += [[(name, str(cohort_id))] for cohort_id, name in turn.data["cohorts"]]
         return Prompt("announce.audience", {}, buttons)
 
     async def on_choice(self, turn: Turn, value: str) -> str | None:
-        allowed = {str(cohort_id) for cohort_id, _ in turn.data["cohorts"]} | {"all"}
+        allowed = {str(cohort_id) for cohort_id, _ in turn.data["cohorts"]} | ({"all"} if turn.data.get("everyone") else set())
         if value not in allowed:
             raise Invalid("input.use_buttons")
         turn.set("audience", value)
@@ -116,6 +117,10 @@ class Announce(Flow):
         cohort_id = None if data["audience"] == "all" else int(data["audience"])
         if cohort_id is not None and await turn.session.get(Cohort, cohort_id) is None:
             raise Invalid("plan.gone")
+        admin = turn.telegram_id in turn.context.runtime.settings.admin_ids
+        if not admin and (cohort_id is None or not await is_coach(session=turn.session, telegram_id=turn.telegram_id, cohort_id=cohort_id)):
+            await turn.context.reply(turn.update, "coach.only_coaches")  # her rights ended while she wrote it
+            return
         now = turn.now
         event = None
         if data["kind"] == "event":
@@ -172,5 +177,6 @@ ANNOUNCE = engine.register(
 )
 
 
-async def begin(context: EcoachContext, update: Update, cohorts: list[tuple[int, str]], person_id: int | None) -> None:
-    await engine.start(context, update, ANNOUNCE, {"cohorts": cohorts, "person_id": person_id})
+async def begin(context: EcoachContext, update: Update, cohorts: list[tuple[int, str]], person_id: int | None, *, everyone: bool) -> None:
+    """`everyone`: the whole community is offered too (organizers only)."""
+    await engine.start(context, update, ANNOUNCE, {"cohorts": cohorts, "person_id": person_id, "everyone": everyone})

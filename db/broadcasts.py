@@ -134,10 +134,11 @@ class BroadcastStatus:
 
 
 async def recent_broadcasts(*, session: AsyncSession, cohort_ids: list[int] | None, limit: int = 5) -> list[BroadcastStatus]:
-    """Latest broadcasts with their delivery counts; `cohort_ids` None means all (organizers)."""
+    """Latest broadcasts with their delivery counts; `cohort_ids` None means all (organizers). A coach's
+    view leaves out community-wide ones: their counts span every cohort."""
     query = select(Broadcast).order_by(Broadcast.created_at.desc(), Broadcast.id.desc()).limit(limit)
     if cohort_ids is not None:
-        query = query.where(Broadcast.cohort_id.in_(cohort_ids) | Broadcast.cohort_id.is_(None))
+        query = query.where(Broadcast.cohort_id.in_(cohort_ids))
     broadcasts = list(await session.scalars(query))
     counts: dict[int, dict[DeliveryStatus, int]] = {b.id: {s: 0 for s in DeliveryStatus} for b in broadcasts}
     for broadcast_id, status, count in (

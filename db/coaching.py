@@ -9,7 +9,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.audit import record
 from db.models import (
+    AuditAction,
     CareerEvent,
     ChatPurpose,
     CheckIn,
@@ -63,12 +65,17 @@ async def linked_cohort(*, session: AsyncSession, chat_id: int, purpose: ChatPur
 
 
 async def link_chat(*, session: AsyncSession, cohort: Cohort, chat_id: int, purpose: ChatPurpose, by: int, now: datetime) -> None:
-    """Link a chat to a cohort; a chat serves one cohort per purpose, so a relink moves it."""
+    """Link a chat to a cohort, in the audit log; a chat serves one cohort per purpose, so a relink moves it.
+
+    Who may relink is the caller's decision (an organizer, or a coach of the cohort it is linked to)."""
     existing = await session.scalar(select(CohortChat).where(CohortChat.chat_id == chat_id, CohortChat.purpose == purpose))
+    moved_from = existing.cohort_id if existing is not None else None
     if existing is None:
         session.add(CohortChat(cohort_id=cohort.id, chat_id=chat_id, purpose=purpose, linked_by=by, linked_at=now))
     else:
         existing.cohort_id, existing.linked_by, existing.linked_at = cohort.id, by, now
+    detail = f"chat {chat_id}" + (f", moved from cohort {moved_from}" if moved_from not in (None, cohort.id) else "")
+    await record(session=session, action=AuditAction.GROUP_LINKED, actor=by, now=now, cohort_id=cohort.id, detail=detail)
     await session.flush()
 
 

@@ -12,10 +12,12 @@ from sqlalchemy.orm import selectinload
 
 from db.models import (
     AnonymousOutcome,
+    AuditEvent,
     CareerEvent,
     CareerEventKind,
     CheckIn,
     CheckInStatus,
+    CoachRequest,
     Cohort,
     CohortChat,
     ConsentRefusal,
@@ -155,6 +157,10 @@ async def delete_personal_data(*, session: AsyncSession, person: Person, now: da
     await session.execute(update(CohortChat).where(CohortChat.linked_by == telegram_id).values(linked_by=0))
     await session.execute(update(CopChat).where(CopChat.linked_by == telegram_id).values(linked_by=0))
     await session.execute(delete(Delivery).where(Delivery.chat_id == telegram_id))
+    await session.execute(delete(CoachRequest).where(CoachRequest.telegram_id == telegram_id))
+    # The audit log keeps that something was granted or linked, no longer to whom or by whom.
+    await session.execute(update(AuditEvent).where(AuditEvent.subject_telegram_id == telegram_id).values(subject_telegram_id=None))
+    await session.execute(update(AuditEvent).where(AuditEvent.actor_telegram_id == telegram_id).values(actor_telegram_id=None))
     await session.delete(person)  # everything else cascades
     await session.flush()
     return paths

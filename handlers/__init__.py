@@ -20,6 +20,7 @@ from bot.kernel.housekeeping import sweep_housekeeping
 from bot.kernel.notices import sweep_notices
 from conversations.engine import on_callback
 from handlers import (
+    access,
     checkins,
     coaches,
     cohorts,
@@ -78,6 +79,9 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(_command(c.CHECKIN, checkins.start_checkin))
     application.add_handler(_command(c.FEEDBACK, feedback.feedback_command))
     application.add_handler(_command(c.NEW_COHORT, cohorts.start_new_cohort))
+    application.add_handler(_command(c.COACHES, access.coaches_command, private=False))
+    application.add_handler(_command(c.ROTATE_CODES, access.rotate_codes_command, private=False))
+    application.add_handler(_command(c.AUDIT, access.audit_command, private=False))
     # Coach commands work in a linked group (as /cmd@botname too) and in a coach's private chat.
     application.add_handler(_command(c.LINK, coaches.link_group, private=False))
     application.add_handler(_command(c.STALLED, coaches.stalled_command, private=False))
@@ -114,6 +118,10 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(_button(b.MyEntry, logbook.on_my_entry_button))
     application.add_handler(_button(b.FeedbackAction, feedback.on_feedback_button))
     application.add_handler(_button(b.CoachOnEntry, logbook.on_coach_button))
+    application.add_handler(_button(b.CoachDecision, access.on_coach_decision))
+    application.add_handler(_button(b.CoachRevoke, access.on_revoke_button))
+    application.add_handler(_button(b.CoachListPage, access.on_coach_page))
+    application.add_handler(_button(b.CodeRotation, access.on_rotation_button))
     application.add_handler(CallbackQueryHandler(conversation.on_unknown_button))
 
     # Private messages: answers to the conversation in progress, else a feature's fallback; unknown

@@ -31,6 +31,7 @@ from db.coaching import (
     cohort_summary,
     find_alumnae,
     link_chat,
+    linked_cohort,
     nudge,
     stalled,
 )
@@ -48,7 +49,8 @@ MAX_DAYS = 365
 
 
 async def link_group(update: Update, context: EcoachContext) -> None:
-    """/hubungkan <coach_code> in a group: link it to that cohort (coaches of it and organizers only)."""
+    """/hubungkan <coach_code> in a group: link it to that cohort (coaches of it and organizers only).
+    A group already linked to another cohort moves only for an organizer or a coach of that cohort."""
     assert update.effective_user is not None and update.effective_chat is not None
     if in_private(update):
         await context.reply(update, "coach.link_in_group")
@@ -58,6 +60,10 @@ async def link_group(update: Update, context: EcoachContext) -> None:
     allowed = invite is not None and invite.role == Role.COACH and await may_coach(update, context, invite.cohort.id)
     if invite is None or not allowed:  # the same answer for a wrong code and a wrong person: nothing to probe
         await context.reply(update, "coach.link_refused")
+        return
+    current = await linked_cohort(session=context.session, chat_id=update.effective_chat.id)
+    if current is not None and current.id != invite.cohort.id and not await may_coach(update, context, current.id):
+        await context.reply(update, "coach.relink_refused")  # a group is not taken over by another cohort's coach
         return
     await link_chat(
         session=context.session,

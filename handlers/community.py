@@ -92,7 +92,7 @@ async def agenda(update: Update, context: EcoachContext) -> None:
 
 
 async def start_announce(update: Update, context: EcoachContext) -> None:
-    """/umumkan: organizers to anyone; coaches to their cohorts or the whole community."""
+    """/umumkan: organizers to a cohort or the whole community; a coach to her own cohorts only."""
     assert update.effective_user is not None
     if not in_private(update):
         await context.reply(update, "coach.member_private")
@@ -105,11 +105,12 @@ async def start_announce(update: Update, context: EcoachContext) -> None:
             await context.reply(update, "coach.only_coaches")
             return
     person = await person_by_telegram_id(session=context.session, telegram_id=update.effective_user.id)
-    await announce.begin(context, update, [(c.id, c.name) for c in cohorts], person.id if person else None)
+    everyone = is_admin(update, context)
+    await announce.begin(context, update, [(c.id, c.name) for c in cohorts], person.id if person else None, everyone=everyone)
 
 
 async def broadcast_status(update: Update, context: EcoachContext) -> None:
-    """/status_siaran: sent, pending, failed and blocked counts of recent broadcasts."""
+    """/status_siaran: sent, pending, failed and blocked counts of recent broadcasts (a coach: her cohorts' only)."""
     assert update.effective_user is not None
     if is_admin(update, context):
         cohort_ids = None

@@ -6,6 +6,7 @@ from telegram import Update
 
 from bot.kernel.context import EcoachContext
 from conversations import coach_enrolment, engine, onboarding, rater
+from db.access import waiting_request
 from db.cohorts import find_invite
 from db.drafts import ONBOARDING_FLOW, find_draft, resume_draft
 from db.enrolment import membership
@@ -35,8 +36,10 @@ async def start(update: Update, context: EcoachContext) -> None:
     if invite.role == Role.COACH:
         if await membership(session=context.session, telegram_id=user.id, role=Role.COACH, cohort_id=invite.cohort.id):
             await context.reply(update, "coach.already", cohort=invite.cohort.name)
-            return
-        await coach_enrolment.begin(context, update, invite.cohort)
+        elif await waiting_request(session=context.session, cohort_id=invite.cohort.id, telegram_id=user.id):
+            await context.reply(update, "coach.request_waiting", cohort=invite.cohort.name)
+        else:
+            await coach_enrolment.begin(context, update, invite.cohort)
         return
 
     if await membership(session=context.session, telegram_id=user.id, role=Role.ALUMNI, cohort_id=invite.cohort.id):

@@ -126,6 +126,7 @@ def live_bot(api_server: DoubleServer, database_url: str, tmp_path: Path) -> Ite
         "ECOACH_DATA_DIR": str(tmp_path / "data"),
         "ECOACH_SWEEP_SECONDS": "1",
         "ECOACH_WEEKLY_TIPS": "false",
+        "ECOACH_ADMIN_IDS": "900001",
     }
     process = BotProcess(api_server.double, api_server.url, env, tmp_path / "bot.log")
     process.start()

@@ -99,3 +99,33 @@ def test_cohort_create_without_a_way_to_name_the_bot_says_so(tmp_path: Path, dat
     )
     assert done.returncode == 2
     assert "ECOACH_BOT_USERNAME" in done.stderr
+
+
+def test_rotate_codes_revoke_and_audit_from_the_command_line(tmp_path: Path, database_url: str) -> None:
+    env = {"DATABASE_URL": database_url, "ECOACH_BOT_USERNAME": "ecoach_demo_bot"}
+    created = json.loads(
+        ecoach(
+            "cohort", "create", "--name", "Angkatan V", "--training-end", "2026-10-15", "--months", "6", "--json", env=env, cwd=tmp_path
+        ).stdout
+    )
+    done = ecoach("cohort", "rotate-codes", "--cohort", created["coach_code"], "--which", "coach", "--json", env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    rotated = json.loads(done.stdout)
+    assert rotated["alumni_code"] == created["alumni_code"] and CODE.match(rotated["coach_code"])
+    assert rotated["coach_code"] != created["coach_code"]
+    again = ecoach("cohort", "rotate-codes", "--cohort", created["coach_code"], "--which", "both", env=env, cwd=tmp_path)
+    assert again.returncode == 2 and "no cohort has the code or the name" in again.stderr  # the old code is gone
+    by_name = ecoach("cohort", "rotate-codes", "--cohort", "Angkatan V", "--which", "alumni", "--json", env=env, cwd=tmp_path)
+    assert json.loads(by_name.stdout)["alumni_code"] != created["alumni_code"]
+
+    assert ecoach("coach", "list", env=env, cwd=tmp_path).stdout.strip() == "no coaches yet"
+    missing = ecoach("coach", "revoke", "--id", "99", env=env, cwd=tmp_path)
+    assert missing.returncode == 2 and "no coach has the id 99" in missing.stderr
+
+    out = tmp_path / "audit.csv"
+    assert ecoach("audit", "--out", str(out), env=env, cwd=tmp_path).returncode == 0
+    rows = out.read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0].startswith("at,action,actor_telegram_id") and [r.split(",")[1:3] for r in rows[1:]] == [
+        ["codes_rotated", ""],
+        ["codes_rotated", ""],
+    ]

@@ -55,9 +55,14 @@ def test_complete_onboarding_over_http(
 
 
 def test_coach_enrolment_over_http(live_bot: BotProcess, double: BotApiDouble, cohort: Cohort, database_url: str) -> None:
+    admin = double.user(900001, "Penyelenggara")
     budi = double.user(5002, "Budi")
     assert "Coach" in say(budi, f"/start {cohort.coach_code}").text
-    assert "coach" in say(budi, "Dr. Budi Santoso").text
+    assert "diteruskan ke penyelenggara" in say(budi, "Dr. Budi Santoso").text
+    assert query(database_url, select(Person.name, Membership.role).join(Membership)) == []  # not before an organizer approves
+    assert "Dr. Budi Santoso" in admin.next_message(timeout=20).text
+    assert "kini coach" in tap(admin, "Setujui").text
+    assert "menyetujui" in budi.next_message(timeout=20).text
     assert query(database_url, select(Person.name, Membership.role).join(Membership)) == [("Dr. Budi Santoso", Role.COACH)]
 
 

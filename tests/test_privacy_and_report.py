@@ -12,8 +12,9 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import inspect, select, text
 
+from db.audit import record
 from db.broadcasts import create_broadcast
-from db.models import BroadcastKind, CheckIn, CheckInStatus, Cohort, Person
+from db.models import AuditAction, BroadcastKind, CheckIn, CheckInStatus, Cohort, Person
 from db.report import cohort_report
 from handlers.checkins import sweep_checkins
 from handlers.community import sweep_broadcasts
@@ -112,6 +113,12 @@ async def test_my_data_zip_holds_json_and_evidence(bot: InProcessBot) -> None:
 async def test_deletion_leaves_no_row_with_her_id_and_no_file(bot: InProcessBot) -> None:
     cohort = await seed(bot)
     alumna = bot.double.user(6100, "A")
+    await say(bot, alumna, f"/start {cohort.coach_code}")  # she asked to coach too: a request, and an audit row about her
+    await say(bot, alumna, "A")
+    async with bot.app.runtime.open_session() as session:
+        await record(session=session, action=AuditAction.COACH_DECLINED, actor=900001, now=REPORT_NOW, subject=6100)
+        await session.commit()
+    alumna.skip_read()
     confirm = await say(bot, alumna, "/hapus_data")
     assert "1 entri logbook dengan 1 bukti, 2 refleksi" in confirm.text
     reply = await tap(bot, alumna, "Ya, hapus")

@@ -27,15 +27,18 @@ async def onboard(bot: InProcessBot, user: FakeUser, code: str) -> None:
 
 async def test_coach_enrolment(bot: InProcessBot) -> None:
     cohort = await make_cohort(bot)
+    admin = bot.double.user(900001, "Penyelenggara")
     budi = bot.double.user(4001, "Budi")
     reply = await say(bot, budi, f"/start {cohort.coach_code}")
     assert "Coach" in reply.text and "nama lengkap" in reply.text
     reply = await say(bot, budi, "Dr. Budi Santoso")
-    assert "terdaftar sebagai <b>coach</b>" not in reply.text and "terdaftar sebagai coach di Angkatan I 2026" in reply.text
+    assert "menjadi coach di Angkatan I 2026 sudah diteruskan" in reply.text
+    await tap(bot, admin, "Setujui")
     async with bot.app.runtime.open_session() as session:
         member = await session.scalar(select(Membership).join(Person).where(Person.telegram_id == 4001))
         assert member.role == Role.COACH and member.cohort_id == cohort.id
         assert (await session.get(Person, member.person_id)).name == "Dr. Budi Santoso"
+    budi.skip_read()
     reply = await say(bot, budi, f"/start {cohort.coach_code}")
     assert "sudah terdaftar sebagai coach" in reply.text
 

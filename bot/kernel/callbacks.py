@@ -135,3 +135,24 @@ class StalledPage(Button, prefix="cpg"):
 
 class FeedbackAction(Button, prefix="fb"):
     action: str  # open | close | close_confirmed | cancel
+
+
+class CoachDecision(Button, prefix="cq"):
+    """An organizer on a coach request."""
+
+    request_id: int
+    approve: int  # 1 approve, 0 decline
+
+
+class CoachRevoke(Button, prefix="cr"):
+    membership_id: int
+    step: str  # ask | confirmed | cancel
+
+
+class CoachListPage(Button, prefix="cl"):
+    page: int
+
+
+class CodeRotation(Button, prefix="rc"):
+    cohort_id: int
+    which: str  # "" (ask) | alumni | coach | both | cancel

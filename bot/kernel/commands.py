@@ -45,6 +45,9 @@ ANNOUNCE = Command("umumkan", "announce", "announce")
 BROADCAST_STATUS = Command("status_siaran", "broadcast_status", "broadcast_status")
 LINK_COP = Command("hubungkan_cop", "link_cop", "link_cop")
 REPORT = Command("laporan", "report", "report")
+COACHES = Command("daftar_coach", "coaches", "coaches")
+ROTATE_CODES = Command("ganti_kode", "rotate_codes", "rotate_codes")
+AUDIT = Command("audit", "audit", "audit")
 
 # In the order the menu shows them.
 MENU = [
@@ -70,4 +73,4 @@ MENU = [
 # Shown in /bantuan to coaches and organizers, and as the menu in group chats.
 COACH_MENU = [STALLED, SUMMARY, NUDGE, MEMBER, LINK, NOTICES, ANNOUNCE, BROADCAST_STATUS, REPORT]
 # Shown in /bantuan to organizers only.
-ADMIN_MENU = [NEW_COHORT, LINK_COP]
+ADMIN_MENU = [NEW_COHORT, COACHES, ROTATE_CODES, AUDIT, LINK_COP]
