@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,9 +20,11 @@ from bot.kernel.context import EcoachContext, Runtime, UpdateScope, current_scop
 from bot.kernel.i18n import Texts
 from bot.kernel.notices import send_notices
 from bot.kernel.settings import Settings
+from bot.kernel.telegram import send_html
+from bot.kernel.throttle import Admission
 from bot.scheduler import schedule_sweeps
 from conversations.engine import reprompt
-from db.drafts import stored_draft_locale
+from db.drafts import has_draft, stored_draft_locale
 from db.engine import create_engine, session_factory
 from db.people import stored_locale
 from db.updates import Delivery, claim_update, digest, finish_update
@@ -37,14 +41,17 @@ class EcoachApplication(Application[ExtBot[None], EcoachContext, dict[Any, Any],
         self.runtime = runtime
 
     async def process_update(self, update: object) -> None:
+        if not await self._admitted(update):
+            return
         scope: UpdateScope | None = None
         try:
             async with self.runtime.open_session() as session:
-                scope = UpdateScope(session, await self._locale_of(session, update))
+                locale, known = await self._who(session, update)
+                scope = UpdateScope(session, locale)
                 token = current_scope.set(scope)
                 try:
                     delivery = await self._delivery(session, update)
-                    if delivery is Delivery.FIRST:
+                    if delivery is Delivery.FIRST and (known or self._may_answer_stranger(update)):
                         await super().process_update(update)
                     elif delivery is Delivery.UNFINISHED:
                         await self._after_redelivery(update)
@@ -88,13 +95,38 @@ class EcoachApplication(Application[ExtBot[None], EcoachContext, dict[Any, Any],
                 return
         await super().process_update(update)
 
-    async def _locale_of(self, session: AsyncSession, update: object) -> str:
+    async def _admitted(self, update: object) -> bool:
+        """Her message or button press within her rate (bot/kernel/throttle.py); past it she is told
+        once, in a private chat, to slow down, and the rest is dropped before any database work."""
+        if not isinstance(update, Update) or update.effective_user is None:
+            return True
+        if update.message is None and update.edited_message is None and update.callback_query is None:
+            return True  # poll answers, blocks and unblocks are not hers to flood with
+        admission = self.runtime.throttle.admit(update.effective_user.id, time.monotonic())
+        if admission is Admission.WARN and update.effective_chat is not None and update.effective_chat.type == "private":
+            body = self.runtime.texts.render(self.runtime.texts.locale_for(update.effective_user.language_code), "input.slow_down")
+            with contextlib.suppress(TelegramError):  # best effort: she is refused either way
+                await send_html(self.bot, update.effective_chat.id, body)
+        return admission is Admission.ADMIT
+
+    def _may_answer_stranger(self, update: object) -> bool:
+        """Someone the bot does not know gets a few replies a minute; organizers are always answered."""
+        user = update.effective_user if isinstance(update, Update) else None
+        if user is None or user.id in self.runtime.settings.admin_ids:
+            return True
+        return self.runtime.strangers.admit(user.id, time.monotonic()) is Admission.ADMIT
+
+    async def _who(self, session: AsyncSession, update: object) -> tuple[str, bool]:
+        """Her locale, and whether the bot knows her (a stored person, or a conversation begun)."""
         user = update.effective_user if isinstance(update, Update) else None
         if user is None:
-            return self.runtime.settings.default_locale
+            return self.runtime.settings.default_locale, True
         chosen = await stored_locale(session=session, telegram_id=user.id)
-        chosen = chosen or await stored_draft_locale(session=session, telegram_id=user.id)
-        return chosen or self.runtime.texts.locale_for(user.language_code)
+        if chosen is not None:
+            return chosen, True
+        chosen = await stored_draft_locale(session=session, telegram_id=user.id)
+        known = chosen is not None or await has_draft(session=session, telegram_id=user.id)
+        return chosen or self.runtime.texts.locale_for(user.language_code), known
 
 
 async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

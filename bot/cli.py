@@ -20,6 +20,7 @@ from bot.kernel.clock import SystemClock
 from bot.kernel.i18n import Texts
 from bot.kernel.logs import configure_logging
 from bot.kernel.settings import Settings, SettingsError, load_settings
+from bot.kernel.storage import make_private
 from bot.kernel.tips import check_library
 from bot.polling import run_polling
 from bot.webhook import run_webhook
@@ -234,6 +235,7 @@ def _run(settings: Settings, *, webhook: bool = False) -> int:
             raise SettingsError("--webhook needs ECOACH_WEBHOOK_URL and ECOACH_WEBHOOK_SECRET")
         secret = settings.webhook_secret.get_secret_value()
     configure_logging(secrets=[token, secret or ""])
+    make_private(settings.data_dir)
     upgrade(settings.database_url)
     application = build_application(settings)
     if webhook:

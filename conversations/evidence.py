@@ -40,9 +40,22 @@ MAX_URL = 2000
 class Refused(Exception):
     """This attachment cannot be evidence; `key` names the message that says why."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, **values: int | str) -> None:
         super().__init__(key)
         self.key = key
+        self.values: dict[str, int | str] = values
+
+
+def remove_files(data_dir: Path, paths: list[str]) -> None:
+    """Delete evidence copies from disk; a file already gone is fine."""
+    for relative in paths:
+        (data_dir / relative).unlink(missing_ok=True)
+
+
+def stored_bytes(data_dir: Path, person_id: int) -> int:
+    """What her evidence takes on disk, drafts' files included."""
+    folder = data_dir / "evidence" / str(person_id)
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file()) if folder.is_dir() else 0
 
 
 def attachment(message: Message) -> EvidenceItem | None:
@@ -82,14 +95,18 @@ def _extension(item: EvidenceItem) -> str:
     return ALLOWED.get(item.mime_type or "", "bin")
 
 
-async def keep_copy(bot: Bot, data_dir: Path, person_id: int, item: EvidenceItem) -> EvidenceItem:
+async def keep_copy(bot: Bot, data_dir: Path, person_id: int, item: EvidenceItem, quota_mb: int) -> EvidenceItem:
     """Download the file under data_dir/evidence/<person>/ and return the item with its path.
 
     Files over Telegram's 20 MB limit keep only their reference (local_path None). A document whose
-    content is not an accepted kind is removed again and Refused.
+    content is not an accepted kind, or a file past her `quota_mb`, is removed again and Refused.
     """
     if item.file_id is None or item.file_unique_id is None or (item.size or 0) > MAX_DOWNLOAD:
         return item
+    quota = quota_mb * 1024 * 1024
+    used = await asyncio.to_thread(stored_bytes, data_dir, person_id)
+    if used + (item.size or 0) > quota:
+        raise Refused("logbook.quota_full", limit=quota_mb)
     relative = Path("evidence") / str(person_id) / f"{re.sub(r'[^A-Za-z0-9_-]', '_', item.file_unique_id)}.{_extension(item)}"
     target = data_dir / relative
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -100,6 +117,9 @@ async def keep_copy(bot: Bot, data_dir: Path, person_id: int, item: EvidenceItem
         if "too big" in str(exc).lower():
             return item
         raise
+    if used + target.stat().st_size > quota:  # Telegram did not say its size beforehand
+        target.unlink(missing_ok=True)
+        raise Refused("logbook.quota_full", limit=quota_mb)
     mime_type = item.mime_type
     if item.kind == EvidenceKind.DOCUMENT:
         kind = await asyncio.to_thread(filetype.guess, str(target))

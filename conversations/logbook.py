@@ -3,7 +3,6 @@ coach's feedback on it, and a file sent outside any conversation; and the notice
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -128,17 +127,19 @@ class EvidenceStep(Step):
         try:
             item = attachment(message)
         except Refused as refused:
-            raise Invalid(refused.key) from None
+            raise Invalid(refused.key, **refused.values) from None
         if item is None:
             raise Invalid("logbook.evidence_expected")
         items = turn.data.get("evidence", [])
         if any(i.get("file_unique_id") == item.file_unique_id for i in items):
             raise Invalid("logbook.duplicate")
-        runtime = turn.context.runtime
+        settings = turn.context.runtime.settings
+        if sum(1 for i in items if i.get("file_unique_id")) >= settings.max_files_per_entry:
+            raise Invalid("logbook.too_many_files", limit=settings.max_files_per_entry)
         try:
-            kept = await keep_copy(turn.context.bot, runtime.settings.data_dir, turn.data["person_id"], item)
-        except Refused as refused:  # its content is not what an evidence file may be
-            raise Invalid(refused.key) from None
+            kept = await keep_copy(turn.context.bot, settings.data_dir, turn.data["person_id"], item, settings.max_evidence_mb)
+        except Refused as refused:  # not what an evidence file may be, or past her quota
+            raise Invalid(refused.key, **refused.values) from None
         turn.set("evidence", [*items, kept.as_dict()])
         turn.set("last_received", {"kind": kept.kind.value, "name": kept.name, "too_big": kept.local_path is None})
         return STAY
@@ -203,12 +204,6 @@ async def begin(context: EcoachContext, update: Update, pap: Pap, evidence: list
     await engine.start(context, update, LOGBOOK, data)
 
 
-def remove_files(data_dir: Path, paths: list[str]) -> None:
-    """Delete evidence copies from disk; a file already gone is fine."""
-    for relative in paths:
-        (data_dir / relative).unlink(missing_ok=True)
-
-
 # ----- around an entry: her edit, a coach's feedback, a stray file --------------------------------
 
 
@@ -262,6 +257,9 @@ class AttachWhereStep(ChoiceStep):
         entry = await latest_entry(session=turn.session, person_id=turn.data["person_id"])
         if entry is None:
             raise Invalid("logbook.no_entry_yet")
+        limit = turn.context.runtime.settings.max_files_per_entry
+        if sum(1 for e in entry.evidence if e.file_unique_id) >= limit:
+            raise Invalid("logbook.too_many_files_latest", limit=limit)
         added = await add_evidence(session=turn.session, entry=entry, item=item, now=turn.now)
         await turn.session.delete(turn.draft)
         await turn.context.reply(turn.update, "logbook.attached" if added else "logbook.duplicate", when=entry.created_at.date())

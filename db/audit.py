@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.cells import csv_cell
 from db.models import AuditAction, AuditEvent
 
 
@@ -28,7 +29,13 @@ async def audit_csv(*, session: AsyncSession) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow(["at", "action", "actor_telegram_id", "cohort_id", "subject_telegram_id", "detail"])
     for event in await session.scalars(select(AuditEvent).order_by(AuditEvent.at, AuditEvent.id)):
-        writer.writerow(
-            [event.at.isoformat(), event.action.value, event.actor_telegram_id, event.cohort_id, event.subject_telegram_id, event.detail]
-        )
+        values = [
+            event.at.isoformat(),
+            event.action.value,
+            event.actor_telegram_id,
+            event.cohort_id,
+            event.subject_telegram_id,
+            event.detail,
+        ]
+        writer.writerow([csv_cell(value) for value in values])
     return buffer.getvalue().encode("utf-8-sig")

@@ -45,6 +45,11 @@ async def pause_drafts(*, session: AsyncSession, telegram_id: int) -> None:
     await session.execute(update(Draft).where(Draft.telegram_id == telegram_id, Draft.paused.is_(False)).values(paused=True))
 
 
+async def has_draft(*, session: AsyncSession, telegram_id: int) -> bool:
+    """Whether she is in the middle of a conversation (onboarding, a rater's questions)."""
+    return await session.scalar(select(Draft.id).where(Draft.telegram_id == telegram_id).limit(1)) is not None
+
+
 async def stored_draft_locale(*, session: AsyncSession, telegram_id: int) -> str | None:
     """The language chosen during a conversation, before she has a profile."""
     return await session.scalar(

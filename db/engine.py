@@ -14,16 +14,19 @@ def is_sqlite(url: str) -> bool:
 
 
 def create_engine(url: str) -> AsyncEngine:
-    """Create the engine; on SQLite turn on WAL, foreign keys and a busy timeout."""
+    """Create the engine; on SQLite turn on WAL, foreign keys and a busy timeout.
+
+    `hide_parameters`: a database error's message would otherwise quote the statement's values, her words."""
     if not is_sqlite(url):
-        return create_async_engine(url, pool_pre_ping=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+        return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
+    engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten, not left in free pages
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 

@@ -14,6 +14,7 @@ from db.models import (
     ChatPurpose,
     Cohort,
     CohortChat,
+    Draft,
     Evidence,
     EvidenceKind,
     Feedback,
@@ -48,6 +49,20 @@ class EvidenceItem:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EvidenceItem:
         return cls(**{**data, "kind": EvidenceKind(data["kind"])})
+
+
+def draft_evidence_paths(data: dict[str, Any]) -> list[str]:
+    """The files a conversation in progress holds on disk: a logbook entry's evidence, or a stray file."""
+    items = [*data.get("evidence", []), *([data["item"]] if isinstance(data.get("item"), dict) else [])]
+    return [item["local_path"] for item in items if isinstance(item, dict) and item.get("local_path")]
+
+
+async def evidence_paths_in_use(*, session: AsyncSession) -> set[str]:
+    """Every evidence file some row still points to: entries' evidence, and drafts' files."""
+    stored = set(await session.scalars(select(Evidence.local_path).where(Evidence.local_path.is_not(None))))
+    for data in await session.scalars(select(Draft.data)):
+        stored.update(draft_evidence_paths(data))
+    return {path for path in stored if path}
 
 
 def _evidence_row(item: EvidenceItem, now: datetime) -> Evidence:

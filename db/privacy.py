@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import selectinload
 
+from db.engine import is_sqlite
 from db.models import (
     AnonymousOutcome,
     AuditEvent,
@@ -164,6 +165,18 @@ async def delete_personal_data(*, session: AsyncSession, person: Person, now: da
     await session.delete(person)  # everything else cascades
     await session.flush()
     return paths
+
+
+async def clear_deleted(engine: AsyncEngine) -> None:
+    """After an erasure, leave no copy of her rows in the database files. SQLite overwrites deleted
+    rows (secure_delete) but keeps the old pages in its write-ahead log until a checkpoint; PostgreSQL
+    keeps dead tuples until a VACUUM."""
+    async with engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        if is_sqlite(str(engine.url)):
+            await autocommit.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        else:
+            await autocommit.execute(text("VACUUM"))
 
 
 async def _anonymous_outcome(session: AsyncSession, person_id: int, cohort_id: int, now: datetime) -> AnonymousOutcome:

@@ -39,7 +39,9 @@ class BotProcess:
         `fake_time` ("2026-03-06 09:00:00", UTC) starts its clock there through libfaketime, as a
         person would check with faketime that something due days ahead really arrives.
         """
-        env = {**os.environ, **self.env, "TELEGRAM_BOT_TOKEN": self.double.token, "TELEGRAM_API_URL": self.api_url}
+        # Scripted users type faster than any person: the per-person throttle is off unless a test sets it.
+        env = {**os.environ, "ECOACH_UPDATES_PER_MINUTE": "0", **self.env}
+        env.update({"TELEGRAM_BOT_TOKEN": self.double.token, "TELEGRAM_API_URL": self.api_url})
         if fake_time is not None:
             import libfaketime  # a test extra
 

@@ -25,6 +25,7 @@ from telegram import Update
 from bot.app import EcoachApplication, build_application, post_init, post_shutdown
 from bot.kernel.clock import ShiftedClock
 from bot.kernel.settings import load_settings
+from bot.kernel.storage import make_private
 from bot.scheduler import run_all_sweeps
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
@@ -73,6 +74,7 @@ class Playground:
             ECOACH_SWEEP_SECONDS=1,
             ECOACH_ADMIN_IDS=str(COACH_ID),
             ECOACH_WEEKLY_TIPS=False,
+            ECOACH_UPDATES_PER_MINUTE=0,  # a script types faster than any person
             ECOACH_BOT_USERNAME="ecoach_demo_bot",
             TELEGRAM_API_URL="http://127.0.0.1:1",  # replaced once the double listens
         )
@@ -89,6 +91,7 @@ class Playground:
     async def start(self) -> None:
         self.server.start()
         self.settings = self.settings.model_copy(update={"telegram_api_url": self.server.url})
+        make_private(self.settings.data_dir)
         await asyncio.to_thread(upgrade, self.database_url)
         await self._seed()
         self.app = app = build_application(self.settings, clock=self.clock)

@@ -10,7 +10,9 @@ from telegram import Update
 from bot.kernel.context import EcoachContext
 from bot.kernel.guards import answer_button
 from conversations import engine
+from conversations.evidence import remove_files
 from db.drafts import active_draft
+from db.logbook import draft_evidence_paths
 
 # A feature's answer to a private message outside any conversation; True when it took the message.
 Fallback = Callable[[Update, EcoachContext], Awaitable[bool]]
@@ -43,8 +45,10 @@ async def cancel(update: Update, context: EcoachContext) -> None:
         draft.paused = True
         await context.reply(update, "cancel.paused")
     else:
+        files = draft_evidence_paths(draft.data)  # a cancelled entry's evidence goes with it
         await context.session.delete(draft)
         await context.reply(update, "cancel.done")
+        remove_files(context.runtime.settings.data_dir, files)
 
 
 async def on_unknown_button(update: Update, context: EcoachContext) -> None:

@@ -12,7 +12,7 @@ from bot.kernel.context import EcoachContext
 from bot.kernel.guards import answer_button, not_enrolled, requires_alumna
 from bot.kernel.notices import notify
 from conversations import logbook
-from conversations.evidence import Refused, attachment, keep_copy
+from conversations.evidence import Refused, attachment, keep_copy, remove_files
 from db.logbook import delete_entry, editable, entry_for_coach, own_entry, recent_entries, verify_entry
 from db.models import LogEntry, Pap, Person
 from db.plans import current_pap
@@ -34,7 +34,7 @@ async def on_stray_file(update: Update, context: EcoachContext) -> bool:
     try:
         item = attachment(update.message)
     except Refused as refused:
-        await context.reply(update, refused.key)
+        await context.send(update, context.text(refused.key, **refused.values))
         return True
     if item is None:
         return False
@@ -42,10 +42,11 @@ async def on_stray_file(update: Update, context: EcoachContext) -> bool:
     if pap is None:
         await not_enrolled(update, context)
         return True
+    settings = context.runtime.settings
     try:
-        kept = await keep_copy(context.bot, context.runtime.settings.data_dir, pap.person_id, item)
+        kept = await keep_copy(context.bot, settings.data_dir, pap.person_id, item, settings.max_evidence_mb)
     except Refused as refused:
-        await context.reply(update, refused.key)
+        await context.send(update, context.text(refused.key, **refused.values))
         return True
     await logbook.begin_attach(context, update, pap.person_id, kept.as_dict())
     return True
@@ -103,7 +104,7 @@ async def on_my_entry_button(update: Update, context: EcoachContext, person: Per
     else:
         paths = await delete_entry(session=context.session, entry=entry)
         await context.reply(update, "logbook.deleted")
-        logbook.remove_files(context.runtime.settings.data_dir, paths)
+        remove_files(context.runtime.settings.data_dir, paths)
 
 
 async def on_coach_button(update: Update, context: EcoachContext) -> None:

@@ -14,7 +14,7 @@ from bot.kernel.callbacks import PrivacyAction
 from bot.kernel.context import EcoachContext
 from bot.kernel.guards import answer_button, requires_person
 from db.models import Person
-from db.privacy import delete_personal_data, export_dict, personal_data, withdraw_consent
+from db.privacy import clear_deleted, delete_personal_data, export_dict, personal_data, withdraw_consent
 
 
 @requires_person
@@ -101,6 +101,8 @@ async def on_privacy_button(update: Update, context: EcoachContext, person: Pers
         for path in paths:
             (data_dir / path).unlink(missing_ok=True)
         shutil.rmtree(data_dir / "evidence" / str(person.id), ignore_errors=True)
+        assert context.runtime.engine is not None
+        await clear_deleted(context.runtime.engine)
     elif action == "withdraw":
         await withdraw_consent(session=context.session, person=person, now=now)
         await context.reply(update, "privacy.withdrawn")

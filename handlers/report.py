@@ -17,6 +17,7 @@ from telegram import Update
 from bot.kernel.context import EcoachContext
 from bot.kernel.guards import in_private, is_admin
 from bot.kernel.i18n import Texts
+from db.cells import csv_cell, looks_like_formula
 from db.coaching import coached_cohort
 from db.cohorts import find_invite
 from db.models import Cohort
@@ -34,7 +35,7 @@ def to_csv(rows: list[AlumnaRow]) -> bytes:
     writer = csv.DictWriter(buffer, fieldnames=[f.name for f in fields(AlumnaRow)])
     writer.writeheader()
     for row in rows:
-        writer.writerow(asdict(row))
+        writer.writerow({name: csv_cell(value) for name, value in asdict(row).items()})
     return buffer.getvalue().encode("utf-8-sig")  # the BOM lets spreadsheet programs read Indonesian text right
 
 
@@ -76,6 +77,9 @@ def to_xlsx(texts: Texts, locale: str, cohort: Cohort, indicators: Indicators, r
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append(list(asdict(row).values()))
+    for cell in (cell for page in book.worksheets for line in page.iter_rows() for cell in line):
+        if looks_like_formula(cell.value):
+            cell.data_type = "s"  # openpyxl took it for a formula: it is her text
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

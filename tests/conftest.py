@@ -6,7 +6,7 @@ import asyncio
 import secrets
 import shutil
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import asyncpg
@@ -19,9 +19,11 @@ from bot.kernel.clock import FrozenClock
 from bot.kernel.settings import Settings
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
+from db.models import Cohort
 from devtools.double import BotApiDouble, DoubleRequest, DoubleServer
 from devtools.process import BotProcess
 from tests.support.bots import PG_URL, TOKEN, InProcessBot
+from tests.support.live import bot_env, new_cohort
 
 
 def _admin_dsn(url: str, database: str | None = None) -> str:
@@ -91,6 +93,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         ECOACH_DATA_DIR=str(tmp_path / "data"),
         ECOACH_ADMIN_IDS="900001",
         ECOACH_SEND_RATE=0,  # in-process tests need not keep Telegram's pace; the live process and bench/ do
+        ECOACH_UPDATES_PER_MINUTE=0,  # tests type faster than any person; tests/test_throttle.py turns it on
     )
 
 
@@ -120,20 +123,18 @@ def api_server(double: BotApiDouble) -> Iterator[DoubleServer]:
 @pytest.fixture
 def live_bot(api_server: DoubleServer, database_url: str, tmp_path: Path) -> Iterator[BotProcess]:
     """The real `ecoach run` process, polling the double over loopback HTTP."""
-    # Weekly tips off by default: a tip falling due would interleave with what a test reads.
-    env = {
-        "DATABASE_URL": database_url,
-        "ECOACH_DATA_DIR": str(tmp_path / "data"),
-        "ECOACH_SWEEP_SECONDS": "1",
-        "ECOACH_WEEKLY_TIPS": "false",
-        "ECOACH_ADMIN_IDS": "900001",
-    }
-    process = BotProcess(api_server.double, api_server.url, env, tmp_path / "bot.log")
+    process = BotProcess(api_server.double, api_server.url, bot_env(database_url, tmp_path), tmp_path / "bot.log")
     process.start()
     try:
         yield process
     finally:
         process.stop()
+
+
+@pytest.fixture
+def cohort(database_url: str) -> Cohort:
+    """One cohort, stored before the bot process starts."""
+    return new_cohort(database_url, "Angkatan I 2026", training_end=date(2026, 2, 20), months=6)
 
 
 @pytest.fixture(scope="session", autouse=True)

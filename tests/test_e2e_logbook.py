@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import stat
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,21 @@ def test_entry_with_two_photos_a_pdf_and_a_link_lands_on_disk(
     assert [(data_dir / row[1]).read_bytes() for row in rows[:3]] == [*photos, PDF]
     assert rows[2][2] == len(PDF) and rows[3][3] == "https://jdih.example.go.id/perwal-12"
     assert "Sosialisasi layanan" in budi.next_message().text
+    assert_private(data_dir)
+
+    (data_dir / "evidence").chmod(0o755)  # as an older version left them
+    (data_dir / "left-readable.txt").write_text("x")
+    (data_dir / "left-readable.txt").chmod(0o644)
+    live_bot.stop()
+    live_bot.start()
+    assert_private(data_dir)
+
+
+def assert_private(data_dir: Path) -> None:
+    """Every folder under the data dir 0700 and every file 0600: for the bot's own user only."""
+    modes = {path: stat.S_IMODE(path.stat().st_mode) for path in [data_dir, *data_dir.rglob("*")]}
+    assert len(modes) >= 5
+    assert {str(p): m for p, m in modes.items() if m != (0o700 if p.is_dir() else 0o600)} == {}
 
 
 def test_big_document_by_reference_and_voice_refused(live_bot: BotProcess, double: BotApiDouble, database_url: str, tmp_path: Path) -> None:

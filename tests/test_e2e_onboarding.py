@@ -2,37 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.kernel.clock import SystemClock
-from db.cohorts import create_cohort
-from db.engine import create_engine, session_factory
 from db.models import Cohort, Draft, Membership, Milestone, Pap, Person, Role
 from devtools.double import BotApiDouble
 from devtools.process import BotProcess
 from tests.support.inprocess import PAP, PROFILE, SMART
-from tests.support.live import answer_until_milestones, finish_from_milestones, query, say, tap
+from tests.support.live import answer_until_milestones, finish_from_milestones, new_cohort, query, say, tap
 
 pytestmark = pytest.mark.slow  # the real process over HTTP: `pytest -m "not slow"` leaves it out
-
-
-@pytest.fixture
-def cohort(database_url: str) -> Cohort:
-    async def make() -> Cohort:
-        engine = create_engine(database_url)
-        async with session_factory(engine)() as session:
-            made = await create_cohort(
-                session=session, name="Angkatan I 2026", training_end=date(2026, 2, 20), months=6, now=SystemClock().now()
-            )
-            await session.commit()
-        await engine.dispose()
-        return made
-
-    return asyncio.run(make())
 
 
 @pytest.mark.parametrize("language", ["id", "en"])
@@ -121,17 +102,8 @@ def test_already_enrolled_alumna_confirms_another_cohort_over_http(
         say(sari, due)
     finish_from_milestones(sari)
 
-    async def second() -> str:
-        engine = create_engine(database_url)
-        async with session_factory(engine)() as session:
-            made = await create_cohort(
-                session=session, name="Angkatan II", training_end=date(2026, 3, 1), months=3, now=SystemClock().now()
-            )
-            await session.commit()
-        await engine.dispose()
-        return made.alumni_code
-
-    reply = say(sari, f"/start {asyncio.run(second())}")
+    second = new_cohort(database_url, "Angkatan II", training_end=date(2026, 3, 1))
+    reply = say(sari, f"/start {second.alumni_code}")
     assert "Angkatan I 2026" in reply.text and "Angkatan II" in reply.text and "Lanjutkan?" in reply.text
     assert "tetap" in tap(sari, "Tidak").text
     assert query(database_url, select(func.count()).select_from(Membership)) == [(1,)]

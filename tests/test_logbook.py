@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot.kernel.callbacks import CoachOnEntry, MyEntry
+from bot.kernel.housekeeping import sweep_housekeeping
 from bot.kernel.settings import Settings
 from db.enrolment import enrol_coach
 from db.models import ChatPurpose, Cohort, CohortChat, Evidence, EvidenceKind, Feedback, LogEntry, Milestone, MilestoneStatus
@@ -259,3 +263,62 @@ async def test_a_photo_outside_a_conversation_can_join_the_latest_entry(bot: InP
             for e in (await session.scalars(select(LogEntry).options(selectinload(LogEntry.evidence)).order_by(LogEntry.id))).all()
         ]
     assert counts == [1, 1]
+
+
+def evidence_files(settings: Settings) -> list[Path]:
+    return sorted(p for p in (settings.data_dir / "evidence").rglob("*") if p.is_file())
+
+
+async def test_a_cancelled_entry_takes_its_evidence_with_it(bot: InProcessBot, settings: Settings) -> None:
+    await seed(bot)
+    sari = bot.double.user(9001, "Sari")
+    await start_entry(bot, sari)
+    for photo in (b"\xff\xd8\xff cancelled one", b"\xff\xd8\xff cancelled two"):
+        sari.send_photo(photo)
+        await bot.run_pending()
+    assert len(evidence_files(settings)) == 2
+    sari.skip_read()
+    assert "dibatalkan" in (await say(bot, sari, "/batal")).text
+    assert evidence_files(settings) == []
+
+
+async def test_at_most_ten_files_an_entry_and_her_quota_in_megabytes(bot: InProcessBot, settings: Settings) -> None:
+    await seed(bot)
+    sari = bot.double.user(9001, "Sari")
+    await start_entry(bot, sari)
+    for number in range(11):
+        sari.send_photo(b"\xff\xd8\xff photo %d" % number)
+        await bot.run_pending()
+    assert "paling banyak 10 berkas" in sari.messages()[-1].text and "Selesai" in sari.messages()[-1].button_texts[0]
+    assert len(evidence_files(settings)) == 10
+    sari.skip_read()
+    assert "10 bukti" in (await tap(bot, sari, "Selesai")).text
+
+    bot.app.runtime.settings = settings.model_copy(update={"max_evidence_mb": 1})
+    sari.skip_read()
+    await start_entry(bot, sari)
+    sari.send_document(b"%PDF-1.4\n" + b"x" * (1024 * 1024), "besar.pdf", "application/pdf")
+    await bot.run_pending()
+    assert "Ruang bukti Ibu sudah penuh (batas 1 MB)" in sari.messages()[-1].text
+    assert len(evidence_files(settings)) == 10  # nothing more kept
+    sari.skip_read()
+    assert "Tautan diterima" in (await say(bot, sari, "https://drive.example.id/berkas")).text  # a link still goes
+
+
+async def test_the_daily_sweep_removes_orphan_files_only(bot: InProcessBot, settings: Settings) -> None:
+    await seed(bot)
+    sari = bot.double.user(9001, "Sari")
+    await start_entry(bot, sari)
+    sari.send_photo(b"\xff\xd8\xff kept")
+    await bot.run_pending()
+    await tap(bot, sari, "Selesai")
+    [kept] = evidence_files(settings)
+    orphan = kept.parent / "left-behind.jpg"
+    orphan.write_bytes(b"\xff\xd8\xff from a crash")
+    young = kept.parent / "just-downloaded.jpg"
+    young.write_bytes(b"\xff\xd8\xff a conversation's, not yet committed")
+    day_old = time.time() - 86_400
+    for path in (kept, orphan):
+        os.utime(path, (day_old, day_old))
+    await sweep_housekeeping(bot.app.runtime, bot.app.bot)
+    assert evidence_files(settings) == sorted([kept, young])

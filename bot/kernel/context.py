@@ -17,6 +17,7 @@ from bot.kernel.clock import Clock
 from bot.kernel.i18n import Texts
 from bot.kernel.settings import Settings
 from bot.kernel.telegram import send_html
+from bot.kernel.throttle import STRANGER_REPLIES, Throttle
 
 
 @dataclass
@@ -30,8 +31,16 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession] | None = field(default=None, repr=False)
     last_admin_notice: datetime | None = None  # errors reach organizers at most once a minute
     last_housekeeping: datetime | None = None
+    last_orphan_sweep: datetime | None = None
     stopping: bool = False  # set at shutdown: sweeps claim nothing more, and hand back what they did not send
     background: set[asyncio.Task[None]] = field(default_factory=set, repr=False)  # cancelled at shutdown
+    throttle: Throttle = field(init=False, repr=False)  # per person, before any database work
+    strangers: Throttle = field(init=False, repr=False)  # replies to people the bot does not know
+
+    def __post_init__(self) -> None:
+        self.throttle = Throttle(self.settings.updates_per_minute, self.settings.update_burst)
+        enabled = self.throttle.enabled
+        self.strangers = Throttle(STRANGER_REPLIES if enabled else 0, STRANGER_REPLIES if enabled else 0)
 
     def open_session(self) -> AsyncSession:
         if self.sessions is None:

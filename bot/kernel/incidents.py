@@ -38,7 +38,7 @@ async def tell_organizers(runtime: Runtime, bot: Bot, key: str, **values: Any) -
         try:
             await send_html(bot, admin_id, body)
         except Exception:  # noqa: BLE001 - a notice to organizers is best effort
-            log.warning("could not notify organizer %s", admin_id)
+            log.warning("could not notify an organizer")
 
 
 async def keep_dead_letter(

@@ -58,7 +58,7 @@ async def send_notices(runtime: Runtime, bot: Bot, ids: list[int] | None = None)
                 status = SendStatus.PENDING
             else:
                 status, again = (SendStatus.SKIPPED if failure.verdict is Verdict.UNDELIVERABLE else SendStatus.FAILED), None
-                log.warning("notice %s to chat %s ended %s (%s)", notice.id, notice.chat_id, status.value, failure.kind)
+                log.warning("notice %s ended %s (%s)", notice.id, status.value, failure.kind)
             async with runtime.open_session() as session:
                 await settle(session=session, notice_id=notice.id, status=status, now=runtime.clock.now(), retry_at=again)
                 await session.commit()

@@ -41,7 +41,7 @@ class Verdict(enum.Enum):
 @dataclass(frozen=True)
 class Failure:
     verdict: Verdict
-    kind: str  # the error's class and Telegram's words, for the log: never the message sent
+    kind: str  # the error's class and the head of Telegram's words, for the log: never what was sent
     wait: timedelta | None = None  # what Telegram asked for (429)
 
     @property
@@ -66,7 +66,9 @@ def retry_delay(exc: RetryAfter) -> timedelta:
 
 def classify(exc: TelegramError) -> Failure:
     """The verdict on one failed call."""
-    kind = f"{type(exc).__name__}: {exc.message}"
+    # Telegram's description can quote the text it refused ("can't parse entities: ... 'her words'"):
+    # only the part before the first colon is kept.
+    kind = f"{type(exc).__name__}: {exc.message.split(':', 1)[0]}"
     if isinstance(exc, RetryAfter):
         return Failure(Verdict.RETRY, kind, retry_delay(exc))
     if isinstance(exc, TimedOut):

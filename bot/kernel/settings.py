@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     # Updates from different people handled at once in polling mode; one person's stay in order.
     # Unset: 8 on PostgreSQL, 1 on SQLite, whose single writer makes the others sleep and retry.
     concurrent_updates_override: int | None = Field(default=None, ge=1, le=64, alias="ECOACH_CONCURRENT_UPDATES")
+    # Updates one person may send: a burst, then this many a minute; past it, one "please slow down".
+    # 0 turns the throttle off (the tests that type faster than anyone do).
+    updates_per_minute: float = Field(default=20, ge=0, alias="ECOACH_UPDATES_PER_MINUTE")
+    update_burst: int = Field(default=10, ge=0, alias="ECOACH_UPDATE_BURST")
+    # Evidence quotas: files in one logbook entry, and megabytes kept on disk for one alumna.
+    max_files_per_entry: int = Field(default=10, ge=1, alias="ECOACH_MAX_FILES_PER_ENTRY")
+    max_evidence_mb: int = Field(default=500, ge=1, alias="ECOACH_MAX_EVIDENCE_MB")
     webhook_url: str | None = Field(default=None, alias="ECOACH_WEBHOOK_URL")  # the public https URL Telegram posts to
     webhook_secret: SecretStr | None = Field(default=None, alias="ECOACH_WEBHOOK_SECRET")
     webhook_listen: str = Field(default="127.0.0.1", alias="ECOACH_WEBHOOK_LISTEN")

@@ -219,7 +219,7 @@ async def _send_part(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMa
                 raise
             failure = classify(exc)
             if failure.may_have_arrived:
-                log.info("a reply to chat %s timed out after it may have arrived; not sent again", chat_id)
+                log.info("a reply timed out after it may have arrived; not sent again")
                 return None
             wait = (failure.wait or timedelta(seconds=1)).total_seconds()
             if failure.verdict is not Verdict.RETRY or waited + wait > PATIENCE:

@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from datetime import date
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,10 +14,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.kernel.clock import SystemClock
 from db.cohorts import create_cohort
 from db.engine import create_engine, session_factory
+from db.models import Cohort
 from devtools.double import FakeUser, Sent
 from tests.support.inprocess import PAP, PROFILE, SMART
 
 T = TypeVar("T")
+
+
+def bot_env(database_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment of a real bot process in a test. Weekly tips are off: a tip falling due would
+    interleave with what a test reads."""
+    return {
+        "DATABASE_URL": database_url,
+        "ECOACH_DATA_DIR": str(tmp_path / "data"),
+        "ECOACH_SWEEP_SECONDS": "1",
+        "ECOACH_WEEKLY_TIPS": "false",
+        "ECOACH_ADMIN_IDS": "900001",
+        **extra,
+    }
 
 
 def query(database_url: str, statement: Any) -> list[Any]:
@@ -61,21 +76,17 @@ def finish_from_milestones(user: FakeUser, *, english: bool = False) -> Sent:
     return tap(user, "Save" if english else "Simpan")
 
 
+def new_cohort(database_url: str, name: str, training_end: date = date(2026, 2, 1), months: int = 3) -> Cohort:
+    """A cohort made straight in the database."""
+    return run(
+        database_url,
+        lambda session: create_cohort(session=session, name=name, training_end=training_end, months=months, now=SystemClock().now()),
+    )
+
+
 def new_cohort_code(database_url: str, name: str) -> str:
     """A cohort made straight in the database; its alumni invite code."""
-    import asyncio
-
-    from db.engine import create_engine, session_factory
-
-    async def make() -> str:
-        engine = create_engine(database_url)
-        async with session_factory(engine)() as session:
-            made = await create_cohort(session=session, name=name, training_end=date(2026, 2, 1), months=3, now=SystemClock().now())
-            await session.commit()
-        await engine.dispose()
-        return made.alumni_code
-
-    return asyncio.run(make())
+    return new_cohort(database_url, name).alumni_code
 
 
 def run(database_url: str, make: Callable[[AsyncSession], Awaitable[T]]) -> T:
