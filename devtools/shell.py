@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 
 from bot.app import EcoachApplication, build_application, post_init, post_shutdown
+from bot.kernel import commands
 from bot.kernel.clock import ShiftedClock
 from bot.kernel.settings import load_settings
 from bot.kernel.storage import make_private
@@ -38,6 +39,8 @@ ALUMNI_CODE, COACH_CODE = "DEMO-ALUMNI", "DEMO-COACH"
 ZONE = "Asia/Jakarta"
 EXPECT_TIMEOUT = 15.0
 _DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
+# What a coach types in the coaching group; everything else goes to her private chat with the bot.
+GROUP_COMMANDS = {name for c in (commands.LINK, commands.STALLED, commands.SUMMARY, commands.NUDGE, commands.NOTICES) for name in c.names}
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _TODAY = re.compile(r"\{today([+-]\d+)d\}")
 
@@ -171,9 +174,7 @@ class Playground:
             path = self._path(argument)
             self.me.send_document(path.read_bytes(), path.name, mimetypes.guess_type(path.name)[0] or "application/octet-stream")
             return
-        in_group = self.role == "coach" and not line.startswith(
-            ("/alumni", "/member", "/start", "/umumkan", "/announce", "/laporan", "/report")
-        )
+        in_group = self.role == "coach" and command.lstrip("/") in GROUP_COMMANDS
         self.me.send(line, chat=self.group if in_group else None, mention=in_group)
 
     def _path(self, argument: str) -> Path:

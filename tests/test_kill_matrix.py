@@ -10,7 +10,20 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.clock import SystemClock
-from db.models import CheckIn, CheckInStatus, Evidence, LogEntry, Milestone, Pap, Person, RaterLink, RaterResponse, RaterRole, Reflection
+from db.models import (
+    CheckIn,
+    CheckInStatus,
+    Evidence,
+    FeedbackRound,
+    LogEntry,
+    Milestone,
+    Pap,
+    Person,
+    RaterLink,
+    RaterResponse,
+    RaterRole,
+    Reflection,
+)
 from devtools.double import BotApiDouble, FakeUser
 from devtools.process import BotProcess
 from tests.support import factories
@@ -97,9 +110,17 @@ def test_kill_at_every_reflection_logbook_checkin_and_rater_step(live_bot: BotPr
                 sent_at=now,
             )
         )
+        feedback_round = FeedbackRound(person_id=person.id, opened_at=now, closes_at=now + timedelta(days=30))
+        session.add(feedback_round)
+        await session.flush()
         session.add(
             RaterLink(
-                person_id=person.id, role=RaterRole.SUPERVISOR, code="r_killmatrix01", created_at=now, expires_at=now + timedelta(days=30)
+                person_id=person.id,
+                round_id=feedback_round.id,
+                role=RaterRole.SUPERVISOR,
+                code="r_killmatrix01",
+                created_at=now,
+                expires_at=now + timedelta(days=30),
             )
         )
         return cohort.id
