@@ -141,7 +141,7 @@ async def _report(settings: Settings, args: argparse.Namespace) -> int:
     if args.format == "xlsx":
         data = to_xlsx(Texts(settings.default_locale), settings.default_locale, cohort, indicators, rows)
     elif args.format == "csv":
-        data = to_csv(rows)
+        data = to_csv(Texts(settings.default_locale), settings.default_locale, rows)
     else:
         data = to_json(cohort, indicators, rows)
     if args.out:

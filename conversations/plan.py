@@ -10,12 +10,14 @@ from telegram import InlineKeyboardMarkup, Update
 from bot.kernel.callbacks import PlanAction
 from bot.kernel.context import EcoachContext
 from bot.kernel.parsing import Invalid, clean_text, read_date
+from bot.kernel.standing import milestone_lines, status_line
 from conversations import engine
 from conversations.engine import ChoiceStep, Flow, Prompt, Step, Turn
 from conversations.onboarding import LATEST_END_MONTHS, LIMITS
-from db.models import MilestoneStatus, Pap
-from db.plans import MAX_MILESTONES, TEXT_FIELDS, add_milestone, complete_milestone, current_pap, milestone_of, overall_progress, set_field
-from db.schedule import add_months
+from db.models import Pap
+from db.plans import MAX_MILESTONES, TEXT_FIELDS, add_milestone, complete_milestone, current_pap, milestone_of, set_field
+from db.schedule import add_months, local
+from db.status import standing_of
 
 FIELDS = [*TEXT_FIELDS, "end_date"]
 
@@ -188,12 +190,16 @@ async def begin(context: EcoachContext, update: Update, pap: Pap, action: str) -
 
 async def show_plan(update: Update, context: EcoachContext, pap: Pap) -> None:
     """Exactly what she entered, milestone statuses, and what she can change."""
-    today = context.runtime.clock.now().date()
-    milestones = [
-        {"title": m.title, "due": m.due_date, "status": m.status.value, "overdue": m.status != MilestoneStatus.DONE and m.due_date < today}
-        for m in sorted(pap.milestones, key=lambda m: (m.due_date, m.id))
-    ]
-    body = context.text("plan.view", pap=pap, milestones=milestones, progress=overall_progress(pap), cohort=pap.cohort.name)
+    texts, locale = context.runtime.texts, context.locale
+    today = local(context.runtime.clock.now(), context.runtime.settings.default_timezone).date()
+    standing = await standing_of(session=context.session, pap=pap, today=today)
+    body = context.text(
+        "plan.view",
+        pap=pap,
+        milestones=milestone_lines(texts, locale, pap.milestones, today),
+        status=status_line(texts, locale, standing),
+        cohort=pap.cohort.name,
+    )
     markup = InlineKeyboardMarkup(
         [
             [PlanAction("edit").key(context.text("plan.button_edit"))],

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from db.claims import claim, lease_expired
 from db.models import CareerEvent, CareerEventKind, CheckIn, CheckInKind, CheckInStatus, Cohort, ObstacleCategory, PapStatus, Person
 from db.schedule import add_months, local, outside_quiet_hours
+from db.status import mark_activity
 
 SEND_AT = time(9, 0)  # her local time on the due day
 REMIND_AFTER = timedelta(days=3)
@@ -177,6 +178,7 @@ async def record_answers(*, session: AsyncSession, checkin: CheckIn, answers: Ch
     checkin.wants_coaching, checkin.forums, checkin.satisfaction = answers.wants_coaching, answers.forums, answers.satisfaction
     for kind, day in answers.career:
         session.add(CareerEvent(person_id=checkin.person_id, checkin_id=checkin.id, kind=kind, event_date=day, created_at=now))
+    await mark_activity(session=session, person_id=checkin.person_id, now=now)
     await session.flush()
     return True
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -20,20 +19,14 @@ from db.models import (
     CohortChat,
     LogEntry,
     Membership,
-    Milestone,
-    MilestoneStatus,
     Nudge,
     Pap,
-    PapStatus,
     Person,
     Role,
 )
+from db.status import DUE_CHECKIN, STALLED_DAYS, ProjectStatus, Standing, assess, gather
 
-DEFAULT_STALLED_DAYS = 14
-OVERDUE_DAYS = 7
-NO_PROGRESS_DAYS = 30
 NUDGE_EVERY = timedelta(days=3)
-DUE_CHECKIN = (CheckInStatus.SENT, CheckInStatus.REMINDED, CheckInStatus.MISSED, CheckInStatus.ANSWERED)
 
 
 async def is_coach(*, session: AsyncSession, telegram_id: int, cohort_id: int) -> bool:
@@ -81,36 +74,33 @@ async def link_chat(*, session: AsyncSession, cohort: Cohort, chat_id: int, purp
 
 @dataclass
 class AlumnaStatus:
-    """One alumna as a coach sees her in lists: never her private words."""
+    """One alumna as a coach sees her in lists: her PAP's standing, never her private words."""
 
     person_id: int
     telegram_id: int
     name: str
     locale: str
     pap_title: str
-    last_activity: date
-    idle_days: int
-    reasons: list[str] = field(default_factory=list)
-    overdue_days: int = 0
-    completed: bool = False
-    delayed: bool = False
+    standing: Standing
+
+    @property
+    def status(self) -> ProjectStatus:
+        return self.standing.status
 
     @property
     def stalled(self) -> bool:
-        return bool(self.reasons) and not self.completed
+        return self.standing.status == ProjectStatus.STALLED
 
     @property
     def severity(self) -> tuple[int, int, int]:
-        return (len(self.reasons), self.idle_days, self.overdue_days)
+        return (len(self.standing.reasons), self.standing.idle_days, self.standing.overdue_days)
 
 
-async def cohort_statuses(
-    *, session: AsyncSession, cohort: Cohort, today: date, stalled_days: int = DEFAULT_STALLED_DAYS
-) -> list[AlumnaStatus]:
-    """Every alumna of the cohort with the reasons her PAP counts as stalled, in a few set-based queries."""
+async def cohort_statuses(*, session: AsyncSession, cohort: Cohort, today: date, stalled_days: int = STALLED_DAYS) -> list[AlumnaStatus]:
+    """Every alumna of the cohort with her PAP's standing (db/status.py), in a few set-based queries."""
     paps = (
         await session.execute(
-            select(Pap.id, Pap.title, Pap.progress_changed_at, Person.id, Person.telegram_id, Person.name, Person.locale)
+            select(Pap.id, Pap.title, Person.id, Person.telegram_id, Person.name, Person.locale)
             .join(Person, Pap.person_id == Person.id)
             .join(
                 Membership, (Membership.person_id == Person.id) & (Membership.cohort_id == Pap.cohort_id) & (Membership.role == Role.ALUMNI)
@@ -120,62 +110,11 @@ async def cohort_statuses(
     ).all()
     if not paps:
         return []
-    cohort_paps = select(Pap.id).where(Pap.cohort_id == cohort.id).scalar_subquery()
-    last_entry = dict(
-        (
-            await session.execute(
-                select(LogEntry.pap_id, func.max(LogEntry.created_at)).where(LogEntry.pap_id.in_(cohort_paps)).group_by(LogEntry.pap_id)
-            )
-        ).all()
-    )
-    not_done = Milestone.status != MilestoneStatus.DONE
-    milestones = {
-        pap_id: (earliest_open, total, done)
-        for pap_id, earliest_open, total, done in (
-            await session.execute(
-                select(
-                    Milestone.pap_id,
-                    func.min(Milestone.due_date).filter(not_done),
-                    func.count(Milestone.id),
-                    func.count(Milestone.id).filter(Milestone.status == MilestoneStatus.DONE),
-                )
-                .where(Milestone.pap_id.in_(cohort_paps))
-                .group_by(Milestone.pap_id)
-            )
-        ).all()
-    }
-    checkins: dict[int, list[tuple[CheckInStatus, PapStatus | None]]] = defaultdict(list)
-    for person_id, checkin_status, pap_status in (
-        await session.execute(
-            select(CheckIn.person_id, CheckIn.status, CheckIn.pap_status)
-            .where(CheckIn.cohort_id == cohort.id, CheckIn.status.in_(DUE_CHECKIN))
-            .order_by(CheckIn.person_id, CheckIn.sequence)
-        )
-    ).all():
-        checkins[person_id].append((checkin_status, pap_status))
-
-    statuses = []
-    for pap_id, title, progress_changed, person_id, telegram_id, name, locale in paps:
-        last = last_entry.get(pap_id)
-        last_activity = max(cohort.training_end, last.date() if last else cohort.training_end)
-        status = AlumnaStatus(person_id, telegram_id, name, locale, title, last_activity, (today - last_activity).days)
-        if status.idle_days >= stalled_days:
-            status.reasons.append("no_entry")
-        earliest_open, total, done = milestones.get(pap_id, (None, 0, 0))
-        status.overdue_days = max(0, (today - earliest_open).days) if earliest_open else 0
-        if status.overdue_days >= OVERDUE_DAYS:
-            status.reasons.append("overdue")
-        recent = checkins[person_id][-2:]
-        if len(recent) == 2 and all(s == CheckInStatus.MISSED for s, _ in recent):
-            status.reasons.append("missed_checkins")
-        moved = max(cohort.training_end, progress_changed.date() if progress_changed else cohort.training_end)
-        if (today - moved).days >= NO_PROGRESS_DAYS:
-            status.reasons.append("no_progress")
-        answered = [p for s, p in checkins[person_id] if s == CheckInStatus.ANSWERED and p is not None]
-        status.completed = (total > 0 and done == total) or (bool(answered) and answered[-1] == PapStatus.COMPLETED)
-        status.delayed = status.overdue_days > 0 or (bool(answered) and answered[-1] in (PapStatus.DELAYED, PapStatus.STUCK))
-        statuses.append(status)
-    return statuses
+    facts = await gather(session=session, cohort=cohort)
+    return [
+        AlumnaStatus(person_id, telegram_id, name, locale, title, assess(facts[pap_id], today, stalled_days))
+        for pap_id, title, person_id, telegram_id, name, locale in paps
+    ]
 
 
 def stalled(statuses: list[AlumnaStatus]) -> list[AlumnaStatus]:
@@ -187,9 +126,9 @@ def stalled(statuses: list[AlumnaStatus]) -> list[AlumnaStatus]:
 class CohortSummary:
     alumnae: int
     on_track: int
-    delayed: int
+    late: int
     stalled: int
-    completed: int
+    done: int
     checkins_due: int
     checkins_answered: int
     entries_this_week: int
@@ -203,9 +142,7 @@ class CohortSummary:
 
 async def cohort_summary(*, session: AsyncSession, cohort: Cohort, today: date, week_start: datetime) -> CohortSummary:
     statuses = await cohort_statuses(session=session, cohort=cohort, today=today)
-    completed = sum(s.completed for s in statuses)
-    stalled_count = sum(s.stalled for s in statuses)
-    delayed = sum(1 for s in statuses if not s.completed and not s.stalled and s.delayed)
+    counts = {status: sum(1 for s in statuses if s.status == status) for status in ProjectStatus}
     due, answered = (
         await session.execute(
             select(func.count(CheckIn.id), func.count(CheckIn.id).filter(CheckIn.status == CheckInStatus.ANSWERED)).where(
@@ -226,10 +163,10 @@ async def cohort_summary(*, session: AsyncSession, cohort: Cohort, today: date, 
     career = await session.scalar(select(func.count(CareerEvent.id)).where(CareerEvent.person_id.in_(cohort_people)))
     return CohortSummary(
         alumnae=len(statuses),
-        on_track=len(statuses) - completed - stalled_count - delayed,
-        delayed=delayed,
-        stalled=stalled_count,
-        completed=completed,
+        on_track=counts[ProjectStatus.ON_TRACK],
+        late=counts[ProjectStatus.LATE],
+        stalled=counts[ProjectStatus.STALLED],
+        done=counts[ProjectStatus.DONE],
         checkins_due=due,
         checkins_answered=answered,
         entries_this_week=this_week,

@@ -116,7 +116,7 @@ async def create_entry(
             milestone.status, milestone.done_at = MilestoneStatus.DONE, now
         elif milestone.status != MilestoneStatus.DONE:
             milestone.status = MilestoneStatus.IN_PROGRESS if progress > 0 else MilestoneStatus.PLANNED
-    pap.updated_at = now
+    pap.updated_at = pap.last_activity_at = now
     session.add(entry)
     await session.flush()
     return entry

@@ -289,6 +289,7 @@ class Pap(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     progress_changed_at: Mapped[datetime | None]  # the last time a milestone's progress moved
+    last_activity_at: Mapped[datetime | None]  # her last logbook entry, check-in answer or reflection
 
     person: Mapped[Person] = relationship(back_populates="paps")
     cohort: Mapped[Cohort] = relationship()

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import CompetencyDomain, Person, Reflection
+from db.status import mark_activity
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ async def save_reflection(
     for name, value in vars(answers).items():
         setattr(reflection, name, value)
     reflection.updated_at = now
+    await mark_activity(session=session, person_id=person.id, now=now)
     await session.flush()
     return reflection
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -30,6 +30,7 @@ from db.models import (
 )
 from db.raters import QUESTIONS, released_rounds
 from db.schedule import add_months
+from db.status import ProjectStatus
 
 IMPLEMENTED_FROM = 75  # % implemented that counts as an implemented PAP
 PROMOTION_TARGET = "25–30%"
@@ -44,8 +45,9 @@ class AlumnaRow:
     work_unit: str | None
     position_level: str | None
     pap_title: str
-    pap_status: str | None
-    implementation: int | None
+    status: str  # db/status.ProjectStatus: on_track, late, stalled, done
+    progress: int  # the one progress number: the mean of the milestones'
+    self_assessment: str | None  # her latest check-in answer (PapStatus), kept apart
     logbook_entries: int
     reflections: int
     checkins_answered: int
@@ -54,8 +56,11 @@ class AlumnaRow:
     feedback_overall: float | None  # closed rounds with at least three raters only
     rater_comments: str  # theirs, without names, sorted: never in the order they came
     last_activity: date
-    stalled: bool
-    stalled_reasons: str
+    reasons: list[str]  # why late or stalled: db/status reason codes
+
+
+# Columns whose values are codes, and the catalog prefix that names them in a person's language.
+LABELLED = {"status": "status.", "self_assessment": "status.said_", "position_level": "choices.level.", "reasons": "status.reason_word_"}
 
 
 @dataclass
@@ -140,17 +145,15 @@ async def cohort_report(*, session: AsyncSession, cohort: Cohort, now: datetime)
         answered = [c for c in mine if c.status == CheckInStatus.ANSWERED]
         missed = sum(1 for c in mine if c.status == CheckInStatus.MISSED)
         due = len(answered) + missed + sum(1 for c in mine if c.status in (CheckInStatus.SENT, CheckInStatus.REMINDED))
-        latest = answered[-1] if answered else None
-        completed = bool(status and status.completed)
-        is_implemented = completed or (latest is not None and (latest.implementation or 0) >= IMPLEMENTED_FROM)
-        n_entries, last_entry = entries.get(person_id, (0, None))
-        n_reflections, last_reflection = reflections.get(person_id, (0, None))
-        last_moments = [m for m in (last_entry, last_reflection, *(c.answered_at for c in answered)) if m is not None]
-        last_activity = max(last_moments).date() if last_moments else (status.last_activity if status else cohort.training_end)
+        standing = status.standing if status else None
+        is_implemented = standing is not None and (standing.status == ProjectStatus.DONE or standing.progress >= IMPLEMENTED_FROM)
+        n_entries, _ = entries.get(person_id, (0, None))
+        n_reflections, _ = reflections.get(person_id, (0, None))
+        last_activity = today - timedelta(days=standing.idle_days) if standing else cohort.training_end
         promoted += careers.get(person_id, (0, 0))[1] > 0
         implemented += is_implemented
         forum += any(c.forums for c in answered)
-        active += (today - last_activity).days <= ACTIVE_DAYS and bool(last_moments)
+        active += standing is not None and standing.idle_days <= ACTIVE_DAYS and last_activity > cohort.training_end
         answered_total += len(answered)
         due_total += due
         rows.append(
@@ -160,8 +163,9 @@ async def cohort_report(*, session: AsyncSession, cohort: Cohort, now: datetime)
                 work_unit=person.work_unit,
                 position_level=person.position_level.value if person.position_level else None,
                 pap_title=status.pap_title if status else "",
-                pap_status=latest.pap_status.value if latest and latest.pap_status else None,
-                implementation=latest.implementation if latest else None,
+                status=standing.status.value if standing else "",
+                progress=standing.progress if standing else 0,
+                self_assessment=standing.self_assessment.value if standing and standing.self_assessment else None,
                 logbook_entries=n_entries,
                 reflections=n_reflections,
                 checkins_answered=len(answered),
@@ -170,8 +174,7 @@ async def cohort_report(*, session: AsyncSession, cohort: Cohort, now: datetime)
                 feedback_overall=round(float(feedback[person_id][0]), 1) if person_id in feedback else None,
                 rater_comments=" / ".join(sorted(comments[person_id], key=str.casefold)),
                 last_activity=last_activity,
-                stalled=bool(status and status.stalled),
-                stalled_reasons=", ".join(status.reasons) if status else "",
+                reasons=list(standing.reasons) if standing else [],
             )
         )
 

@@ -21,10 +21,10 @@ from bot.kernel.charts import cohort_chart
 from bot.kernel.context import EcoachContext
 from bot.kernel.guards import answer_button, in_private, may_coach, requires_coach
 from bot.kernel.sending import Verdict, attempt
+from bot.kernel.standing import milestone_lines, status_line
 from bot.kernel.telegram import send_html
 from db.checkins import checkins_of
 from db.coaching import (
-    DEFAULT_STALLED_DAYS,
     alumna_in_cohort,
     cohort_of_alumna,
     cohort_statuses,
@@ -39,9 +39,10 @@ from db.cohorts import find_invite
 from db.logbook import recent_entries
 from db.models import ChatPurpose, Cohort, Person, Reflection, Role
 from db.people import person_by_telegram_id
-from db.plans import current_pap, overall_progress
+from db.plans import current_pap
 from db.raters import latest_result
 from db.schedule import local
+from db.status import STALLED_DAYS, ProjectStatus, standing_of
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 8
@@ -92,7 +93,7 @@ async def group_notices(update: Update, context: EcoachContext, cohort: Cohort) 
 
 def _days(context: EcoachContext) -> int | None:
     if not context.args:
-        return DEFAULT_STALLED_DAYS
+        return STALLED_DAYS
     raw = context.args[0]
     return int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_DAYS else None
 
@@ -108,8 +109,8 @@ async def _stalled_page(context: EcoachContext, cohort: Cohort, days: int, page:
             "number": page * PAGE_SIZE + index,
             "name": s.name,
             "title": s.pap_title[:40],
-            "idle": s.idle_days,
-            "reasons": [context.text(f"coach.reason_{reason}", days=days) for reason in s.reasons],
+            "progress": s.standing.progress,
+            "reasons": [context.text(f"status.reason_{reason}", s=s.standing) for reason in s.standing.reasons],
         }
         for index, s in enumerate(shown, 1)
     ]
@@ -152,8 +153,8 @@ async def summary_command(update: Update, context: EcoachContext, cohort: Cohort
     today = local(now, context.runtime.settings.default_timezone).date()
     monday = datetime.combine(today - timedelta(days=today.weekday()), time(0), tzinfo=zone).astimezone(UTC)
     summary = await cohort_summary(session=context.session, cohort=cohort, today=today, week_start=monday)
-    labels = [context.text(f"coach.category_{c}") for c in ("on_track", "delayed", "stalled", "completed")]
-    values = [summary.on_track, summary.delayed, summary.stalled, summary.completed]
+    labels = [context.text(f"status.{status.value}") for status in ProjectStatus]
+    values = [summary.on_track, summary.late, summary.stalled, summary.done]
     png = await asyncio.to_thread(cohort_chart, labels, values, context.text("coach.chart_title", cohort=cohort.name))
     caption = context.text("coach.summary", s=summary, rate=summary.response_rate, cohort=cohort.name)
     await context.session.commit()
@@ -295,15 +296,18 @@ async def member_detail(context: EcoachContext, person: Person) -> str:
     )
     checkins = [c for c in await checkins_of(session=session, person_id=person.id) if c.answered_at or c.status.value == "missed"]
     feedback = await latest_result(session=session, person_id=person.id, now=context.runtime.clock.now())
+    texts, locale = context.runtime.texts, context.locale
+    today = local(context.runtime.clock.now(), context.runtime.settings.default_timezone).date()
     body = context.text(
         "coach.member",
         person=person,
         pap=pap,
-        progress=overall_progress(pap) if pap else 0,
-        milestones=sorted(pap.milestones, key=lambda m: (m.due_date, m.id)) if pap else [],
+        status=status_line(texts, locale, await standing_of(session=session, pap=pap, today=today)) if pap else None,
+        milestones=milestone_lines(texts, locale, pap.milestones, today) if pap else [],
         entries=entries,
         reflections=shared,
         checkins=checkins,
+        said={c.id: texts.render(locale, f"choices.pap_status.{c.pap_status.value}") if c.pap_status else "-" for c in checkins},
         feedback=feedback,
     )
     return body

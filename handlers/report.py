@@ -8,6 +8,7 @@ import csv
 import io
 import json
 from dataclasses import asdict, fields
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
@@ -21,7 +22,7 @@ from db.cells import csv_cell, looks_like_formula
 from db.coaching import coached_cohort
 from db.cohorts import find_invite
 from db.models import Cohort
-from db.report import AlumnaRow, Indicators, cohort_report, report_dict
+from db.report import LABELLED, AlumnaRow, Indicators, cohort_report, report_dict
 
 SHARES = ("promoted_or_assigned", "pap_implementation", "checkin_response", "forum_participation", "cop_engagement", "active_30_days")
 
@@ -30,12 +31,24 @@ def to_json(cohort: Cohort, indicators: Indicators, rows: list[AlumnaRow]) -> by
     return json.dumps(report_dict(cohort, indicators, rows), ensure_ascii=False, indent=2).encode()
 
 
-def to_csv(rows: list[AlumnaRow]) -> bytes:
+def labelled(texts: Texts, locale: str, row: AlumnaRow) -> dict[str, Any]:
+    """A row as people read it: every code (status, level, reasons) in words of `locale`."""
+    values = asdict(row)
+    for column, prefix in LABELLED.items():
+        value = values[column]
+        if isinstance(value, list):
+            values[column] = ", ".join(texts.render(locale, prefix + code) for code in value)
+        elif value:
+            values[column] = str(texts.render(locale, prefix + value))
+    return values
+
+
+def to_csv(texts: Texts, locale: str, rows: list[AlumnaRow]) -> bytes:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=[f.name for f in fields(AlumnaRow)])
     writer.writeheader()
     for row in rows:
-        writer.writerow({name: csv_cell(value) for name, value in asdict(row).items()})
+        writer.writerow({name: csv_cell(value) for name, value in labelled(texts, locale, row).items()})
     return buffer.getvalue().encode("utf-8-sig")  # the BOM lets spreadsheet programs read Indonesian text right
 
 
@@ -76,7 +89,7 @@ def to_xlsx(texts: Texts, locale: str, cohort: Cohort, indicators: Indicators, r
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(list(asdict(row).values()))
+        sheet.append(list(labelled(texts, locale, row).values()))
     for cell in (cell for page in book.worksheets for line in page.iter_rows() for cell in line):
         if looks_like_formula(cell.value):
             cell.data_type = "s"  # openpyxl took it for a formula: it is her text

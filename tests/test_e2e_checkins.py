@@ -66,7 +66,7 @@ def test_a_complete_checkin_over_http(live_bot: BotProcess, double: BotApiDouble
 
 def test_sigkill_during_a_checkin_keeps_the_answers(live_bot: BotProcess, double: BotApiDouble, database_url: str) -> None:
     sari = begin_checkin(live_bot, double, database_url)
-    tap(sari, "Macet")
+    tap(sari, "Mandek")
     say(sari, "30")
     live_bot.kill()
     live_bot.start(fake_time="2026-06-01 03:05:00")

@@ -46,13 +46,13 @@ def test_coaching_group_end_to_end(ids: dict[str, int], double: BotApiDouble) ->
 
     listing = in_group(double, 7100, "/mandek")
     names = [line.split(" · ")[0] for line in listing.text.splitlines() if line[:2] in ("1.", "2.", "3.", "4.")]
-    assert names == ["1. Budi", "2. Citra", "3. Dewi"]
-    assert "tanpa logbook ≥14 hari, kemajuan tetap ≥30 hari" in listing.text
+    assert names == ["1. Budi", "2. Dewi"]  # Citra is late, and active: not stalled
+    assert "hari tanpa aktivitas" in listing.text and "2 check-in terakhir tidak dijawab" in listing.text
     assert "Rapat rahasia" not in listing.text and "Konflik pribadi" not in listing.text
 
     photo = in_group(double, 7100, "/ringkasan")
     assert photo.method == "sendPhoto" and photo.file is not None and photo.file.data.startswith(b"\x89PNG")
-    assert "🧱 3 mandek" in photo.text
+    assert "⏳ 1 terlambat · 🧱 2 mandek" in photo.text
 
     coach = double.user(7100, "Rina")
     coach.press_data(CoachOnAlumna("detail", ids["Citra"]).encode(), listing)

@@ -157,7 +157,7 @@ async def test_100_percent_asks_to_confirm_the_milestone_is_done(bot: InProcessB
     reply = await tap(bot, sari, "Selesai")
     assert "tahapan <b>" not in reply.text and "tahapan Tahap 2 selesai" in reply.text
     view = await say(bot, sari, "/pap")
-    assert "✅ Tahap 2" in view.text and "kemajuan 50%" in view.text
+    assert "☑️ Tahap 2 — 15 Mei 2026 (selesai)" in view.text and "kemajuan 50%" in view.text
 
 
 async def test_edit_and_delete_only_within_24_hours(bot: InProcessBot, settings: Settings) -> None:

@@ -212,7 +212,8 @@ async def test_report_from_the_command_line(bot: InProcessBot, database_url: str
     assert data["indicators"]["pap_implementation"] == 0.75 and len(data["alumnae"]) == 4
     csv_run = await run("--format", "csv")
     rows = list(csv.DictReader(io.StringIO((await csv_run.stdout.read()).decode("utf-8-sig"))))
-    assert [r["name"] for r in rows] == ["A", "B", "C", "D"] and rows[0]["stalled"] in ("True", "False")
+    assert [r["name"] for r in rows] == ["A", "B", "C", "D"] and rows[2]["status"] == "Selesai"  # words, not codes
+    assert [a["status"] for a in data["alumnae"]][2] == "done"  # JSON is for programs: codes
     out = tmp_path / "laporan.xlsx"
     assert (await run("--format", "xlsx", "--out", str(out))).returncode == 0
     assert load_workbook(out)["Ringkasan"]["B2"].value == 4
@@ -239,6 +240,6 @@ async def test_names_that_look_like_formulas_are_text_in_xlsx_and_csv(bot: InPro
     agencies = [cell for row in sheet.iter_rows(min_row=2) for cell in row if cell.value == "\tTab"]
     assert [cell.data_type for cell in agencies] == ["s"]
 
-    written = list(csv.DictReader(io.StringIO(to_csv(rows).decode("utf-8-sig"))))
+    written = list(csv.DictReader(io.StringIO(to_csv(bot.app.runtime.texts, "id", rows).decode("utf-8-sig"))))
     assert sorted(r["name"] for r in written) == sorted("'" + name for name in FORMULAS[:4])
     assert "'\tTab" in [r["agency"] for r in written]

@@ -64,7 +64,7 @@ async def test_pap_shows_exactly_what_was_entered_and_edits_are_stored(bot: InPr
     view = await say(bot, sari, "/pap")
     for value in PAP + SMART:
         assert value in view.text
-    assert "1. ⏳ Pemetaan proses — 15 Maret 2026" in view.text
+    assert "1. ▫️ Pemetaan proses — 15 Maret 2026 (belum mulai, 0%)" in view.text
     assert "selesai 20 Agustus 2026" in view.text
 
     # change a field
@@ -85,7 +85,7 @@ async def test_pap_shows_exactly_what_was_entered_and_edits_are_stored(bot: InPr
     await say(bot, sari, "Evaluasi")
     reply = await say(bot, sari, "01-08-2026")
     view = sari.next_message()
-    assert "3. ⏳ Evaluasi — 1 Agustus 2026" in view.text
+    assert "3. ▫️ Evaluasi — 1 Agustus 2026" in view.text
 
     # rename, move and complete one
     sari.press("Kelola tahapan", view)
@@ -110,8 +110,8 @@ async def test_pap_shows_exactly_what_was_entered_and_edits_are_stored(bot: InPr
     await tap(bot, sari, "Pemetaan proses")
     await tap(bot, sari, "Tandai selesai")
     view = sari.next_message()
-    assert "1. ✅ Pemetaan proses — 15 Maret 2026 (selesai)" in view.text
-    assert "2. ⏳ Uji coba terbatas — 20 Juni 2026" in view.text
+    assert "1. ☑️ Pemetaan proses — 15 Maret 2026 (selesai)" in view.text
+    assert "2. ▫️ Uji coba terbatas — 20 Juni 2026" in view.text
     assert "kemajuan 33%" in view.text
 
     async with bot.app.runtime.open_session() as session:

@@ -33,6 +33,15 @@ async def tap(bot: InProcessBot, user: FakeUser, label: str) -> Sent:
     return user.next_message()
 
 
+async def play(bot: InProcessBot, user: FakeUser, *moves: str) -> Sent:
+    """Answer a conversation: "[label]" presses a button, anything else is typed. The last reply."""
+    reply = None
+    for move in moves:
+        reply = await (tap(bot, user, move[1:-1]) if move.startswith("[") and move.endswith("]") else say(bot, user, move))
+    assert reply is not None
+    return reply
+
+
 async def count(bot: InProcessBot, model: type) -> int:
     async with bot.app.runtime.open_session() as session:
         return await session.scalar(select(func.count()).select_from(model))

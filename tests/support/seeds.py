@@ -162,19 +162,24 @@ async def report_cohort(session: AsyncSession, data_dir: Path) -> Cohort:
     checkin(d, 2, CheckInStatus.SENT)
     session.add(CareerEvent(person_id=a.id, kind=CareerEventKind.PROMOTED, event_date=date(2026, 5, 1), created_at=REPORT_NOW))
     session.add(CareerEvent(person_id=b.id, kind=CareerEventKind.STRATEGIC_ASSIGNMENT, event_date=date(2025, 12, 1), created_at=REPORT_NOW))
-    pap_c = await session.scalar(select(Pap).where(Pap.person_id == c.id))
-    await session.refresh(pap_c, ["milestones"])
-    for milestone in pap_c.milestones:
-        milestone.status, milestone.progress = MilestoneStatus.DONE, 100
-    pap_a = await session.scalar(select(Pap).where(Pap.person_id == a.id))
-    await session.refresh(pap_a, ["milestones"])
+    paps = {name: await session.scalar(select(Pap).where(Pap.person_id == person.id)) for name, person in people.items()}
+    april, july = datetime(2026, 4, 1, tzinfo=UTC), datetime(2026, 7, 20, tzinfo=UTC)
+    for pap, (progress, done, answered) in zip(
+        paps.values(), ((80, False, None), (50, False, april), (100, True, None), (75, False, july)), strict=True
+    ):
+        await session.refresh(pap, ["milestones"])
+        for milestone in pap.milestones:  # the progress their check-ins report, on their milestones
+            milestone.progress = progress
+            milestone.status = MilestoneStatus.DONE if done else MilestoneStatus.IN_PROGRESS
+        pap.last_activity_at = answered  # as answering the check-in would have recorded it
+    pap_a = paps["A"]
     evidence = EvidenceItem(EvidenceKind.PHOTO, "f1", "u1", None, "image/jpeg", 10, local_path=f"evidence/{a.id}/u1.jpg")
     await create_entry(
         session=session,
         pap=pap_a,
         milestone_id=pap_a.milestones[0].id,
         text="Sosialisasi layanan di kelurahan",
-        progress=60,
+        progress=80,
         milestone_done=False,
         obstacles=None,
         support=None,

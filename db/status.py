@@ -1,0 +1,175 @@
+"""One truth about a PAP's progress: its status, computed in one place from the same facts for every
+view (/pap, /mandek, /ringkasan, /alumni, nudges, the report).
+
+The facts: the milestones' due dates and completion, the progress (the mean of the milestones'
+progress, the one number shown everywhere), her last activity (any logbook entry, check-in answer or
+reflection) and her own word in her latest check-in. Her word is an input and is also kept apart:
+views show it beside the computed status, and say so when the two differ.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import CheckIn, CheckInStatus, Cohort, Milestone, MilestoneStatus, Pap, PapStatus
+
+STALLED_DAYS = 14  # without any activity
+NO_PROGRESS_DAYS = 30  # a milestone overdue this long without any progress since its due date
+DUE_CHECKIN = (CheckInStatus.SENT, CheckInStatus.REMINDED, CheckInStatus.MISSED, CheckInStatus.ANSWERED)
+
+
+class ProjectStatus(enum.StrEnum):
+    ON_TRACK = "on_track"
+    LATE = "late"
+    STALLED = "stalled"
+    DONE = "done"
+
+
+class MilestoneState(enum.StrEnum):
+    DONE = "done"
+    OVERDUE = "overdue"
+    IN_PROGRESS = "in_progress"
+    PLANNED = "planned"
+
+
+# What her own check-in answer says, in the same terms.
+SAYS = {
+    PapStatus.ON_TRACK: ProjectStatus.ON_TRACK,
+    PapStatus.DELAYED: ProjectStatus.LATE,
+    PapStatus.STUCK: ProjectStatus.STALLED,
+    PapStatus.ABANDONED: ProjectStatus.STALLED,
+    PapStatus.COMPLETED: ProjectStatus.DONE,
+}
+
+
+@dataclass(frozen=True)
+class MilestoneFact:
+    due: date
+    done: bool
+    progress: int
+
+
+@dataclass(frozen=True)
+class Facts:
+    milestones: tuple[MilestoneFact, ...]
+    last_activity: date
+    progress_changed: date
+    self_assessment: PapStatus | None = None  # her latest check-in answer
+    missed_last_two: bool = False  # her last two check-ins went unanswered
+
+
+@dataclass(frozen=True)
+class Standing:
+    status: ProjectStatus
+    reasons: tuple[str, ...]  # why late or stalled: keys of `status.reason_*` in the catalogs
+    progress: int
+    idle_days: int
+    overdue_days: int
+    self_assessment: PapStatus | None
+
+    @property
+    def says(self) -> ProjectStatus | None:
+        return SAYS[self.self_assessment] if self.self_assessment else None
+
+    @property
+    def disagrees(self) -> bool:
+        """Her own word and the computed status differ (shown, so that the coach asks)."""
+        return self.says is not None and self.says != self.status
+
+
+def milestone_state(status: MilestoneStatus, due: date, today: date) -> MilestoneState:
+    if status == MilestoneStatus.DONE:
+        return MilestoneState.DONE
+    if due < today:
+        return MilestoneState.OVERDUE
+    return MilestoneState.IN_PROGRESS if status == MilestoneStatus.IN_PROGRESS else MilestoneState.PLANNED
+
+
+def progress_of(milestones: Sequence[MilestoneFact]) -> int:
+    """The PAP's progress: the mean of its milestones' progress."""
+    return round(sum(m.progress for m in milestones) / len(milestones)) if milestones else 0
+
+
+def assess(facts: Facts, today: date, stalled_days: int = STALLED_DAYS) -> Standing:
+    """The status these facts give, with its reasons. Done beats stalled beats late beats on track."""
+    progress = progress_of(facts.milestones)
+    idle = max(0, (today - facts.last_activity).days)
+    open_dues = [m.due for m in facts.milestones if not m.done]
+    overdue = max(0, (today - min(open_dues)).days) if open_dues else 0
+
+    def standing(status: ProjectStatus, reasons: list[str]) -> Standing:
+        return Standing(status, tuple(reasons), progress, idle, overdue, facts.self_assessment)
+
+    if (facts.milestones and not open_dues) or facts.self_assessment == PapStatus.COMPLETED:
+        return standing(ProjectStatus.DONE, [])
+    stalled = []
+    if idle >= stalled_days:
+        stalled.append("inactive")
+    if facts.missed_last_two:
+        stalled.append("missed_checkins")
+    if facts.self_assessment in (PapStatus.STUCK, PapStatus.ABANDONED):
+        stalled.append("says_stalled")
+    if open_dues and overdue > 0 and (today - max(facts.progress_changed, min(open_dues))).days >= NO_PROGRESS_DAYS:
+        stalled.append("no_progress")  # overdue this long, and nothing moved since it fell due
+    if stalled:
+        return standing(ProjectStatus.STALLED, stalled)
+    late = (["overdue"] if overdue > 0 else []) + (["says_late"] if facts.self_assessment == PapStatus.DELAYED else [])
+    return standing(ProjectStatus.LATE if late else ProjectStatus.ON_TRACK, late)
+
+
+async def gather(*, session: AsyncSession, cohort: Cohort, pap_ids: list[int] | None = None) -> dict[int, Facts]:
+    """The facts of the cohort's PAPs (or just `pap_ids`), by PAP id, in a few set-based queries."""
+    where: ColumnElement[bool] = Pap.cohort_id == cohort.id
+    if pap_ids is not None:
+        where = where & Pap.id.in_(pap_ids)
+    paps = (await session.execute(select(Pap.id, Pap.person_id, Pap.last_activity_at, Pap.progress_changed_at).where(where))).all()
+    chosen = select(Pap.id).where(where).scalar_subquery()
+    milestones: dict[int, list[MilestoneFact]] = defaultdict(list)
+    for pap_id, due, milestone_status, progress in await session.execute(
+        select(Milestone.pap_id, Milestone.due_date, Milestone.status, Milestone.progress)
+        .where(Milestone.pap_id.in_(chosen))
+        .order_by(Milestone.due_date, Milestone.id)
+    ):
+        milestones[pap_id].append(MilestoneFact(due, milestone_status == MilestoneStatus.DONE, progress))
+    people = [person_id for _, person_id, _, _ in paps]
+    checkins: dict[int, list[tuple[CheckInStatus, PapStatus | None]]] = defaultdict(list)
+    for person_id, status, said in await session.execute(
+        select(CheckIn.person_id, CheckIn.status, CheckIn.pap_status)
+        .where(CheckIn.cohort_id == cohort.id, CheckIn.person_id.in_(people), CheckIn.status.in_(DUE_CHECKIN))
+        .order_by(CheckIn.person_id, CheckIn.sequence)
+    ):
+        checkins[person_id].append((status, said))
+    facts = {}
+    for pap_id, person_id, last_activity, progress_changed in paps:
+        mine = checkins[person_id]
+        answered = [said for status, said in mine if status == CheckInStatus.ANSWERED and said is not None]
+        facts[pap_id] = Facts(
+            milestones=tuple(milestones[pap_id]),
+            last_activity=_day(last_activity, cohort.training_end),
+            progress_changed=_day(progress_changed, cohort.training_end),
+            self_assessment=answered[-1] if answered else None,
+            missed_last_two=len(mine) >= 2 and all(status == CheckInStatus.MISSED for status, _ in mine[-2:]),
+        )
+    return facts
+
+
+def _day(moment: datetime | None, training_end: date) -> date:
+    """A PAP starts counting at the training's end: nothing before it is late or idle."""
+    return max(training_end, moment.date()) if moment else training_end
+
+
+async def standing_of(*, session: AsyncSession, pap: Pap, today: date) -> Standing:
+    facts = await gather(session=session, cohort=pap.cohort, pap_ids=[pap.id])
+    return assess(facts[pap.id], today)
+
+
+async def mark_activity(*, session: AsyncSession, person_id: int, now: datetime) -> None:
+    """She did something for her project (a logbook entry, a check-in answer, a reflection)."""
+    await session.execute(update(Pap).where(Pap.person_id == person_id).values(last_activity_at=now))

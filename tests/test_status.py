@@ -1,0 +1,145 @@
+"""One truth about progress: the status table (facts → status), and one alumna's story read in every view."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from db.enrolment import enrol_coach
+from db.models import CheckIn, Cohort, PapStatus
+from db.report import cohort_report
+from db.status import Facts, MilestoneFact, ProjectStatus, assess
+from handlers.checkins import sweep_checkins
+from handlers.report import to_xlsx
+from tests.support import factories
+from tests.support.bots import InProcessBot
+from tests.support.inprocess import play, say
+
+TODAY = date(2026, 6, 1)
+
+
+def facts(
+    *, dues: tuple[tuple[str, bool, int], ...] = (("2026-07-01", False, 30),), idle: int = 2, moved: int = 2,
+    said: PapStatus | None = None, missed: bool = False,
+) -> Facts:  # fmt: skip
+    return Facts(
+        milestones=tuple(MilestoneFact(date.fromisoformat(due), done, progress) for due, done, progress in dues),
+        last_activity=date.fromordinal(TODAY.toordinal() - idle),
+        progress_changed=date.fromordinal(TODAY.toordinal() - moved),
+        self_assessment=said,
+        missed_last_two=missed,
+    )
+
+
+CASES = [
+    # (what happened, facts, status, reasons, her word differs)
+    ("active, nothing due", facts(), ProjectStatus.ON_TRACK, (), False),
+    ("she says on track and it is", facts(said=PapStatus.ON_TRACK), ProjectStatus.ON_TRACK, (), False),
+    ("a milestone passed yesterday", facts(dues=(("2026-05-31", False, 40),)), ProjectStatus.LATE, ("overdue",), False),
+    (
+        "a milestone passed, she says on track",
+        facts(dues=(("2026-05-20", False, 40),), said=PapStatus.ON_TRACK),
+        ProjectStatus.LATE,
+        ("overdue",),
+        True,
+    ),
+    ("she says late, nothing overdue", facts(said=PapStatus.DELAYED), ProjectStatus.LATE, ("says_late",), False),
+    ("14 days without any activity", facts(idle=14), ProjectStatus.STALLED, ("inactive",), False),
+    ("13 days without activity", facts(idle=13), ProjectStatus.ON_TRACK, (), False),
+    ("her last two check-ins missed", facts(missed=True), ProjectStatus.STALLED, ("missed_checkins",), False),
+    ("she says stuck", facts(said=PapStatus.STUCK), ProjectStatus.STALLED, ("says_stalled",), False),
+    ("she stopped the project", facts(said=PapStatus.ABANDONED), ProjectStatus.STALLED, ("says_stalled",), False),
+    (
+        "overdue and no progress for 30 days, though active",
+        facts(dues=(("2026-05-01", False, 10),), moved=30),
+        ProjectStatus.STALLED,
+        ("no_progress",),
+        False,
+    ),
+    ("no progress for 30 days, nothing overdue", facts(moved=45), ProjectStatus.ON_TRACK, (), False),
+    ("overdue 2 days, never any progress", facts(dues=(("2026-05-30", False, 0),), moved=140), ProjectStatus.LATE, ("overdue",), False),
+    ("every milestone done", facts(dues=(("2026-03-01", True, 100), ("2026-05-01", True, 100))), ProjectStatus.DONE, (), False),
+    ("she says done, a milestone still open", facts(said=PapStatus.COMPLETED), ProjectStatus.DONE, (), False),
+    ("done, long silent since", facts(dues=(("2026-03-01", True, 100),), idle=60), ProjectStatus.DONE, (), False),
+    (
+        "idle and overdue: both reasons",
+        facts(dues=(("2026-04-01", False, 0),), idle=40, moved=40),
+        ProjectStatus.STALLED,
+        ("inactive", "no_progress"),
+        False,
+    ),
+    ("she says on track, silent for weeks", facts(idle=20, said=PapStatus.ON_TRACK), ProjectStatus.STALLED, ("inactive",), True),
+    ("no milestones at all", facts(dues=()), ProjectStatus.ON_TRACK, (), False),
+]
+
+
+@pytest.mark.parametrize(("case", "given", "status", "reasons", "differs"), CASES, ids=[c[0] for c in CASES])
+def test_status_table(case: str, given: Facts, status: ProjectStatus, reasons: tuple[str, ...], differs: bool) -> None:
+    standing = assess(given, TODAY)
+    assert (standing.status, standing.reasons, standing.disagrees) == (status, reasons, differs), case
+
+
+def test_progress_is_the_mean_of_the_milestones() -> None:
+    standing = assess(facts(dues=(("2026-07-01", False, 30), ("2026-08-01", False, 60), ("2026-09-01", True, 100))), TODAY)
+    assert standing.progress == 63
+
+
+async def test_one_alumna_reads_the_same_in_every_view(bot: InProcessBot) -> None:
+    """She answers a check-in 'Sesuai rencana', writes a reflection, then lets a milestone pass."""
+    bot.clock.set(datetime(2026, 2, 11, 3, 0, tzinfo=UTC))
+    async with bot.app.runtime.open_session() as session:
+        cohort = await factories.cohort(session, bot.clock.now(), training_end=date(2026, 1, 10), months=3)
+        await factories.alumna(session, bot.clock.now(), cohort, 9801, name="Ratna", checkins=True)
+        await enrol_coach(
+            session=session, telegram_id=9899, cohort=cohort, name="Coach Budi", locale="id", timezone="Asia/Jakarta", now=bot.clock.now()
+        )
+        await session.commit()
+        first = await session.scalar(select(CheckIn).order_by(CheckIn.due_at))
+        assert first is not None
+    ratna, coach = bot.double.user(9801, "Ratna"), bot.double.user(9899, "Budi")
+    bot.clock.set(first.due_at)
+    await sweep_checkins(bot.app.runtime, bot.app.bot)
+    ratna.skip_read()
+    moves = [
+        "/checkin",
+        "[Sesuai rencana]",
+        "40",
+        "[Dukungan atasan]",
+        "[Lewati]",
+        "[Tidak untuk saat ini]",
+        "[Tidak ada]",
+        "[Selesai]",
+        "[5]",
+    ]
+    assert "check-in tersimpan" in (await play(bot, ratna, *moves)).text
+
+    bot.clock.set(datetime(2026, 3, 13, 9, 0, tzinfo=UTC))  # a Friday: she reflects
+    moves = ["/refleksi", "Rapat koordinasi lancar", "[Lewati]", "Lebih sabar", "[inklusif]", "[4]", "Presentasi", "[Simpan pribadi]"]
+    assert "tersimpan" in (await play(bot, ratna, *moves)).text
+
+    bot.clock.set(datetime(2026, 3, 17, 3, 0, tzinfo=UTC))  # Tahap 1 was due on 15 March
+    ratna.skip_read()
+    plan = (await say(bot, ratna, "/pap")).text
+    assert "⏳ Terlambat · kemajuan 0% · tahapan lewat tenggat 2 hari" in plan
+    assert "Menurut check-in terakhir: ✅ Sesuai rencana (berbeda dari status di atas)" in plan
+    assert "1. ⚠️ Tahap 1 — 15 Maret 2026 (lewat tenggat, 0%)" in plan
+
+    coach.skip_read()
+    member = (await say(bot, coach, "/alumni Ratna")).text
+    assert "⏳ Terlambat · kemajuan 0% · tahapan lewat tenggat 2 hari" in member
+    assert "Menurut check-in terakhir: ✅ Sesuai rencana (berbeda" in member
+    stalled = (await say(bot, coach, "/mandek")).text
+    assert "Ratna" not in stalled  # a reflection four days ago: active, so late and not stalled
+    async with bot.app.runtime.open_session() as session:
+        cohort = await session.get(Cohort, cohort.id)
+        assert cohort is not None
+        indicators, rows = await cohort_report(session=session, cohort=cohort, now=bot.clock.now())
+    assert (rows[0].status, rows[0].self_assessment, rows[0].progress) == ("late", "on_track", 0)
+    sheet = load_workbook(io.BytesIO(to_xlsx(bot.app.runtime.texts, "id", cohort, indicators, rows)))["Alumni"]
+    header = [c.value for c in sheet[1]]
+    row = [c.value for c in sheet[2]]
+    assert row[header.index("Status PAP")] == "Terlambat" and row[header.index("Menurut check-in terakhir")] == "Sesuai rencana"
