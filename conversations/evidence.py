@@ -10,16 +10,18 @@ from __future__ import annotations
 import asyncio
 import re
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 
 import filetype
-from telegram import Bot, Message
+from telegram import Bot, InputMediaDocument, InputMediaPhoto, Message
 from telegram.error import TelegramError
 
 from db.logbook import EvidenceItem
-from db.models import EvidenceKind
+from db.models import Evidence, EvidenceKind
 
 MAX_DOWNLOAD = 20 * 1024 * 1024  # Telegram's getFile limit
+ALBUM = 10  # items in one sendMediaGroup
 ALLOWED = {  # MIME type -> file extension
     "application/pdf": "pdf",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
@@ -131,3 +133,18 @@ async def keep_copy(bot: Bot, data_dir: Path, person_id: int, item: EvidenceItem
             target = target.rename(target.with_suffix(f".{kind.extension}"))
             relative = relative.with_suffix(f".{kind.extension}")
     return EvidenceItem(**{**vars(item), "local_path": str(relative), "mime_type": mime_type, "size": item.size or target.stat().st_size})
+
+
+async def send_evidence(bot: Bot, chat_id: int, items: Sequence[Evidence]) -> None:
+    """An entry's photos as an album and its documents as another, each sent by Telegram's file_id
+    (nothing is uploaded again; a file too big to download is sent the same way)."""
+    for kind, as_media in ((EvidenceKind.PHOTO, InputMediaPhoto), (EvidenceKind.DOCUMENT, InputMediaDocument)):
+        file_ids = [item.file_id for item in items if item.kind == kind and item.file_id]
+        for start in range(0, len(file_ids), ALBUM):
+            chunk = file_ids[start : start + ALBUM]
+            if len(chunk) > 1:
+                await bot.send_media_group(chat_id, [as_media(file_id) for file_id in chunk])
+            elif kind == EvidenceKind.PHOTO:
+                await bot.send_photo(chat_id, chunk[0])
+            else:
+                await bot.send_document(chat_id, chunk[0])

@@ -306,14 +306,16 @@ async def announce_entry(context: EcoachContext, entry_id: int) -> None:
     values = {"name": pap.person.name, "milestone": entry.milestone.title if entry.milestone else None, "progress": entry.progress}
     first_line = entry.text.strip().splitlines()[0][:200]
     for coach in await coaches_of(session=context.session, cohort_id=pap.cohort_id):
-        buttons = InlineKeyboardMarkup(
-            [
-                [
-                    CoachOnEntry("feedback", entry.id).key(texts.render(coach.locale, "feedback.button")),
-                    CoachOnEntry("verify", entry.id).key(texts.render(coach.locale, "feedback.verify_button")),
-                ]
-            ]
-        )
+        feedback = CoachOnEntry("feedback", entry.id).key(texts.render(coach.locale, "feedback.button"))
+        if entry.evidence:  # verification comes after the evidence is seen
+            first = CoachOnEntry("evidence", entry.id).key(
+                texts.render(coach.locale, "feedback.evidence_button", count=len(entry.evidence))
+            )
+            buttons = InlineKeyboardMarkup([[first, feedback]])
+        else:
+            buttons = InlineKeyboardMarkup(
+                [[feedback, CoachOnEntry("verify", entry.id).key(texts.render(coach.locale, "feedback.verify_button"))]]
+            )
         body = texts.render(coach.locale, "feedback.notice", first_line=first_line, evidence=len(entry.evidence), **values)
         await notify(context, coach.telegram_id, body, buttons, about=pap.person.id)
     for chat_id in await notice_groups(session=context.session, cohort=pap.cohort):

@@ -16,7 +16,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.kernel.callbacks import CoachOnAlumna, StalledPage
+from bot.kernel.callbacks import CoachOnAlumna, CoachOnEntry, StalledPage
 from bot.kernel.charts import cohort_chart
 from bot.kernel.context import EcoachContext
 from bot.kernel.guards import answer_button, in_private, may_coach, requires_coach
@@ -244,9 +244,9 @@ async def on_alumna_button(update: Update, context: EcoachContext) -> None:
         nudged, _ = await _nudge_all(update, context, [(person.id, person.telegram_id, person.name, person.locale)])
         await answer_button(update, context.text("coach.nudge_done" if nudged else "coach.nudge_skipped", name=person.name), alert=True)
         return
-    body = await member_detail(context, person)
+    body, markup = await member_detail(context, person)
     await context.session.commit()
-    failure = await attempt(send_html(context.bot, update.effective_user.id, body))  # the coach's private chat, never the group
+    failure = await attempt(send_html(context.bot, update.effective_user.id, body, markup))  # the coach's private chat, never the group
     if failure is not None and failure.verdict is Verdict.UNDELIVERABLE:  # she has not opened a chat with the bot yet
         await answer_button(update, context.text("coach.open_private", bot=context.bot.username))
         return
@@ -273,16 +273,17 @@ async def _member(update: Update, context: EcoachContext, cohort: Cohort) -> Non
         await context.reply(update, "coach.nobody", name=name)
         return
     if len(found) > 1:
-        markup = InlineKeyboardMarkup([[CoachOnAlumna("detail", p.id).key(p.name)] for p in found])
-        await context.reply(update, "coach.choose_member", reply_markup=markup)
+        choices = InlineKeyboardMarkup([[CoachOnAlumna("detail", p.id).key(p.name)] for p in found])
+        await context.reply(update, "coach.choose_member", reply_markup=choices)
         return
-    body = await member_detail(context, found[0])
+    body, markup = await member_detail(context, found[0])
     await context.session.commit()
     assert update.effective_chat is not None
-    await send_html(context.bot, update.effective_chat.id, body)
+    await send_html(context.bot, update.effective_chat.id, body, markup)
 
 
-async def member_detail(context: EcoachContext, person: Person) -> str:
+async def member_detail(context: EcoachContext, person: Person) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Everything a coach may see of one alumna, and a button to see each recent entry's evidence."""
     session = context.session
     pap = await current_pap(session=session, telegram_id=person.telegram_id)
     entries = await recent_entries(session=session, person_id=person.id, limit=5)
@@ -310,4 +311,9 @@ async def member_detail(context: EcoachContext, person: Person) -> str:
         said={c.id: texts.render(locale, f"choices.pap_status.{c.pap_status.value}") if c.pap_status else "-" for c in checkins},
         feedback=feedback,
     )
-    return body
+    keys = [
+        CoachOnEntry("evidence", e.id).key(context.text("coach.button_evidence", number=number))
+        for number, e in enumerate(entries, 1)
+        if e.evidence
+    ]
+    return body, InlineKeyboardMarkup([keys[i : i + 3] for i in range(0, len(keys), 3)]) if keys else None

@@ -11,10 +11,11 @@ from bot.kernel.callbacks import CoachOnEntry, MyEntry
 from bot.kernel.context import EcoachContext
 from bot.kernel.guards import answer_button, not_enrolled, requires_alumna
 from bot.kernel.notices import notify
+from bot.kernel.telegram import send_html
 from conversations import logbook
-from conversations.evidence import Refused, attachment, keep_copy, remove_files
+from conversations.evidence import Refused, attachment, keep_copy, remove_files, send_evidence
 from db.logbook import delete_entry, editable, entry_for_coach, own_entry, recent_entries, verify_entry
-from db.models import LogEntry, Pap, Person
+from db.models import Evidence, EvidenceKind, LogEntry, Pap, Person
 from db.plans import current_pap
 
 
@@ -108,7 +109,7 @@ async def on_my_entry_button(update: Update, context: EcoachContext, person: Per
 
 
 async def on_coach_button(update: Update, context: EcoachContext) -> None:
-    """Give feedback on, or verify, an entry: only a coach of that entry's cohort may."""
+    """See the evidence of, give feedback on, or verify an entry: only a coach of that entry's cohort may."""
     assert update.effective_user is not None
     pressed = CoachOnEntry.parse(update.callback_query.data if update.callback_query else None)
     found = None
@@ -124,8 +125,33 @@ async def on_coach_button(update: Update, context: EcoachContext) -> None:
     if pressed.action == "feedback":
         await logbook.begin_feedback(context, update, entry.id, pap.person.name)
         return
+    if pressed.action == "evidence":
+        await _show_evidence(update, context, entry, pap.person.name)
+        return
     newly = await verify_entry(session=context.session, entry=entry, coach=coach, now=context.runtime.clock.now())
     if newly:
         body = context.runtime.texts.render(pap.person.locale, "feedback.verified_alumna", coach=coach.name, date=entry.created_at.date())
         await notify(context, pap.person.telegram_id, body, about=pap.person.id)
     await context.reply(update, "feedback.verified" if newly else "feedback.already_verified")
+
+
+async def _show_evidence(update: Update, context: EcoachContext, entry: LogEntry, name: str) -> None:
+    """The entry's files in the coach's private chat, then its links, and then the offer to verify."""
+    assert update.effective_user is not None
+    chat_id = update.effective_user.id  # never the group, whichever chat the button was in
+    items = list(await context.session.scalars(select(Evidence).where(Evidence.entry_id == entry.id).order_by(Evidence.id)))
+    await context.session.commit()
+    await send_evidence(context.bot, chat_id, items)
+    buttons = [[CoachOnEntry("feedback", entry.id).key(context.text("feedback.button"))]]
+    if entry.verified_at is None:
+        buttons[0].append(CoachOnEntry("verify", entry.id).key(context.text("feedback.verify_button")))
+    body = context.text(
+        "feedback.evidence_shown",
+        name=name,
+        date=entry.created_at.date(),
+        photos=sum(1 for i in items if i.kind == EvidenceKind.PHOTO),
+        documents=sum(1 for i in items if i.kind == EvidenceKind.DOCUMENT),
+        links=[i.url for i in items if i.kind == EvidenceKind.LINK and i.url],
+        verified=entry.verified_at is not None,
+    )
+    await send_html(context.bot, chat_id, body, InlineKeyboardMarkup(buttons), patient=True)

@@ -132,7 +132,7 @@ async def test_member_works_in_private_only(bot: InProcessBot) -> None:
     coach = bot.double.user(7100, "Rina")
     coach.skip_read()
     detail = await say(bot, coach, "/alumni ani")
-    assert "👤 Ani" in detail.text and "Rapat rahasia internal" in detail.text and "📎 0" in detail.text
+    assert "👤 Ani" in detail.text and "1. " in detail.text and "Rapat rahasia internal" in detail.text and "📎" not in detail.text
     other = bot.double.user(7200, "Lain")
     other.skip_read()
     assert "Tidak ada alumni yang cocok" in (await say(bot, other, "/member Ani")).text

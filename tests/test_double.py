@@ -85,3 +85,20 @@ def test_group_commands_carry_the_bot_name(double: BotApiDouble) -> None:
     update = coach.send("/mandek 14", chat=group, mention=True)
     assert update["message"]["text"] == "/mandek@ecoach_test_bot 14"
     assert update["message"]["chat"] == {"id": -1001, "type": "supergroup", "title": "Coaches"}
+
+
+def test_albums_are_two_to_ten_of_one_kind_sent_by_file_id(api: httpx.Client, double: BotApiDouble) -> None:
+    double.user(5, "Sari")
+    photo = double.upload(b"\xff\xd8\xff one", "photo").file_id
+    other = double.upload(b"\xff\xd8\xff two", "photo").file_id
+    document = double.upload(b"%PDF-1.4", "document", name="a.pdf").file_id
+
+    def album(*media: tuple[str, str]) -> httpx.Response:
+        return api.post("/sendMediaGroup", json={"chat_id": 5, "media": [{"type": kind, "media": file_id} for kind, file_id in media]})
+
+    assert album(("photo", photo)).json()["description"] == "Bad Request: media must contain 2-10 items"
+    assert "can't be mixed" in album(("photo", photo), ("document", document)).json()["description"]
+    assert "can't use file of another type" in album(("photo", photo), ("photo", document)).json()["description"]
+    sent = album(("photo", photo), ("photo", other)).json()["result"]
+    assert len(sent) == 2 and sent[0]["media_group_id"] == sent[1]["media_group_id"]
+    assert [m.file.data for m in double.sent(5) if m.file] == [b"\xff\xd8\xff one", b"\xff\xd8\xff two"]

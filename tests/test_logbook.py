@@ -97,6 +97,25 @@ async def test_entry_with_two_photos_a_pdf_and_a_link(bot: InProcessBot, setting
     assert "Dihadiri" not in notice.text  # the first line only
     assert bot.double.sent(group.id) == []  # the cohort did not ask for group notices
 
+    assert notice.button_texts == ["📎 Lihat bukti (4)", "💬 Beri umpan balik"]  # verifying comes after seeing
+    coach.press("Lihat bukti", notice)
+    await bot.run_pending()
+    album, document, summary = coach.messages()[1:3], coach.messages()[3], coach.messages()[4]
+    assert [m.method for m in album] == ["sendMediaGroup", "sendMediaGroup"] and album[0].chat_id == 9100
+    assert [m.file.data for m in album if m.file] == photos  # the very files she sent, by their file_id
+    assert document.method == "sendDocument" and document.file is not None and document.file.data == PDF
+    assert "2 foto, 1 dokumen, 1 tautan" in summary.text and "https://drive.example.go.id/notulen-rapat" in summary.text
+    assert summary.button_texts == ["💬 Beri umpan balik", "✅ Verifikasi"]
+    coach.press("Verifikasi", summary)
+    await bot.run_pending()
+    assert "terverifikasi" in coach.messages()[-1].text and "diverifikasi oleh" in sari.messages()[-1].text
+    coach.skip_read()
+    member = await say(bot, coach, "/alumni Sari")
+    assert "1. " in member.text and "📎 4 bukti" in member.text and member.button_texts == ["📎 Bukti 1"]
+    await tap(bot, coach, "Bukti 1")
+    assert [m.method for m in coach.messages()[-4:]] == ["sendMediaGroup", "sendMediaGroup", "sendDocument", "sendMessage"]
+    assert "sudah terverifikasi" in coach.messages()[-1].text and coach.messages()[-1].button_texts == ["💬 Beri umpan balik"]
+
 
 async def test_big_file_is_kept_by_reference_and_bad_media_is_refused(bot: InProcessBot, settings: Settings) -> None:
     await seed(bot)

@@ -118,7 +118,7 @@ class MyEntry(Button, prefix="lg"):
 
 
 class CoachOnEntry(Button, prefix="lgc"):
-    action: str  # feedback | verify
+    action: str  # evidence | feedback | verify
     entry_id: int
 
 

@@ -211,6 +211,7 @@ class BotApiDouble:
             "answercallbackquery": self._answer_callback_query,
             "sendphoto": lambda p, u: self._send_file("sendPhoto", "photo", p, u),
             "senddocument": lambda p, u: self._send_file("sendDocument", "document", p, u),
+            "sendmediagroup": self._send_media_group,
             "sendpoll": self._send_poll,
             "sendchataction": lambda p, u: True,
             "getfile": self._get_file,
@@ -337,6 +338,31 @@ class BotApiDouble:
         if caption:
             _set_text(message, "caption", *caption)
         return self._record(method, chat, message, raw_caption, params.get("parse_mode"), stored)
+
+    def _send_media_group(self, params: Params, uploads: Uploads) -> list[dict[str, Any]]:
+        """An album: 2-10 photos, or 2-10 documents (Telegram does not mix documents with other media)."""
+        chat = self._reachable_chat(params.get("chat_id"))
+        media = params.get("media")
+        if not isinstance(media, list) or not 2 <= len(media) <= 10:
+            raise ApiError(400, "Bad Request: media must contain 2-10 items")
+        kinds = {item.get("type") for item in media if isinstance(item, dict)}
+        if not kinds <= {"photo", "document"} or len(kinds) != 1:
+            raise ApiError(400, "Bad Request: document can't be mixed with other media types")
+        group = secrets.token_hex(8)
+        files = [self._incoming_file(item.get("media"), uploads, item["type"]) for item in media]  # all checked before any is sent
+        sent = []
+        for item, stored in zip(media, files, strict=True):
+            kind = item["type"]
+            message = self._new_bot_message(chat, params)
+            message["media_group_id"] = group
+            if kind == "photo":
+                message["photo"] = [_photo_size(stored)]
+            else:
+                message["document"] = _document(stored)
+            if item.get("caption"):
+                _set_text(message, "caption", *self._parse(str(item["caption"]), item.get("parse_mode"), MAX_CAPTION, "caption"))
+            sent.append(self._record("sendMediaGroup", chat, message, item.get("caption"), item.get("parse_mode"), stored))
+        return sent
 
     def _send_poll(self, params: Params, uploads: Uploads) -> dict[str, Any]:
         chat = self._reachable_chat(params.get("chat_id"))
@@ -473,7 +499,10 @@ class BotApiDouble:
             name, data, mime = uploads[value.removeprefix("attach://")]
             return self._store_file(data, kind, name=name, mime_type=mime)
         if isinstance(value, str) and value in self._files:
-            return self._files[value]
+            stored = self._files[value]
+            if not stored.file_id.startswith(kind[:3].upper()):
+                raise ApiError(400, f"Bad Request: can't use file of another type as {kind.capitalize()}")
+            return stored
         if kind in uploads:
             name, data, mime = uploads[kind]
             return self._store_file(data, kind, name=name, mime_type=mime)
