@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 
+from bot.kernel.callbacks import CoachReply
 from bot.kernel.context import EcoachContext
 from bot.kernel.notices import notify
 from bot.kernel.parsing import Invalid, read_date, read_percent
@@ -128,7 +129,9 @@ class CheckInFlow(Flow):
         if not await record_answers(session=turn.session, checkin=checkin, answers=answers, now=turn.now):
             await turn.context.reply(turn.update, "checkin.already")
             return
-        await tell_coaches(turn.context, checkin)  # queued in the same transaction as her answers
+        await tell_coaches(
+            turn.context, checkin, turn.update.effective_user.username if turn.update.effective_user else None
+        )  # queued in the same transaction as her answers
         await turn.context.reply(turn.update, "checkin.saved", late=checkin.late, coaching=answers.wants_coaching)
         if checkin.with_feedback:
             person = await turn.session.get(Person, checkin.person_id)
@@ -162,8 +165,8 @@ async def begin(context: EcoachContext, update: Update, checkin: CheckIn, traini
     await engine.start(context, update, CHECKIN, data)
 
 
-async def tell_coaches(context: EcoachContext, checkin: CheckIn) -> None:
-    """She asks for coaching: her cohort's coaches are told privately."""
+async def tell_coaches(context: EcoachContext, checkin: CheckIn, username: str | None) -> None:
+    """She asks for coaching: her cohort's coaches are told privately, with her @username and a Reply button."""
     if not checkin.wants_coaching:
         return
     person = await context.session.get(Person, checkin.person_id)
@@ -177,5 +180,7 @@ async def tell_coaches(context: EcoachContext, checkin: CheckIn) -> None:
             month=checkin.month,
             status=texts.render(coach.locale, f"choices.pap_status.{checkin.pap_status.value}"),
             obstacle=texts.render(coach.locale, f"choices.obstacle.{checkin.obstacle.value}"),
+            username=username,
         )
-        await notify(context, coach.telegram_id, body, about=person.id)
+        reply = InlineKeyboardMarkup([[CoachReply(person.id).key(texts.render(coach.locale, "contact.button_reply"))]])
+        await notify(context, coach.telegram_id, body, reply, about=person.id)

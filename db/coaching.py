@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -175,12 +176,25 @@ async def cohort_summary(*, session: AsyncSession, cohort: Cohort, today: date, 
     )
 
 
-async def nudge(*, session: AsyncSession, person_id: int, coach_id: int | None, now: datetime) -> Nudge | None:
-    """Record a nudge unless she had one in the last 3 days; None when she may not be nudged now."""
-    recent = await session.scalar(select(Nudge.id).where(Nudge.person_id == person_id, Nudge.sent_at > now - NUDGE_EVERY).limit(1))
+class NudgeSkip(enum.StrEnum):
+    """Why a coach's nudge was not sent to her."""
+
+    RECENT = "recent"  # nudged less than 3 days ago
+    BLOCKED = "blocked"  # she blocked the bot, or never opened a chat with it
+    NO_CONSENT = "no_consent"  # she withdrew her consent: the bot writes to her only when she writes first
+    UNREACHABLE = "unreachable"  # Telegram did not take it this time
+
+
+async def nudge(*, session: AsyncSession, person: Person, coach_id: int | None, now: datetime) -> Nudge | NudgeSkip:
+    """Record a nudge, or say why she may not be nudged now."""
+    if person.consent_at is None:
+        return NudgeSkip.NO_CONSENT
+    if not person.active:
+        return NudgeSkip.BLOCKED
+    recent = await session.scalar(select(Nudge.id).where(Nudge.person_id == person.id, Nudge.sent_at > now - NUDGE_EVERY).limit(1))
     if recent is not None:
-        return None
-    record = Nudge(person_id=person_id, coach_id=coach_id, sent_at=now)
+        return NudgeSkip.RECENT
+    record = Nudge(person_id=person.id, coach_id=coach_id, sent_at=now)
     session.add(record)
     await session.flush()
     return record

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from datetime import UTC, date, datetime, time
 from typing import Any, ClassVar
 
@@ -187,6 +188,16 @@ def _enum(cls: type[enum.Enum], length: int = 16) -> Enum:
     return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
+_TITLE = re.compile(r"^(?:prof|dr|drs|dra|drg|ir|hj|h|hajjah|apt|ns|bd)\.?$", re.IGNORECASE)
+
+
+def first_name(full: str) -> str:
+    """ "Dr. Ratna Kusumawati, S.E., M.A.P." → "Ratna": the name before the degrees, without prefix titles."""
+    words = full.split(",")[0].split()
+    names = [w for w in words if not _TITLE.match(w)] or words
+    return names[0] if names else full
+
+
 class Person(Base):
     """Anyone who talks to the bot and was stored: alumna, coach or organizer."""
 
@@ -194,7 +205,8 @@ class Person(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))  # in full, with titles: for documents
+    short_name: Mapped[str | None] = mapped_column(String(60))  # nama panggilan: for greetings
     locale: Mapped[str] = mapped_column(String(8))
     timezone: Mapped[str] = mapped_column(String(64))
     consent_at: Mapped[datetime | None]
@@ -214,6 +226,11 @@ class Person(Base):
     # Deleting a person is left to the database's ON DELETE CASCADE (her right to erasure).
     memberships: Mapped[list[Membership]] = relationship(back_populates="person", passive_deletes=True)
     paps: Mapped[list[Pap]] = relationship(back_populates="person", order_by="Pap.id", passive_deletes=True)
+
+    @property
+    def called(self) -> str:
+        """What the bot calls her: her nama panggilan, else her first name without titles."""
+        return self.short_name or first_name(self.name)
 
 
 class Cohort(Base):
@@ -798,6 +815,21 @@ class CoachRequest(Base):
     decided_at: Mapped[datetime | None]
 
     cohort: Mapped[Cohort] = relationship()
+
+
+class CoachingMessage(Base):
+    """One message of the coaching thread between an alumna and her cohort's coaches, either way."""
+
+    __tablename__ = "coaching_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)  # the alumna
+    coach_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))  # who replied; None: hers
+    from_coach: Mapped[bool] = mapped_column(default=False)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    coach: Mapped[Person | None] = relationship(foreign_keys=[coach_id])
 
 
 class AuditAction(enum.StrEnum):

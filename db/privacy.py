@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import selectinload
 
+from db.contact import thread
 from db.engine import is_sqlite
 from db.models import (
     AnonymousOutcome,
@@ -18,6 +19,7 @@ from db.models import (
     CareerEventKind,
     CheckIn,
     CheckInStatus,
+    CoachingMessage,
     CoachRequest,
     Cohort,
     CohortChat,
@@ -54,6 +56,7 @@ class PersonalData:
     feedback: list[RoundResult]  # her closed rounds; averages and comments only where three or more answered
     rater_links: list[RaterLink]
     quiz_answers: list[QuizAnswer]
+    coaching_thread: list[CoachingMessage]
 
 
 async def personal_data(*, session: AsyncSession, person: Person, now: datetime) -> PersonalData:
@@ -81,7 +84,8 @@ async def personal_data(*, session: AsyncSession, person: Person, now: datetime)
     feedback = await released(session=session, person_id=person.id, now=now)
     links = list(await session.scalars(select(RaterLink).where(RaterLink.person_id == person.id)))
     quizzes = list(await session.scalars(select(QuizAnswer).where(QuizAnswer.person_id == person.id)))
-    return PersonalData(person, paps, entries, reflections, checkins, career, feedback, links, quizzes)
+    messages = await thread(session=session, person_id=person.id, limit=None)
+    return PersonalData(person, paps, entries, reflections, checkins, career, feedback, links, quizzes, messages)
 
 
 def _plain(obj: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -118,6 +122,14 @@ def export_dict(data: PersonalData) -> dict[str, Any]:
         ],
         "rater_links": [_plain(link) for link in data.rater_links],
         "quiz_answers": [_plain(q) for q in data.quiz_answers],
+        "coaching_thread": [
+            {
+                "created_at": m.created_at.isoformat(),
+                "from": m.coach.name if m.coach else ("coach" if m.from_coach else "me"),
+                "text": m.text,
+            }
+            for m in data.coaching_thread
+        ],
     }
 
 

@@ -25,6 +25,7 @@ from handlers import (
     coaches,
     cohorts,
     community,
+    contact,
     conversation,
     errors,
     feedback,
@@ -78,6 +79,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(_command(c.REMINDERS, reflection.show_reminders))
     application.add_handler(_command(c.CHECKIN, checkins.start_checkin))
     application.add_handler(_command(c.FEEDBACK, feedback.feedback_command))
+    application.add_handler(_command(c.ASK_COACH, contact.ask_coach))
     application.add_handler(_command(c.NEW_COHORT, cohorts.start_new_cohort))
     application.add_handler(_command(c.COACHES, access.coaches_command, private=False))
     application.add_handler(_command(c.ROTATE_CODES, access.rotate_codes_command, private=False))
@@ -117,6 +119,8 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(_button(b.PrivacyAction, privacy.on_privacy_button))
     application.add_handler(_button(b.MyEntry, logbook.on_my_entry_button))
     application.add_handler(_button(b.FeedbackAction, feedback.on_feedback_button))
+    application.add_handler(_button(b.AskCoach, contact.ask_coach))
+    application.add_handler(_button(b.CoachReply, contact.on_reply_button))
     application.add_handler(_button(b.CoachOnEntry, logbook.on_coach_button))
     application.add_handler(_button(b.CoachDecision, access.on_coach_decision))
     application.add_handler(_button(b.CoachRevoke, access.on_revoke_button))
@@ -127,7 +131,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     # Private messages: answers to the conversation in progress, else a feature's fallback; unknown
     # commands get a hint.
     application.add_handler(MessageHandler(NEW_MESSAGE & PRIVATE & filters.COMMAND, conversation.on_unknown_command))
-    on_private_message = conversation.private_messages(fallbacks=[logbook.on_stray_file])
+    on_private_message = conversation.private_messages(fallbacks=[logbook.on_stray_file, contact.on_free_text])
     application.add_handler(MessageHandler(NEW_MESSAGE & PRIVATE, on_private_message))
 
     application.add_error_handler(errors.on_error)

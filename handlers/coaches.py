@@ -16,15 +16,16 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.kernel.callbacks import CoachOnAlumna, CoachOnEntry, StalledPage
+from bot.kernel.callbacks import AskCoach, CoachOnAlumna, CoachOnEntry, CoachReply, StalledPage
 from bot.kernel.charts import cohort_chart
 from bot.kernel.context import EcoachContext
 from bot.kernel.guards import answer_button, in_private, may_coach, requires_coach
 from bot.kernel.sending import Verdict, attempt
 from bot.kernel.standing import milestone_lines, status_line
 from bot.kernel.telegram import send_html
-from db.checkins import checkins_of
+from db.checkins import checkins_of, open_checkin
 from db.coaching import (
+    NudgeSkip,
     alumna_in_cohort,
     cohort_of_alumna,
     cohort_statuses,
@@ -36,6 +37,7 @@ from db.coaching import (
     stalled,
 )
 from db.cohorts import find_invite
+from db.contact import thread
 from db.logbook import recent_entries
 from db.models import ChatPurpose, Cohort, Person, Reflection, Role
 from db.people import person_by_telegram_id
@@ -171,14 +173,14 @@ async def nudge_command(update: Update, context: EcoachContext, cohort: Cohort) 
         return
     if target.lower() in ("mandek", "stalled"):
         today = local(context.runtime.clock.now(), context.runtime.settings.default_timezone).date()
-        people = [
-            (s.person_id, s.telegram_id, s.name, s.locale)
-            for s in stalled(await cohort_statuses(session=context.session, cohort=cohort, today=today))
-        ]
+        ids = [s.person_id for s in stalled(await cohort_statuses(session=context.session, cohort=cohort, today=today))]
+        people = [p for p in [await context.session.get(Person, i) for i in ids] if p is not None]
     else:
-        people = [
-            (p.id, p.telegram_id, p.name, p.locale) for p in await find_alumnae(session=context.session, cohort_id=cohort.id, name=target)
-        ]
+        people = await find_alumnae(session=context.session, cohort_id=cohort.id, name=target)
+        if len(people) > 1:  # never guess which one
+            choices = InlineKeyboardMarkup([[CoachOnAlumna("nudge", p.id).key(p.name)] for p in people])
+            await context.reply(update, "coach.choose_nudge", name=target, reply_markup=choices)
+            return
     if not people:
         await context.reply(update, "coach.nobody", name=target)
         return
@@ -186,24 +188,30 @@ async def nudge_command(update: Update, context: EcoachContext, cohort: Cohort) 
     await context.reply(update, "coach.nudged", nudged=nudged, skipped=skipped)
 
 
-async def _nudge_all(update: Update, context: EcoachContext, people: list[tuple[int, int, str, str]]) -> tuple[list[str], list[str]]:
+async def _nudge_all(update: Update, context: EcoachContext, people: list[Person]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Nudge each; the names nudged, and (name, why) for each one skipped."""
     assert update.effective_user is not None
     coach = await person_by_telegram_id(session=context.session, telegram_id=update.effective_user.id)
     now = context.runtime.clock.now()
-    nudged, skipped = [], []
-    for person_id, telegram_id, name, locale in people:
-        record = await nudge(session=context.session, person_id=person_id, coach_id=coach.id if coach else None, now=now)
-        if record is None:
-            skipped.append(name)
+    texts = context.runtime.texts
+    nudged: list[str] = []
+    skipped: list[tuple[str, str]] = []
+    for person in people:
+        record = await nudge(session=context.session, person=person, coach_id=coach.id if coach else None, now=now)
+        if isinstance(record, NudgeSkip):
+            skipped.append((person.name, context.text(f"coach.skip_{record.value}")))
             continue
+        open_now = await open_checkin(session=context.session, person_id=person.id) is not None
         await context.session.commit()  # recorded before it is sent: never twice within 3 days
-        body = context.runtime.texts.render(locale, "coach.nudge_message", name=name)
-        failure = await attempt(send_html(context.bot, telegram_id, body))
+        body = texts.render(person.locale, "coach.nudge_message", name=person.called, coach=coach.name if coach else None, checkin=open_now)
+        reply = InlineKeyboardMarkup([[AskCoach().key(texts.render(person.locale, "contact.button_write_coach"))]])
+        failure = await attempt(send_html(context.bot, person.telegram_id, body, reply))
         if failure is None or failure.may_have_arrived:
-            nudged.append(name)
-        else:  # not delivered: it must not count against the next try
-            await context.session.delete(record)
-            skipped.append(name)
+            nudged.append(person.name)
+            continue
+        await context.session.delete(record)  # not delivered: it must not count against the next try
+        why = NudgeSkip.BLOCKED if failure.verdict is Verdict.UNDELIVERABLE else NudgeSkip.UNREACHABLE
+        skipped.append((person.name, context.text(f"coach.skip_{why.value}")))
     return nudged, skipped
 
 
@@ -241,8 +249,9 @@ async def on_alumna_button(update: Update, context: EcoachContext) -> None:
         await answer_button(update, context.text("coach.only_coaches"))
         return
     if pressed.action == "nudge":
-        nudged, _ = await _nudge_all(update, context, [(person.id, person.telegram_id, person.name, person.locale)])
-        await answer_button(update, context.text("coach.nudge_done" if nudged else "coach.nudge_skipped", name=person.name), alert=True)
+        nudged, skipped = await _nudge_all(update, context, [person])
+        said = context.text("coach.nudge_done", name=person.name) if nudged else f"{person.name}: {skipped[0][1]}"
+        await answer_button(update, said, alert=True)
         return
     body, markup = await member_detail(context, person)
     await context.session.commit()
@@ -310,10 +319,13 @@ async def member_detail(context: EcoachContext, person: Person) -> tuple[str, In
         checkins=checkins,
         said={c.id: texts.render(locale, f"choices.pap_status.{c.pap_status.value}") if c.pap_status else "-" for c in checkins},
         feedback=feedback,
+        thread=await thread(session=session, person_id=person.id),
     )
     keys = [
         CoachOnEntry("evidence", e.id).key(context.text("coach.button_evidence", number=number))
         for number, e in enumerate(entries, 1)
         if e.evidence
     ]
-    return body, InlineKeyboardMarkup([keys[i : i + 3] for i in range(0, len(keys), 3)]) if keys else None
+    rows = [keys[i : i + 3] for i in range(0, len(keys), 3)]
+    rows.append([CoachReply(person.id).key(context.text("contact.button_write"))])
+    return body, InlineKeyboardMarkup(rows)

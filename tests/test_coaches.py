@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.kernel.callbacks import CoachOnAlumna
+from db.models import Person
 from devtools.double import Sent
 from tests.support.bots import InProcessBot
 from tests.support.inprocess import say
@@ -114,7 +115,10 @@ async def test_nudge_limit_holds(bot: InProcessBot) -> None:
     budi = bot.double.user(7001, "Budi")
     [reply] = await in_group(bot, 7100, "/ingatkan Budi")
     assert "Diingatkan: Budi" in reply.text
-    assert "Coach Ibu menanyakan kabar PAP" in budi.next_message().text
+    nudge = budi.next_message()
+    assert "Coach Ibu, Coach Rina, menanyakan kabar proyek perubahan Ibu" in nudge.text
+    assert "/checkin" not in nudge.text  # no check-in is open: only what she can do now
+    assert nudge.button_texts == ["✏️ Tulis ke coach"]
     [reply] = await in_group(bot, 7100, "/nudge mandek")
     assert "Diingatkan: Dewi" in reply.text and "Dilewati" in reply.text and "Budi" in reply.text.split("Dilewati")[1]
     assert len(budi.messages()) == 1
@@ -160,3 +164,35 @@ async def test_an_undelivered_nudge_does_not_use_up_the_three_days(bot: InProces
     bot.double.block(7001, False)
     [reply] = await in_group(bot, 7100, "/ingatkan Budi")
     assert "Diingatkan: Budi" in reply.text
+
+
+async def test_a_name_matching_two_alumnae_asks_which_one(bot: InProcessBot) -> None:
+    ids = await seed(bot, extra_stalled=2)
+    await in_group(bot, 7100, f"/hubungkan {ids['cohort_code']}")
+    zed0, zed1 = bot.double.user(7005, "Zed 00"), bot.double.user(7006, "Zed 01")
+    [question] = await in_group(bot, 7100, "/ingatkan zed")
+    assert "Ada beberapa alumni yang cocok dengan “zed”" in question.text
+    assert question.button_texts == ["Zed 00", "Zed 01"]
+    assert zed0.messages() == [] and zed1.messages() == []  # nobody nudged while the coach chooses
+    bot.double.user(7100, "Rina").press("Zed 01", question)
+    await bot.run_pending()
+    assert "Zed 01 sudah diingatkan" in bot.double.answered_callbacks[-1]["text"]
+    assert zed0.messages() == [] and len(zed1.messages()) == 1
+
+
+async def test_nudging_the_stalled_says_why_each_one_was_skipped(bot: InProcessBot) -> None:
+    ids = await seed(bot, extra_stalled=2)
+    await in_group(bot, 7100, f"/hubungkan {ids['cohort_code']}")
+    await in_group(bot, 7100, "/ingatkan Budi")
+    async with bot.app.runtime.open_session() as session:
+        dewi = await session.scalar(select(Person).where(Person.name == "Dewi"))
+        assert dewi is not None
+        dewi.consent_at = None  # she withdrew consent
+        await session.commit()
+    bot.double.block(7005)  # Zed 00 blocked the bot
+    [reply] = await in_group(bot, 7100, "/ingatkan mandek")
+    assert "Diingatkan: Zed 01." in reply.text
+    skipped = reply.text.split("Dilewati:")[1]
+    assert "• Budi: sudah diingatkan dalam 3 hari terakhir" in skipped
+    assert "• Dewi: telah menarik persetujuannya" in skipped
+    assert "• Zed 00: memblokir bot" in skipped

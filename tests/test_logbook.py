@@ -111,7 +111,7 @@ async def test_entry_with_two_photos_a_pdf_and_a_link(bot: InProcessBot, setting
     assert "terverifikasi" in coach.messages()[-1].text and "diverifikasi oleh" in sari.messages()[-1].text
     coach.skip_read()
     member = await say(bot, coach, "/alumni Sari")
-    assert "1. " in member.text and "📎 4 bukti" in member.text and member.button_texts == ["📎 Bukti 1"]
+    assert "1. " in member.text and "📎 4 bukti" in member.text and member.button_texts == ["📎 Bukti 1", "✏️ Tulis pesan"]
     await tap(bot, coach, "Bukti 1")
     assert [m.method for m in coach.messages()[-4:]] == ["sendMediaGroup", "sendMediaGroup", "sendDocument", "sendMessage"]
     assert "sudah terverifikasi" in coach.messages()[-1].text and coach.messages()[-1].button_texts == ["💬 Beri umpan balik"]

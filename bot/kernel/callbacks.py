@@ -156,3 +156,13 @@ class CoachListPage(Button, prefix="cl"):
 class CodeRotation(Button, prefix="rc"):
     cohort_id: int
     which: str  # "" (ask) | alumni | coach | both | cancel
+
+
+class AskCoach(Button, prefix="ask"):
+    """Under a coach's reply or a nudge: she writes to her coaches."""
+
+
+class CoachReply(Button, prefix="rpl"):
+    """Under her message or coaching request: a coach answers her."""
+
+    person_id: int

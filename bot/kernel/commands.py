@@ -25,6 +25,7 @@ LOGBOOK = Command("logbook", "log", "logbook")
 MY_LOG = Command("logbook_saya", "mylog", "my_log")
 CHECKIN = Command("checkin", "checkin", "checkin")
 FEEDBACK = Command("umpan_balik", "feedback", "feedback")
+ASK_COACH = Command("tanya_coach", "ask_coach", "ask_coach")
 TIPS = Command("tips", "tips", "tips")
 AGENDA = Command("agenda", "agenda", "agenda")
 PORTFOLIO = Command("portofolio", "portfolio", "portfolio")
@@ -59,6 +60,7 @@ MENU = [
     MY_REFLECTIONS,
     REMINDERS,
     CHECKIN,
+    ASK_COACH,
     FEEDBACK,
     TIPS,
     AGENDA,
