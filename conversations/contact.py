@@ -84,14 +84,7 @@ class CoachReplyFlow(Flow):
         await turn.context.reply(turn.update, "contact.reply_sent", name=alumna.name)
 
 
-class ReplyStep(TextStep):
-    async def prompt(self, turn: Turn) -> Prompt:
-        prompt = await super().prompt(turn)
-        prompt.values["name"] = turn.data["name"]
-        return prompt
-
-
-COACH_REPLY = engine.register(CoachReplyFlow([ReplyStep("text", key="contact.reply_prompt", limit=MESSAGE_LIMIT)]))
+COACH_REPLY = engine.register(CoachReplyFlow([TextStep("text", key="contact.reply_prompt", limit=MESSAGE_LIMIT, shows=("name",))]))
 
 
 async def _alumna_for(context: EcoachContext, coach_telegram_id: int, person_id: int) -> Person | None:

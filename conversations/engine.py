@@ -236,13 +236,15 @@ class TextStep(Step):
         limit: int,
         store: str | None = None,
         after: Callable[[Turn, str], Awaitable[str | None]] | None = None,
+        shows: tuple[str, ...] = (),
     ) -> None:
         self.name, self.key, self.limit, self.store = name, key, limit, store or name
         self._after = after
+        self.shows = shows  # earlier answers the question names (absent ones are None)
 
     async def prompt(self, turn: Turn) -> Prompt:
         current = turn.data.get(self.store)
-        return Prompt(self.key, {"current": current, "limit": self.limit})
+        return Prompt(self.key, {"current": current, "limit": self.limit, **{name: turn.data.get(name) for name in self.shows}})
 
     async def on_text(self, turn: Turn, text: str) -> str | None:
         value = clean_text(text, self.limit)

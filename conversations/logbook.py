@@ -28,7 +28,7 @@ from db.logbook import (
     notice_groups,
     own_entry,
 )
-from db.models import EvidenceKind, Feedback, LogEntry, MilestoneStatus, Pap
+from db.models import EvidenceKind, Feedback, LogEntry, Milestone, MilestoneStatus, Pap
 from db.plans import current_pap
 
 TEXT_LIMIT = 2000
@@ -188,7 +188,7 @@ LOGBOOK = engine.register(
     Logbook(
         [
             MilestoneStep(),
-            TextStep("text", key="logbook.text", limit=TEXT_LIMIT),
+            TextStep("text", key="logbook.text", limit=TEXT_LIMIT, shows=("milestone_title",)),
             ProgressStep(),
             ConfirmDoneStep("confirm_done", key="logbook.confirm_done", options=["yes", "no"], labels="choices.confirm_done", per_row=1),
             OptionalTextStep("obstacles", key="logbook.obstacles", limit=NOTE_LIMIT),
@@ -199,9 +199,14 @@ LOGBOOK = engine.register(
 )
 
 
-async def begin(context: EcoachContext, update: Update, pap: Pap, evidence: list[dict[str, Any]] | None = None) -> None:
-    data = {"pap_id": pap.id, "person_id": pap.person_id, "evidence": evidence or []}
-    await engine.start(context, update, LOGBOOK, data)
+async def begin(
+    context: EcoachContext, update: Update, pap: Pap, evidence: list[dict[str, Any]] | None = None, milestone: Milestone | None = None
+) -> None:
+    """A new entry; with `milestone` (from its deadline reminder) the question which one is skipped."""
+    data: dict[str, Any] = {"pap_id": pap.id, "person_id": pap.person_id, "evidence": evidence or []}
+    if milestone is not None:
+        data |= {"milestone_id": milestone.id, "milestone_title": milestone.title}
+    await engine.start(context, update, LOGBOOK, data, step="text" if milestone else None)
 
 
 # ----- around an entry: her edit, a coach's feedback, a stray file --------------------------------

@@ -14,7 +14,7 @@ from bot.kernel.standing import milestone_lines, status_line
 from conversations import engine
 from conversations.engine import ChoiceStep, Flow, Prompt, Step, Turn
 from conversations.onboarding import LATEST_END_MONTHS, LIMITS
-from db.models import Pap
+from db.models import Milestone, Pap
 from db.plans import MAX_MILESTONES, TEXT_FIELDS, add_milestone, complete_milestone, current_pap, milestone_of, set_field
 from db.schedule import add_months, local
 from db.status import standing_of
@@ -186,6 +186,12 @@ async def begin(context: EcoachContext, update: Update, pap: Pap, action: str) -
         await context.reply(update, "plan.too_many", maximum=MAX_MILESTONES)
         return
     await engine.start(context, update, PAP_EDIT, {"pap_id": pap.id}, step=ENTRY_STEPS[action])
+
+
+async def begin_move(context: EcoachContext, update: Update, pap: Pap, milestone: Milestone) -> None:
+    """'Ubah tanggal' under a deadline reminder: straight to this milestone's new date."""
+    data = {"pap_id": pap.id, "milestone_id": milestone.id, "current_title": milestone.title}
+    await engine.start(context, update, PAP_EDIT, data, step="move")
 
 
 async def show_plan(update: Update, context: EcoachContext, pap: Pap) -> None:

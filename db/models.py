@@ -98,6 +98,14 @@ class ReminderKind(enum.StrEnum):
     REFLECTION_FOLLOWUP = "reflection_followup"
 
 
+class MilestoneNotice(enum.StrEnum):
+    """The three reminders of one milestone due date."""
+
+    BEFORE = "before"  # 3 days before
+    DUE = "due"  # on the day
+    OVERDUE = "overdue"  # a week after, when it is still open
+
+
 class SendStatus(enum.StrEnum):
     PENDING = "pending"
     SENDING = "sending"  # claimed under a lease: a process that died here leaves it to be sent again
@@ -486,6 +494,33 @@ class Reminder(Base):
 
 
 Index("ix_reminders_claim_order", Reminder.status, Reminder.due_at, Reminder.id)  # the sweep's ORDER BY due_at, id LIMIT: no sort
+
+
+class MilestoneReminder(Base):
+    """A reminder of one milestone's due date: a row with a UTC due time, claimed and sent once by the sweep.
+
+    Keyed by the date it reminds of: when she moves the milestone, the old rows are skipped and new ones planned.
+    """
+
+    __tablename__ = "milestone_reminders"
+    __table_args__ = (UniqueConstraint("milestone_id", "kind", "for_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    milestone_id: Mapped[int] = mapped_column(ForeignKey("milestones.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[MilestoneNotice] = mapped_column(_enum(MilestoneNotice))
+    for_date: Mapped[date]
+    due_at: Mapped[datetime]
+    status: Mapped[SendStatus] = mapped_column(_enum(SendStatus), default=SendStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+
+    milestone: Mapped[Milestone] = relationship()
+    person: Mapped[Person] = relationship()
+
+
+Index("ix_milestone_reminders_claim_order", MilestoneReminder.status, MilestoneReminder.due_at, MilestoneReminder.id)
 
 
 class LogEntry(Base):

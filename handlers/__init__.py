@@ -48,6 +48,7 @@ NEW_MESSAGE = filters.UpdateType.MESSAGE  # an edited message never counts as a 
 SWEEPS: tuple[Callable[[Runtime, Bot], Awaitable[int]], ...] = (
     sweep_notices,
     reflection.sweep_reminders,
+    plan.sweep_deadline_reminders,
     checkins.sweep_checkins,
     community.sweep_tips,
     community.sweep_broadcasts,
@@ -120,6 +121,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(_button(b.MyEntry, logbook.on_my_entry_button))
     application.add_handler(_button(b.FeedbackAction, feedback.on_feedback_button))
     application.add_handler(_button(b.AskCoach, contact.ask_coach))
+    application.add_handler(_button(b.DeadlineAction, plan.on_deadline_button))
     application.add_handler(_button(b.CoachReply, contact.on_reply_button))
     application.add_handler(_button(b.CoachOnEntry, logbook.on_coach_button))
     application.add_handler(_button(b.CoachDecision, access.on_coach_decision))

@@ -1,15 +1,19 @@
-"""/pap (/plan): her PAP with milestones, and the buttons that change it."""
+"""/pap (/plan): her PAP with milestones, the buttons that change it, and the reminders of milestone due dates."""
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Bot, InlineKeyboardMarkup, Update
 
-from bot.kernel.callbacks import PlanAction
-from bot.kernel.context import EcoachContext
+from bot.kernel.callbacks import DeadlineAction, PlanAction
+from bot.kernel.context import EcoachContext, Runtime
 from bot.kernel.guards import answer_button, not_enrolled, requires_alumna
-from conversations import plan
-from db.models import Person
-from db.plans import current_pap
+from bot.kernel.sending import Verdict, attempt, retry_at
+from bot.kernel.telegram import send_html
+from conversations import logbook, plan
+from db.claims import claim
+from db.deadlines import decide, next_due, plan_deadline_reminders, settle
+from db.models import MilestoneReminder, MilestoneStatus, Person, SendStatus
+from db.plans import current_pap, milestone_of
 
 
 @requires_alumna
@@ -32,3 +36,63 @@ async def on_plan_button(update: Update, context: EcoachContext, person: Person)
         return
     await answer_button(update)
     await plan.begin(context, update, pap, action.action)
+
+
+@requires_alumna
+async def on_deadline_button(update: Update, context: EcoachContext, person: Person) -> None:
+    """'Catat kemajuan' or 'Ubah tanggal' under a milestone reminder."""
+    assert update.callback_query is not None
+    pressed = DeadlineAction.parse(update.callback_query.data)
+    pap = await current_pap(session=context.session, telegram_id=person.telegram_id)
+    milestone = milestone_of(pap, pressed.milestone_id) if pap and pressed else None
+    if pap is None or pressed is None or milestone is None or milestone.status == MilestoneStatus.DONE:
+        await answer_button(update, context.text("plan.gone"))
+        return
+    await answer_button(update)
+    if pressed.action == "move":
+        await plan.begin_move(context, update, pap, milestone)
+    else:
+        await logbook.begin(context, update, pap, milestone=milestone)
+
+
+async def sweep_deadline_reminders(runtime: Runtime, bot: Bot) -> int:
+    """Send every due milestone reminder; return how many went out (claimed under a lease, as the others)."""
+    now = runtime.clock.now()
+    async with runtime.open_session() as session:
+        await plan_deadline_reminders(session=session, now=now)
+        await session.commit()
+    sent = 0
+    while not runtime.stopping:
+        async with runtime.open_session() as session:
+            reminder = await next_due(session=session, now=now)
+            if reminder is None:
+                return sent
+            held = await claim(
+                session=session, model=MilestoneReminder, row_id=reminder.id, from_status=reminder.status,
+                to_status=SendStatus.SENDING, expired_at=now, lease_until=now + runtime.settings.lease,
+            )  # fmt: skip
+            if not held:
+                await session.rollback()  # another process took it
+                continue
+            deadline = await decide(session=session, reminder=reminder, now=now)
+            person, reminder_id, kind, attempts = reminder.person, reminder.id, reminder.kind, reminder.attempts
+            await session.commit()
+        if deadline is None:
+            continue
+        texts, locale = runtime.texts, person.locale
+        body = texts.render(locale, f"plan.deadline_{kind.value}", name=person.called, d=deadline)
+        markup = InlineKeyboardMarkup(
+            [[DeadlineAction("log", deadline.milestone_id).key(texts.render(locale, "plan.button_log_progress")),
+              DeadlineAction("move", deadline.milestone_id).key(texts.render(locale, "plan.button_move_date"))]]
+        )  # fmt: skip
+        failure = await attempt(send_html(bot, person.telegram_id, body, markup))
+        delivered = failure is None or failure.may_have_arrived
+        async with runtime.open_session() as session:
+            await settle(
+                session=session, reminder_id=reminder_id, now=runtime.clock.now(), sent=delivered,
+                retry_at=retry_at(failure, attempts, now) if failure else None,
+                blocked=failure is not None and failure.verdict is Verdict.UNDELIVERABLE,
+            )  # fmt: skip
+            await session.commit()
+        sent += delivered
+    return sent

@@ -166,3 +166,10 @@ class CoachReply(Button, prefix="rpl"):
     """Under her message or coaching request: a coach answers her."""
 
     person_id: int
+
+
+class DeadlineAction(Button, prefix="dl"):
+    """Under a milestone reminder: log progress on it, or move its date."""
+
+    action: str  # log | move
+    milestone_id: int
