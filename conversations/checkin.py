@@ -73,9 +73,7 @@ class CareerDateStep(Step):
 
     async def prompt(self, turn: Turn) -> Prompt:
         earliest, latest = self.window(turn)
-        return Prompt(
-            "checkin.career_date", {"kind": turn.text(f"choices.career.{turn.data['career_kind']}"), "earliest": earliest, "latest": latest}
-        )
+        return Prompt("checkin.career_date", {"kind": turn.data["career_kind"], "earliest": earliest, "latest": latest})
 
     async def on_text(self, turn: Turn, text: str) -> str | None:
         day = read_date(text, *self.window(turn))

@@ -16,7 +16,7 @@ from conversations.reflection import ReminderTimeStep
 from db.checkins import plan_checkins
 from db.drafts import ONBOARDING_FLOW
 from db.enrolment import AlumnaPlan, MilestonePlan, enrol_alumna, give_consent, refuse_consent
-from db.models import Cohort, PositionLevel
+from db.models import Cohort, PositionLevel, first_name
 from db.plans import MAX_MILESTONES
 from db.reminders import replan_reflection_reminders
 from db.schedule import ZONES, add_months
@@ -25,7 +25,7 @@ MIN_MILESTONES = 2
 LATEST_END_MONTHS = 12  # a PAP may run at most a year past the training
 
 # Limits keep the whole summary readable on a phone (and each part under Telegram's 4096).
-LIMITS = {"name": 120, "agency": 150, "work_unit": 150, "title": 150, "problem": 800, "goal": 800,
+LIMITS = {"name": 120, "short_name": 40, "agency": 150, "work_unit": 150, "title": 150, "problem": 800, "goal": 800,
           "indicator": 400, "baseline": 200, "target": 200, "resources": 800, "relevance": 800,
           "milestone": 150}  # fmt: skip
 
@@ -78,6 +78,27 @@ class ConsentStep(Step):
             await turn.context.reply(turn.update, "onboarding.declined")
             return END
         raise Invalid("input.use_buttons")
+
+
+class ShortNameStep(Step):
+    """Her nama panggilan, for greetings; her first name (without titles) is one tap away."""
+
+    name = "short_name"
+
+    async def prompt(self, turn: Turn) -> Prompt:
+        suggested = first_name(turn.data["name"])
+        label = f"{turn.text('onboarding.short_name_use')} {suggested}"  # a button is plain text: her name is not escaped
+        return Prompt("onboarding.short_name", {}, [[(label, "first")]])
+
+    async def on_choice(self, turn: Turn, value: str) -> str | None:
+        if value != "first":
+            raise Invalid("input.use_buttons")
+        turn.set(self.name, first_name(turn.data["name"]))
+        return None
+
+    async def on_text(self, turn: Turn, text: str) -> str | None:
+        turn.set(self.name, clean_text(text, LIMITS[self.name]))
+        return None
 
 
 class EndDateStep(Step):
@@ -203,6 +224,7 @@ class Onboarding(Flow):
         data = turn.data
         plan = AlumnaPlan(
             name=data["name"],
+            short_name=data.get("short_name"),  # drafts begun before the question existed have none
             agency=data["agency"],
             work_unit=data["work_unit"],
             position_level=PositionLevel(data["level"]),
@@ -225,7 +247,7 @@ class Onboarding(Flow):
         pap = await enrol_alumna(session=turn.session, telegram_id=turn.telegram_id, cohort=cohort, plan=plan, now=turn.now)
         await replan_reflection_reminders(session=turn.session, person=pap.person, now=turn.now)
         await plan_checkins(session=turn.session, person=pap.person, cohort=cohort, now=turn.now)
-        await turn.context.reply(turn.update, "onboarding.saved", name=plan.name, title=plan.title)
+        await turn.context.reply(turn.update, "onboarding.saved", name=pap.person.called, title=plan.title)
 
 
 ONBOARDING = engine.register(
@@ -233,6 +255,7 @@ ONBOARDING = engine.register(
         [
             ConsentStep(),
             _text("name"),
+            ShortNameStep(),
             _text("agency"),
             _text("work_unit"),
             ChoiceStep("level", key="onboarding.level", options=[level.value for level in PositionLevel], labels="choices.level"),

@@ -71,6 +71,7 @@ class AlumnaPlan:
     milestones: list[MilestonePlan]
     reflection_weekday: int
     reflection_time: time
+    short_name: str | None = None  # nama panggilan; None: her first name
 
 
 async def enrol_alumna(*, session: AsyncSession, telegram_id: int, cohort: Cohort, plan: AlumnaPlan, now: datetime) -> Pap:
@@ -79,6 +80,7 @@ async def enrol_alumna(*, session: AsyncSession, telegram_id: int, cohort: Cohor
     if person is None or person.consent_at is None:
         raise PermissionError("no consent on record")
     person.name = plan.name
+    person.short_name = plan.short_name
     person.agency = plan.agency
     person.work_unit = plan.work_unit
     person.position_level = plan.position_level

@@ -207,4 +207,6 @@ async def audit_command(update: Update, context: EcoachContext) -> None:
         return
     data = await audit_csv(session=context.session)
     await context.session.commit()
-    await context.bot.send_document(update.effective_chat.id, data, filename="audit.csv", caption=context.text("admin.audit_caption"))
+    await context.bot.send_document(
+        update.effective_chat.id, data, filename=context.text("files.audit"), caption=context.text("admin.audit_caption")
+    )

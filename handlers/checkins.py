@@ -96,7 +96,7 @@ async def _claim_invitation(runtime: Runtime, now: datetime, passed_over: set[in
 
 async def _send_invitation(runtime: Runtime, bot: Bot, checkin: CheckIn, now: datetime) -> int:
     person = checkin.person
-    body = runtime.texts.render(person.locale, "checkin.invitation", name=person.name, month=checkin.month, kind=checkin.kind.value)
+    body = runtime.texts.render(person.locale, "checkin.invitation", name=person.called, month=checkin.month, kind=checkin.kind.value)
     failure = await attempt(send_html(bot, person.telegram_id, body, _button(runtime, person)))
     async with runtime.open_session() as session:
         if failure is None or failure.may_have_arrived:  # she may have it: never sent twice
@@ -148,7 +148,7 @@ async def _claim_reminder(runtime: Runtime, now: datetime, passed_over: set[int]
 async def _send_reminder(runtime: Runtime, bot: Bot, checkin: CheckIn, now: datetime) -> None:
     """Remind her once; a reminder that can be retried goes back to SENT with a later due time."""
     person = checkin.person
-    body = runtime.texts.render(person.locale, "checkin.reminder", name=person.name)
+    body = runtime.texts.render(person.locale, "checkin.reminder", name=person.called)
     failure = await attempt(send_html(bot, person.telegram_id, body, _button(runtime, person)))
     async with runtime.open_session() as session:
         again = retry_at(failure, checkin.attempts, now) if failure is not None and not failure.may_have_arrived else None

@@ -20,6 +20,7 @@ from bot.kernel.callbacks import AskCoach, CoachOnAlumna, CoachOnEntry, CoachRep
 from bot.kernel.charts import cohort_chart
 from bot.kernel.context import EcoachContext
 from bot.kernel.guards import answer_button, in_private, may_coach, requires_coach
+from bot.kernel.parsing import SWITCH
 from bot.kernel.sending import Verdict, attempt
 from bot.kernel.standing import milestone_lines, status_line
 from bot.kernel.telegram import send_html
@@ -81,15 +82,15 @@ async def link_group(update: Update, context: EcoachContext) -> None:
 
 @requires_coach
 async def group_notices(update: Update, context: EcoachContext, cohort: Cohort) -> None:
-    """/notifikasi on|off in the linked group: logbook notices (name, milestone, progress) here."""
+    """/notifikasi aktif|nonaktif (on|off) in the linked group: logbook notices (name, milestone, progress) here."""
     if in_private(update):
         await context.reply(update, "coach.link_in_group")
         return
-    choice = context.args[0].lower() if context.args else ""
-    if choice not in ("on", "off"):
+    choice = SWITCH.get(context.args[0].lower() if context.args else "")
+    if choice is None:
         await context.reply(update, "coach.notices_usage", on=cohort.group_entry_notices)
         return
-    cohort.group_entry_notices = choice == "on"
+    cohort.group_entry_notices = choice
     await context.reply(update, "coach.notices_set", on=cohort.group_entry_notices)
 
 

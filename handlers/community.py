@@ -22,6 +22,7 @@ from telegram.error import TelegramError
 from bot.kernel.callbacks import TipsSwitch
 from bot.kernel.context import EcoachContext, Runtime
 from bot.kernel.guards import answer_button, in_private, is_admin, not_enrolled, requires_admin, requires_alumna
+from bot.kernel.parsing import SWITCH
 from bot.kernel.sending import MAX_ATTEMPTS, Verdict, attempt, classify, retry_at
 from bot.kernel.tips import tip_library, tip_message
 from conversations import announce
@@ -48,10 +49,10 @@ async def _coach_cohorts(context: EcoachContext, telegram_id: int) -> list[Cohor
 
 @requires_alumna
 async def tips_command(update: Update, context: EcoachContext, person: Person) -> None:
-    """/tips [on|off]: her weekly microlearning tip, on or off."""
-    choice = context.args[0].lower() if context.args else ""
-    if choice in ("on", "off"):
-        person.tips_on = choice == "on"
+    """/tips [aktif|nonaktif]: her weekly microlearning tip, on or off."""
+    choice = SWITCH.get(context.args[0].lower() if context.args else "")
+    if choice is not None:
+        person.tips_on = choice
     await _tips_status(update, context, person)
 
 

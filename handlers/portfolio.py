@@ -43,7 +43,9 @@ async def portfolio(update: Update, context: EcoachContext, person: Person) -> N
             render_portfolio, context.runtime.texts, context.locale, data, context.runtime.settings.data_dir, Path(workdir)
         )
     assert update.effective_chat is not None
-    await context.bot.send_document(update.effective_chat.id, pdf, filename="e-portofolio.pdf", caption=context.text("portfolio.caption"))
+    await context.bot.send_document(
+        update.effective_chat.id, pdf, filename=context.text("files.portfolio"), caption=context.text("portfolio.caption")
+    )
 
 
 def render_portfolio(texts: Texts, locale: str, data: PersonalData, data_dir: Path, workdir: Path) -> bytes:

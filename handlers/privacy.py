@@ -46,7 +46,7 @@ async def _export(update: Update, context: EcoachContext, person: Person) -> Non
     await context.session.commit()
     assert update.effective_chat is not None
     await context.bot.send_document(
-        update.effective_chat.id, archive, filename="data-saya.zip", caption=context.text("privacy.export_caption")
+        update.effective_chat.id, archive, filename=context.text("files.my_data"), caption=context.text("privacy.export_caption")
     )
 
 

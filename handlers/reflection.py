@@ -119,7 +119,7 @@ async def sweep_reminders(runtime: Runtime, bot: Bot) -> int:
         texts = runtime.texts
         key = "reminders.reflection" if kind == ReminderKind.REFLECTION else "reminders.followup"
         markup = InlineKeyboardMarkup([[ReflectNow().key(texts.render(person.locale, "reminders.button"))]])
-        failure = await attempt(send_html(bot, person.telegram_id, texts.render(person.locale, key, name=person.name), markup))
+        failure = await attempt(send_html(bot, person.telegram_id, texts.render(person.locale, key, name=person.called), markup))
         async with runtime.open_session() as session:
             if failure is None or failure.may_have_arrived:
                 await mark_sent(session=session, reminder_id=reminder_id, now=runtime.clock.now())

@@ -118,5 +118,8 @@ async def report(update: Update, context: EcoachContext) -> None:
     data = await asyncio.to_thread(to_xlsx, context.runtime.texts, context.locale, cohort, indicators, rows)
     await context.session.commit()
     await context.bot.send_document(
-        update.effective_chat.id, data, filename=f"laporan-{cohort.id}.xlsx", caption=context.text("report.caption", cohort=cohort.name)
+        update.effective_chat.id,
+        data,
+        filename=context.text("files.report", cohort=cohort.id),
+        caption=context.text("report.caption", cohort=cohort.name),
     )

@@ -23,8 +23,10 @@ async def start(update: Update, context: EcoachContext) -> None:
         if await _resume_onboarding(update, context):
             return
         enrolled = await membership(session=context.session, telegram_id=user.id, role=Role.ALUMNI)
-        key = "start.welcome_back" if enrolled else "start.welcome"
-        await context.reply(update, key, name=user.first_name)
+        if enrolled:
+            await context.reply(update, "start.welcome_back", name=enrolled.person.called)
+        else:
+            await context.reply(update, "start.welcome", name=user.first_name)
         return
 
     if code.startswith(CODE_PREFIX) and await _open_rater_link(update, context, code):

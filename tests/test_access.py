@@ -60,7 +60,7 @@ async def test_the_coach_link_grants_nothing_until_an_organizer_approves(bot: In
 
     [notice] = admin.messages()
     assert "Permintaan menjadi coach" in notice.text and "Ani Coach" in notice.text and "ID Telegram 7000" in notice.text
-    assert "terdaftar sebagai alumni Angkatan I 2026" in notice.text  # the organizer is warned
+    assert "terdaftar sebagai alumni di Angkatan I 2026" in notice.text  # the organizer is warned
     assert notice.button_texts == ["✅ Setujui", "✖️ Tolak"]
 
     forged = bot.double.user(7100, "Coach Rina")  # a coach pressing an organizer's button: refused
@@ -84,7 +84,7 @@ async def test_approve_then_revoke(bot: InProcessBot) -> None:
     maya = bot.double.user(7300, "Maya")
     await request_as_coach(bot, maya, ids["cohort_code"], "Dr. Maya Lestari")
     await tap(bot, admin, "Setujui")
-    assert "kini coach di Angkatan I 2026" in admin.messages()[-1].text
+    assert "Kini coach di Angkatan I 2026" in admin.messages()[-1].text
     assert "menyetujui Bapak/Ibu sebagai coach di Angkatan I 2026" in maya.messages()[-1].text
     maya.skip_read()
     member = await say(bot, maya, "/alumni Budi")

@@ -92,7 +92,7 @@ async def test_due_sent_reminded_missed_then_answered_late(bot: InProcessBot) ->
     await sweep_at(bot, due + timedelta(days=3))
     assert "belum terisi" in alumna.next_message().text
     await sweep_at(bot, due + timedelta(days=4))
-    assert alumna.messages()[-1].text.startswith(person.name) and len(alumna.messages()) == 2  # one reminder only
+    assert alumna.messages()[-1].text.startswith(f"Ibu {person.called}") and len(alumna.messages()) == 2  # one reminder only
     await sweep_at(bot, due + timedelta(days=7))
     assert (await checkins(bot))[0].status == CheckInStatus.MISSED
 

@@ -116,7 +116,7 @@ async def test_nudge_limit_holds(bot: InProcessBot) -> None:
     [reply] = await in_group(bot, 7100, "/ingatkan Budi")
     assert "Diingatkan: Budi" in reply.text
     nudge = budi.next_message()
-    assert "Coach Ibu, Coach Rina, menanyakan kabar proyek perubahan Ibu" in nudge.text
+    assert "Coach Ibu, Coach Rina, menanyakan kabar PAP Ibu" in nudge.text
     assert "/checkin" not in nudge.text  # no check-in is open: only what she can do now
     assert nudge.button_texts == ["✏️ Tulis ke coach"]
     [reply] = await in_group(bot, 7100, "/nudge mandek")
@@ -147,7 +147,7 @@ async def test_group_logbook_notices_can_be_turned_on(bot: InProcessBot) -> None
     await in_group(bot, 7100, f"/hubungkan {ids['cohort_code']}")
     [reply] = await in_group(bot, 7000, "/notifikasi on")
     assert "hanya untuk coach" in reply.text
-    [reply] = await in_group(bot, 7100, "/notifikasi on")
+    [reply] = await in_group(bot, 7100, "/notifikasi aktif")
     assert "kini <b>" not in reply.text and "kini aktif" in reply.text
     async with bot.app.runtime.open_session() as session:
         from db.models import Cohort
@@ -191,7 +191,7 @@ async def test_nudging_the_stalled_says_why_each_one_was_skipped(bot: InProcessB
         await session.commit()
     bot.double.block(7005)  # Zed 00 blocked the bot
     [reply] = await in_group(bot, 7100, "/ingatkan mandek")
-    assert "Diingatkan: Zed 01." in reply.text
+    assert "Diingatkan: Zed 01\n" in reply.text
     skipped = reply.text.split("Dilewati:")[1]
     assert "• Budi: sudah diingatkan dalam 3 hari terakhir" in skipped
     assert "• Dewi: telah menarik persetujuannya" in skipped

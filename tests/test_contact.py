@@ -54,9 +54,9 @@ async def test_a_question_and_its_reply_make_a_thread(bot: InProcessBot) -> None
 
     coach.press("Balas", question)
     await bot.run_pending()
-    assert "Tuliskan balasan untuk Dr. Ratna" in coach.next_message().text
+    assert "Pesan dikirim ke chat pribadi Dr. Ratna" in coach.next_message().text
     done = await say(bot, coach, "Kamis pukul 10.00 lewat Zoom, Bu.")
-    assert "Balasan terkirim" in done.text
+    assert "📨 Terkirim ke Dr. Ratna" in done.text
     answer = ratna.next_message()
     assert "Balasan dari Coach A" in answer.text and "Kamis pukul 10.00 lewat Zoom, Bu." in answer.text
     assert answer.button_texts == ["↩️ Balas"]

@@ -227,7 +227,9 @@ async def test_a_failing_cosmetic_edit_does_not_stop_onboarding(bot: InProcessBo
     await say(bot, sari, f"/start {cohort.alumni_code}")
     bot.double.fail_next("editMessageText", 429, "Too Many Requests: retry after 30", retry_after=30)
     assert "nama lengkap" in (await tap(bot, sari, "Saya setuju")).text
-    for answer in ("Sari", "Dinas A", "Bidang B"):
+    await say(bot, sari, "Sari")
+    await tap(bot, sari, "Panggil saya Sari")
+    for answer in ("Dinas A", "Bidang B"):
         await say(bot, sari, answer)
     bot.double.fail_next("editMessageText", 502, "Bad Gateway")
     bot.double.fail_next("answerCallbackQuery", 502, "Bad Gateway")

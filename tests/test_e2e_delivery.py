@@ -291,7 +291,9 @@ def test_an_onboarding_of_emoji_up_to_every_limit_completes_and_every_view_works
     sari = double.user(21_800, "Sari")
     say(sari, f"/start {code}")
     tap(sari, "Saya setuju")
-    for field in ("name", "agency", "work_unit"):
+    say(sari, EMOJI * LIMITS["name"])
+    say(sari, EMOJI * LIMITS["short_name"])
+    for field in ("agency", "work_unit"):
         say(sari, EMOJI * LIMITS[field])
     tap(sari, "Pengawas")
     tap(sari, "WIB")

@@ -141,6 +141,7 @@ def test_sigkill_then_her_next_message_continues_at_the_same_step(
     say(sari, PROFILE[0])
     live_bot.kill()
     live_bot.start()
+    assert "instansi" in tap(sari, "Panggil saya Sari").text
     assert "unit kerja" in say(sari, PROFILE[1]).text
     [(data,)] = query(database_url, select(Draft.data))
-    assert (data["name"], data["agency"]) == (PROFILE[0], PROFILE[1])
+    assert (data["name"], data["short_name"], data["agency"]) == (PROFILE[0], "Sari", PROFILE[1])

@@ -62,7 +62,8 @@ def test_kill_at_every_onboarding_step(live_bot: BotProcess, double: BotApiDoubl
     steps: list[Step] = [
         ("say", f"/start {code}", "UU 27/2022"),
         ("tap", "Saya setuju", "nama lengkap"),
-        ("say", "Sari Kill", "instansi"),
+        ("say", "Sari Kill", "nama panggilan"),
+        ("tap", "Panggil saya Sari", "instansi"),
         ("say", "Dinas K", "unit kerja"),
         ("say", "Unit K", "jabatan"),
         ("tap", "Pengawas", "zona waktu"),

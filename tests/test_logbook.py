@@ -108,7 +108,7 @@ async def test_entry_with_two_photos_a_pdf_and_a_link(bot: InProcessBot, setting
     assert summary.button_texts == ["💬 Beri umpan balik", "✅ Verifikasi"]
     coach.press("Verifikasi", summary)
     await bot.run_pending()
-    assert "terverifikasi" in coach.messages()[-1].text and "diverifikasi oleh" in sari.messages()[-1].text
+    assert "terverifikasi" in coach.messages()[-1].text and "telah memverifikasi logbook Ibu" in sari.messages()[-1].text
     coach.skip_read()
     member = await say(bot, coach, "/alumni Sari")
     assert "1. " in member.text and "📎 4 bukti" in member.text and member.button_texts == ["📎 Bukti 1", "✏️ Tulis pesan"]
@@ -243,7 +243,7 @@ async def test_coach_feedback_and_verification_reach_the_alumna(bot: InProcessBo
     ani.press("Verifikasi", ani_notice)
     await bot.run_pending()
     assert "terverifikasi" in ani.next_message().text
-    assert "telah diverifikasi oleh Coach 1" in sari.messages()[-1].text
+    assert "Coach 1 telah memverifikasi" in sari.messages()[-1].text
     budi.press("Verifikasi", notice)
     await bot.run_pending()
     assert "sudah terverifikasi" in budi.next_message().text

@@ -95,10 +95,16 @@ async def test_bad_text_inputs_are_refused_and_re_asked(bot: InProcessBot) -> No
     reply = await say(bot, sari, "   ")
     assert "masih kosong" in reply.text
     reply = await say(bot, sari, "<b>Sari</b> & Co 🌷")
+    assert "nama panggilan" in reply.text and reply.button_texts == ["Panggil saya <b>Sari</b>"]
+    reply = await say(bot, sari, "Bu " + "x" * 60)
+    assert "batasnya 40 karakter" in reply.text and "nama panggilan" in reply.text
+    assert "masih kosong" in (await say(bot, sari, "")).text
+    reply = await say(bot, sari, "Sari 🌷")
     assert "instansi" in reply.text
     async with bot.app.runtime.open_session() as session:
         draft = await session.scalar(select(Draft))
         assert draft.data["name"] == "<b>Sari</b> & Co 🌷"  # verbatim
+        assert draft.data["short_name"] == "Sari 🌷"
         assert draft.step == "agency"
 
 
@@ -108,6 +114,7 @@ async def test_html_is_echoed_escaped_in_the_summary(bot: InProcessBot) -> None:
     reply = await say(bot, sari, f"/start {cohort.alumni_code}")
     await tap(bot, sari, "setuju")
     await say(bot, sari, "<script>alert(1)</script> & <b>")
+    await tap(bot, sari, "Panggil saya")
     await say(bot, sari, "Dinas A")
     await say(bot, sari, "Unit B")
     await tap(bot, sari, "Pelaksana")
@@ -211,7 +218,9 @@ async def test_complete_onboarding_in_english(bot: InProcessBot) -> None:
     assert "Personal Data Protection" in reply.text
     reply = await tap(bot, maya, "I agree")
     assert "full name" in reply.text
-    for answer in ("Maya Sari", "Ministry X", "Unit Y"):
+    assert "What should I call you?" in (await say(bot, maya, "Maya Sari")).text
+    await tap(bot, maya, "Call me Maya")
+    for answer in ("Ministry X", "Unit Y"):
         await say(bot, maya, answer)
     await tap(bot, maya, "Functional")
     await tap(bot, maya, "WIT")

@@ -111,6 +111,20 @@ async def test_my_data_zip_holds_json_and_evidence(bot: InProcessBot) -> None:
     assert data["person"]["telegram_id"] == 6100 and data["logbook"][0]["text"] == "Sosialisasi layanan di kelurahan"
     assert [r["went_well"] for r in data["reflections"]] == ["Refleksi minggu 20", "Refleksi minggu 21"]
     assert any(name.endswith("u1.jpg") for name in archive.namelist())
+    assert document.file.name == "data-saya.zip"
+
+
+async def test_file_names_follow_her_language(bot: InProcessBot) -> None:
+    await seed(bot)
+    async with bot.app.runtime.open_session() as session:
+        her = await session.scalar(select(Person).where(Person.telegram_id == 6100))
+        assert her is not None
+        her.locale = "en"
+        await session.commit()
+    alumna = bot.double.user(6100, "A")
+    assert (await say(bot, alumna, "/mydata")).file.name == "my-data.zip"
+    assert "Preparing" in (await say(bot, alumna, "/portfolio")).text
+    assert alumna.next_message().file.name == "e-portfolio.pdf"
 
 
 async def test_deletion_leaves_no_row_with_her_id_and_no_file(bot: InProcessBot) -> None:

@@ -109,7 +109,7 @@ async def test_pause_and_resume_from_the_reminders_command(bot: InProcessBot) ->
     await bot.run_pending()
     status = sari.next_message()
     assert "Setiap <b>" not in status.text and "Setiap Jumat, pukul 15.00 WIB" in status.text
-    sari.press("2 mgg")
+    sari.press("Jeda 2 minggu")
     await bot.run_pending()
     assert "dijeda hingga 18 Maret 2026" in sari.next_message().text
     for week in range(2):  # two Fridays pass in silence
@@ -121,7 +121,7 @@ async def test_pause_and_resume_from_the_reminders_command(bot: InProcessBot) ->
     sari.send("/reminders")
     await bot.run_pending()
     sari.next_message()
-    sari.press("1 mgg")
+    sari.press("Jeda 1 minggu")
     await bot.run_pending()
     sari.next_message()
     sari.press("Lanjutkan")

@@ -32,7 +32,7 @@ async def test_coach_enrolment(bot: InProcessBot) -> None:
     reply = await say(bot, budi, f"/start {cohort.coach_code}")
     assert "Coach" in reply.text and "nama lengkap" in reply.text
     reply = await say(bot, budi, "Dr. Budi Santoso")
-    assert "menjadi coach di Angkatan I 2026 sudah diteruskan" in reply.text
+    assert "menjadi coach di Angkatan I 2026 sudah diteruskan" in reply.text and "Santoso 🙏" in reply.text
     await tap(bot, admin, "Setujui")
     async with bot.app.runtime.open_session() as session:
         member = await session.scalar(select(Membership).join(Person).where(Person.telegram_id == 4001))
@@ -152,7 +152,7 @@ async def test_enrolled_alumna_opening_another_cohort_is_asked_first(bot: InProc
     reply = await say(bot, sari, f"/start {first.alumni_code}")
     assert "sudah terdaftar" in reply.text
     reply = await say(bot, sari, f"/start {second.alumni_code}")
-    assert "terdaftar di <b>" not in reply.text and "terdaftar di Angkatan I" in reply.text and "PAP baru" in reply.text
+    assert "terdaftar di <b>" not in reply.text and "terdaftar di Angkatan I\n" in reply.text and "PAP baru" in reply.text
     reply = await tap(bot, sari, "Tidak")
     assert "tetap di Angkatan I" in reply.text
     async with bot.app.runtime.open_session() as session:
@@ -174,11 +174,11 @@ async def test_cancel_pauses_onboarding_and_start_resumes_it(bot: InProcessBot) 
     assert "/bantuan" in reply.text  # not taken as an answer
     reply = await say(bot, sari, "/start")
     assert "lanjutkan" in reply.text
-    assert "instansi" in sari.next_message().text
+    assert "nama panggilan" in sari.next_message().text
     reply = await say(bot, sari, "/cancel")
     assert "dihentikan sementara" in reply.text
     reply = await say(bot, sari, f"/start {cohort.alumni_code}")
-    assert "instansi" in sari.next_message().text
+    assert "nama panggilan" in sari.next_message().text
     async with bot.app.runtime.open_session() as session:
         assert (await session.scalar(select(Draft))).data["name"] == PROFILE[0]
     reply = await say(bot, bot.double.user(4008, "Lain"), "/batal")
@@ -194,7 +194,7 @@ async def test_language_switch_at_any_time(bot: InProcessBot) -> None:
     reply = await tap(bot, sari, "English")
     assert reply.text == "All right, I will use English."
     reply = await say(bot, sari, "Sari W")
-    assert "agency" in reply.text
+    assert "What should I call you?" in reply.text
     reply = await say(bot, sari, "/language")
     reply = await tap(bot, sari, "Bahasa Indonesia")
     assert reply.text.startswith("Baik")
@@ -233,7 +233,7 @@ async def test_a_redelivered_update_is_applied_once(bot: InProcessBot) -> None:
     await tap(bot, sari, "setuju")
     update = sari.send("Sari Redelivered")
     await bot.run_pending()
-    assert "instansi" in sari.next_message().text
+    assert "nama panggilan" in sari.next_message().text
     before = len(sari.messages())
     await bot.app.process_update(Update.de_json(update, bot.app.bot))  # finished before: ignored
     assert len(sari.messages()) == before
@@ -241,10 +241,10 @@ async def test_a_redelivered_update_is_applied_once(bot: InProcessBot) -> None:
         await session.execute(sql_update(ProcessedUpdate).where(ProcessedUpdate.update_id == update["update_id"]).values(completed=False))
         await session.commit()
     await bot.app.process_update(Update.de_json(update, bot.app.bot))
-    assert "instansi" in sari.next_message().text  # asked again, not taken as her agency
+    assert "nama panggilan" in sari.next_message().text  # asked again, not taken as her agency
     async with bot.app.runtime.open_session() as session:
         draft = await session.scalar(select(Draft))
-        assert draft.step == "agency" and "agency" not in draft.data
+        assert draft.step == "short_name" and "short_name" not in draft.data
 
 
 async def test_edited_message_is_not_a_new_answer(bot: InProcessBot) -> None:
@@ -259,4 +259,4 @@ async def test_edited_message_is_not_a_new_answer(bot: InProcessBot) -> None:
     await bot.run_pending()
     async with bot.app.runtime.open_session() as session:
         draft = await session.scalar(select(Draft))
-        assert draft.step == "agency" and "agency" not in draft.data
+        assert draft.step == "short_name" and "short_name" not in draft.data

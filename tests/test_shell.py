@@ -70,7 +70,8 @@ def test_interactive_onboarding_pressing_buttons_by_number(tmp_path: Path) -> No
 
         answer("/start DEMO-ALUMNI", r"\[1\] ✅ Saya setuju")
         answer("1", "nama lengkap")
-        answer("Sari Wulandari", "instansi")
+        answer("Sari Wulandari", r"\[1\] Panggil saya Sari")
+        answer("1", "instansi")
         answer("Dinas Demo", "unit kerja")
         answer("Bidang Pelayanan", r"\[3\] Pengawas")
         answer("3", r"\[1\] WIB")

@@ -64,8 +64,8 @@ def test_a_tag_closing_a_line_keeps_the_line_break() -> None:
     assert saved.startswith("Logbook tersimpan ✅ dengan 2 bukti.\nCoach Ibu")
     reflection = texts.render("en", "reflection.saved", shared=False, next_step="Call the head")
     assert (
-        reflection
-        == "Thank you, this week's reflection is saved. 🌷 It is private.\n\nYour step for next week: <b>Call the head</b>. You can do it!"
+        reflection == "Thank you, this week's reflection is saved. 🌷 It is private.\n\n"
+        "Your step for next week: <b>Call the head</b>\nYou can do it! 💪"
     )
     from datetime import datetime
 

@@ -112,3 +112,7 @@ def clean_text(text: str, limit: int) -> str:
     if len(value) > limit:
         raise Invalid("input.too_long", limit=limit, length=len(value))
     return value
+
+
+# A switch typed after a command: Indonesian and English words for on and off.
+SWITCH = {"aktif": True, "on": True, "nyala": True, "nonaktif": False, "off": False, "mati": False}

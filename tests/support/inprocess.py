@@ -64,7 +64,10 @@ async def onboard_until_milestones(bot: InProcessBot, user: FakeUser, code: str)
     assert "UU 27/2022" in reply.text
     reply = await tap(bot, user, "setuju")
     assert "nama lengkap" in reply.text
-    for answer in PROFILE:
+    reply = await say(bot, user, PROFILE[0])
+    assert "nama panggilan" in reply.text
+    await tap(bot, user, "Panggil saya Sari")
+    for answer in PROFILE[1:]:
         reply = await say(bot, user, answer)
     assert "tingkat jabatan" in reply.text
     reply = await tap(bot, user, "Pengawas")

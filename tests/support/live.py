@@ -58,7 +58,9 @@ def tap(user: FakeUser, label: str) -> Sent:
 def answer_until_milestones(user: FakeUser, code: str, *, english: bool = False) -> None:
     assert ("Personal Data Protection" if english else "UU 27/2022") in say(user, f"/start {code}").text
     tap(user, "I agree" if english else "Saya setuju")
-    for answer in PROFILE:
+    say(user, PROFILE[0])
+    tap(user, "Call me Sari" if english else "Panggil saya Sari")
+    for answer in PROFILE[1:]:
         say(user, answer)
     tap(user, "Functional" if english else "Pengawas")
     tap(user, "WIB")
