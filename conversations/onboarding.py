@@ -125,6 +125,10 @@ class EndDateStep(Step):
         return None
 
 
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
 class MilestonesStep(Step):
     """A loop: a title, then its due date, two to eight times."""
 
@@ -147,6 +151,8 @@ class MilestonesStep(Step):
         items = list(turn.data.get("milestones", []))
         pending = turn.data.get("pending_milestone")
         if pending:
+            if _letters(text) == _letters(turn.text("onboarding.milestones_done")):  # "selesai" typed, without the ✅
+                raise Invalid("onboarding.milestone_date_missing", title=pending)
             due = read_date(text, training_end(turn), pap_end(turn))
             items.append({"title": pending, "due": due.isoformat()})
             turn.set("milestones", items)
@@ -156,7 +162,9 @@ class MilestonesStep(Step):
         return STAY
 
     async def on_choice(self, turn: Turn, value: str) -> str | None:
-        if value == "done" and len(turn.data.get("milestones", [])) >= MIN_MILESTONES and not turn.data.get("pending_milestone"):
+        if pending := turn.data.get("pending_milestone"):  # an earlier "Selesai", pressed while its date is asked
+            raise Invalid("onboarding.milestone_date_missing", title=pending)
+        if value == "done" and len(turn.data.get("milestones", [])) >= MIN_MILESTONES:
             return None
         raise Invalid("onboarding.milestones_need", minimum=MIN_MILESTONES)
 

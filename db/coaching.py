@@ -42,16 +42,23 @@ async def is_coach(*, session: AsyncSession, telegram_id: int, cohort_id: int) -
     )
 
 
-async def coached_cohort(*, session: AsyncSession, telegram_id: int) -> Cohort | None:
-    """The cohort a coach works with most recently, for commands in her private chat."""
-    return await session.scalar(
+async def coached_cohorts(*, session: AsyncSession, telegram_id: int) -> list[Cohort]:
+    """Every cohort she coaches, latest first."""
+    rows = await session.scalars(
         select(Cohort)
         .join(Membership)
         .join(Person)
         .where(Person.telegram_id == telegram_id, Membership.role == Role.COACH)
-        .order_by(Membership.joined_at.desc())
-        .limit(1)
+        .order_by(Membership.joined_at.desc(), Membership.id.desc())
     )
+    return list(rows)
+
+
+async def coached_cohort(*, session: AsyncSession, telegram_id: int) -> Cohort | None:
+    """The cohort her private-chat commands show: the one she chose with /angkatan, else her latest."""
+    cohorts = await coached_cohorts(session=session, telegram_id=telegram_id)
+    chosen = await session.scalar(select(Person.coaching_cohort_id).where(Person.telegram_id == telegram_id))
+    return next((c for c in cohorts if c.id == chosen), cohorts[0] if cohorts else None)
 
 
 async def linked_cohort(*, session: AsyncSession, chat_id: int, purpose: ChatPurpose = ChatPurpose.COACH_GROUP) -> Cohort | None:

@@ -228,6 +228,8 @@ class Person(Base):
     reminders_on: Mapped[bool] = mapped_column(default=True, server_default=true())
     reminders_paused_until: Mapped[datetime | None]
     tips_on: Mapped[bool] = mapped_column(default=True, server_default=true())  # the weekly microlearning tip
+    # A coach of several cohorts: the one her private-chat commands show (/angkatan); None: her latest.
+    coaching_cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

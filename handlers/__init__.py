@@ -91,6 +91,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(_command(c.SUMMARY, coaches.summary_command, private=False))
     application.add_handler(_command(c.NUDGE, coaches.nudge_command, private=False))
     application.add_handler(_command(c.MEMBER, coaches.member_command, private=False))
+    application.add_handler(_command(c.COHORT, coaches.cohort_command, private=False))
     application.add_handler(_command(c.NOTICES, coaches.group_notices, private=False))
     # Community of practice.
     application.add_handler(_command(c.TIPS, community.tips_command))
@@ -121,6 +122,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(_button(b.MyEntry, logbook.on_my_entry_button))
     application.add_handler(_button(b.FeedbackAction, feedback.on_feedback_button))
     application.add_handler(_button(b.AskCoach, contact.ask_coach))
+    application.add_handler(_button(b.CohortChoice, coaches.on_cohort_choice))
     application.add_handler(_button(b.DeadlineAction, plan.on_deadline_button))
     application.add_handler(_button(b.CoachReply, contact.on_reply_button))
     application.add_handler(_button(b.CoachOnEntry, logbook.on_coach_button))

@@ -16,7 +16,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.kernel.callbacks import AskCoach, CoachOnAlumna, CoachOnEntry, CoachReply, StalledPage
+from bot.kernel.callbacks import AskCoach, CoachOnAlumna, CoachOnEntry, CoachReply, CohortChoice, StalledPage
 from bot.kernel.charts import cohort_chart
 from bot.kernel.context import EcoachContext
 from bot.kernel.guards import answer_button, in_private, may_coach, requires_coach
@@ -28,6 +28,8 @@ from db.checkins import checkins_of, open_checkin
 from db.coaching import (
     NudgeSkip,
     alumna_in_cohort,
+    coached_cohort,
+    coached_cohorts,
     cohort_of_alumna,
     cohort_statuses,
     cohort_summary,
@@ -264,6 +266,37 @@ async def on_alumna_button(update: Update, context: EcoachContext) -> None:
     await answer_button(update, context.text("coach.detail_sent" if delivered else "errors.try_again"))
 
 
+async def cohort_command(update: Update, context: EcoachContext) -> None:
+    """/angkatan (/cohort), private chat: which cohort her commands show, and a button for each she coaches."""
+    assert update.effective_user is not None
+    if not in_private(update):
+        await context.reply(update, "coach.member_private")
+        return
+    cohorts = await coached_cohorts(session=context.session, telegram_id=update.effective_user.id)
+    current = await coached_cohort(session=context.session, telegram_id=update.effective_user.id)
+    if current is None:
+        await context.reply(update, "coach.only_coaches")
+        return
+    keys = [[CohortChoice(c.id).key(("✅ " if c.id == current.id else "") + c.name)] for c in cohorts] if len(cohorts) > 1 else None
+    await context.reply(update, "coach.cohort_current", cohort=current.name, several=len(cohorts) > 1,
+                        reply_markup=InlineKeyboardMarkup(keys) if keys else None)  # fmt: skip
+
+
+async def on_cohort_choice(update: Update, context: EcoachContext) -> None:
+    """A coach picks the cohort her private chat shows; only a cohort she coaches counts."""
+    assert update.effective_user is not None
+    pressed = CohortChoice.parse(update.callback_query.data if update.callback_query else None)
+    coach = await person_by_telegram_id(session=context.session, telegram_id=update.effective_user.id)
+    cohorts = await coached_cohorts(session=context.session, telegram_id=update.effective_user.id)
+    chosen = next((c for c in cohorts if pressed and c.id == pressed.cohort_id), None)
+    if coach is None or chosen is None:
+        await answer_button(update, context.text("coach.only_coaches"))
+        return
+    coach.coaching_cohort_id, coach.updated_at = chosen.id, context.runtime.clock.now()
+    await answer_button(update)
+    await context.reply(update, "coach.cohort_chosen", cohort=chosen.name)
+
+
 async def member_command(update: Update, context: EcoachContext) -> None:
     """/alumni <name>, private chat only: everything a coach may see of one alumna."""
     if not in_private(update):
@@ -321,6 +354,7 @@ async def member_detail(context: EcoachContext, person: Person) -> tuple[str, In
         said={c.id: texts.render(locale, f"choices.pap_status.{c.pap_status.value}") if c.pap_status else "-" for c in checkins},
         feedback=feedback,
         thread=await thread(session=session, person_id=person.id),
+        cohort=cohort.name if (cohort := await cohort_of_alumna(session=session, person_id=person.id)) else "-",
     )
     keys = [
         CoachOnEntry("evidence", e.id).key(context.text("coach.button_evidence", number=number))

@@ -94,15 +94,21 @@ async def on_my_entry_button(update: Update, context: EcoachContext, person: Per
         await answer_button(update, context.text("input.stale_button"))
         return
     await answer_button(update)
+    if pressed.action == "keep":
+        await context.reply(update, "logbook.kept")
+        return
     if not editable(entry, context.runtime.clock.now()):
         await context.reply(update, "logbook.edit_closed")
         return
     if pressed.action == "edit":
         await logbook.begin_edit(context, update, person.id, entry.id, entry.text)
     elif pressed.action == "delete":
-        confirm = InlineKeyboardMarkup([[MyEntry("confirm_delete", entry.id).key(context.text("logbook.button_confirm_delete"))]])
+        confirm = InlineKeyboardMarkup(
+            [[MyEntry("confirm_delete", entry.id).key(context.text("logbook.button_confirm_delete")),
+              MyEntry("keep", entry.id).key(context.text("input.button_cancel"))]]
+        )  # fmt: skip
         await context.reply(update, "logbook.confirm_delete", text=entry.text, reply_markup=confirm)
-    else:
+    elif pressed.action == "confirm_delete":
         paths = await delete_entry(session=context.session, entry=entry)
         await context.reply(update, "logbook.deleted")
         remove_files(context.runtime.settings.data_dir, paths)

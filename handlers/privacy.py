@@ -53,7 +53,10 @@ async def _export(update: Update, context: EcoachContext, person: Person) -> Non
 async def _ask_delete(update: Update, context: EcoachContext, person: Person) -> None:
     """Ask first, naming what will be lost."""
     data = await personal_data(session=context.session, person=person, now=context.runtime.clock.now())
-    markup = InlineKeyboardMarkup([[PrivacyAction("delete_confirmed").key(context.text("privacy.delete_confirm_button"))]])
+    markup = InlineKeyboardMarkup(
+        [[PrivacyAction("delete_confirmed").key(context.text("privacy.delete_confirm_button"))],
+         [PrivacyAction("cancel").key(context.text("input.button_cancel"))]]
+    )  # fmt: skip
     await context.reply(
         update,
         "privacy.delete_confirm",
@@ -103,6 +106,8 @@ async def on_privacy_button(update: Update, context: EcoachContext, person: Pers
         shutil.rmtree(data_dir / "evidence" / str(person.id), ignore_errors=True)
         assert context.runtime.engine is not None
         await clear_deleted(context.runtime.engine)
+    elif action == "cancel":
+        await context.reply(update, "privacy.delete_cancelled")
     elif action == "withdraw":
         await withdraw_consent(session=context.session, person=person, now=now)
         await context.reply(update, "privacy.withdrawn")

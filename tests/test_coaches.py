@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.kernel.callbacks import CoachOnAlumna
+from bot.kernel.callbacks import CoachOnAlumna, CohortChoice
 from db.models import Person
 from devtools.double import Sent
 from tests.support.bots import InProcessBot
-from tests.support.inprocess import say
+from tests.support.inprocess import say, tap
 from tests.support.seeds import COACHING_NOW, GROUP, coaching_cohort
 
 
@@ -196,3 +196,38 @@ async def test_nudging_the_stalled_says_why_each_one_was_skipped(bot: InProcessB
     assert "• Budi: sudah diingatkan dalam 3 hari terakhir" in skipped
     assert "• Dewi: telah menarik persetujuannya" in skipped
     assert "• Zed 00: memblokir bot" in skipped
+
+
+async def test_a_coach_of_two_cohorts_chooses_which_one_her_chat_shows(bot: InProcessBot) -> None:
+    ids = await seed(bot)
+    async with bot.app.runtime.open_session() as session:
+        from db.enrolment import enrol_coach
+        from db.models import Cohort
+
+        other = await session.scalar(select(Cohort).where(Cohort.name == "Angkatan Lain"))
+        assert other is not None
+        await enrol_coach(
+            session=session, telegram_id=7100, cohort=other, name="Coach Rina", locale="id", timezone="Asia/Jakarta",
+            now=COACHING_NOW + timedelta(minutes=1),
+        )  # fmt: skip
+        await session.commit()
+    rina = bot.double.user(7100, "Rina")
+    rina.skip_read()
+    assert "Angkatan Lain" in (await say(bot, rina, "/mandek")).text  # her latest
+    assert "Tidak ada alumni yang cocok" in (await say(bot, rina, "/alumni Budi")).text
+    choice = await say(bot, rina, "/angkatan")
+    assert "menampilkan angkatan Angkatan Lain" in choice.text
+    assert choice.button_texts == ["✅ Angkatan Lain", "Angkatan I 2026"]
+    assert "kini /mandek" in (await tap(bot, rina, "Angkatan I 2026")).text.lower()
+    assert "PAP mandek · Angkatan I 2026" in (await say(bot, rina, "/mandek")).text
+    detail = await say(bot, rina, "/alumni Budi")
+    assert "👤 Budi · Angkatan I 2026" in detail.text
+
+    outsider = bot.double.user(7200, "Lain")  # coaches Angkatan Lain only
+    outsider.skip_read()
+    listing = await say(bot, outsider, "/angkatan")
+    assert listing.button_texts == []
+    outsider.press_data(CohortChoice(ids["cohort_id"]).encode(), listing)  # forged: a cohort she does not coach
+    await bot.run_pending()
+    assert "hanya untuk coach" in bot.double.answered_callbacks[-1]["text"]
+    assert "Angkatan Lain" in (await say(bot, outsider, "/mandek")).text

@@ -61,7 +61,7 @@ def test_coaching_group_end_to_end(ids: dict[str, int], double: BotApiDouble) ->
 
     budi = double.user(7001, "Budi")  # she has a private chat with the bot since she enrolled
     assert "Diingatkan: Budi" in in_group(double, 7100, "/ingatkan Budi").text
-    assert "Coach Ibu menanyakan kabar PAP" in budi.next_message().text
+    assert "Coach Ibu, Coach Rina, menanyakan kabar PAP Ibu" in budi.next_message().text
     second = in_group(double, 7100, "/ingatkan Budi")
     assert "Dilewati" in second.text and "Diingatkan" not in second.text
     assert len(double.sent(7001)) == 1

@@ -204,7 +204,12 @@ async def test_edit_and_delete_only_within_24_hours(bot: InProcessBot, settings:
 
     bot.clock.set(NOW + timedelta(hours=1))
     listing = await say(bot, sari, "/logbook_saya")
-    await tap(bot, sari, "Hapus 1")
+    confirm = await tap(bot, sari, "Hapus 1")
+    assert confirm.button_texts == ["🗑 Ya, hapus entri ini", "✖️ Batal"]
+    assert "tidak dihapus" in (await tap(bot, sari, "Batal")).text
+    assert await entry_id(bot)  # still there
+    sari.press("Hapus 1", listing)
+    await bot.run_pending()
     await tap(bot, sari, "Ya, hapus")
     async with bot.app.runtime.open_session() as session:
         assert (await session.scalars(select(LogEntry))).all() == []

@@ -166,6 +166,24 @@ async def test_milestones_need_two_and_stop_at_eight(bot: InProcessBot) -> None:
         assert len(draft.data["milestones"]) == 8
 
 
+async def test_done_while_a_date_is_asked_says_the_date_is_missing(bot: InProcessBot) -> None:
+    cohort = await make_cohort(bot)
+    sari = bot.double.user(3017, "Sari")
+    await onboard_until_milestones(bot, sari, cohort.alumni_code)
+    for title, due in (("Tahap 1", "01-03-2026"), ("Tahap 2", "01-04-2026")):
+        await say(bot, sari, title)
+        more = await say(bot, sari, due)
+    assert more.button_texts == ["✅ Selesai"]
+    asked = await say(bot, sari, "Tahap 3")
+    assert "Kapan target Tahap 3 selesai?" in asked.text
+    sari.press("Selesai", more)  # the button above, pressed while the date of Tahap 3 is asked
+    await bot.run_pending()
+    reply = sari.next_message()
+    assert "Tahapan Tahap 3 belum bertanggal" in reply.text and "minimal 2 tahapan" not in reply.text
+    assert "Tahapan Tahap 3 belum bertanggal" in (await say(bot, sari, "selesai")).text
+    assert "tahapan 4" in (await say(bot, sari, "01-05-2026")).text.lower()
+
+
 async def test_stale_and_forged_buttons_change_nothing(bot: InProcessBot) -> None:
     cohort = await make_cohort(bot)
     sari = bot.double.user(3008, "Sari")

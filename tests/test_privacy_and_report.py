@@ -140,6 +140,11 @@ async def test_deletion_leaves_no_row_with_her_id_and_no_file(bot: InProcessBot)
     alumna.skip_read()
     confirm = await say(bot, alumna, "/hapus_data")
     assert "1 entri logbook dengan 1 bukti, 2 refleksi" in confirm.text
+    assert confirm.button_texts == ["🗑 Ya, hapus semua data saya", "✖️ Batal"]
+    assert "tidak ada yang dihapus" in (await tap(bot, alumna, "Batal")).text
+    async with bot.app.runtime.open_session() as session:
+        assert await session.scalar(select(Person).where(Person.telegram_id == 6100)) is not None
+    confirm = await say(bot, alumna, "/hapus_data")
     reply = await tap(bot, alumna, "Ya, hapus")
     assert "telah dihapus" in reply.text
     data_dir = bot.app.runtime.settings.data_dir

@@ -109,11 +109,11 @@ class TipsSwitch(Button, prefix="tip"):
 
 
 class PrivacyAction(Button, prefix="pv"):
-    action: str  # export | delete | delete_confirmed | withdraw | consent
+    action: str  # export | delete | delete_confirmed | cancel | withdraw | consent
 
 
 class MyEntry(Button, prefix="lg"):
-    action: str  # edit | delete | confirm_delete
+    action: str  # edit | delete | confirm_delete | keep
     entry_id: int
 
 
@@ -173,3 +173,9 @@ class DeadlineAction(Button, prefix="dl"):
 
     action: str  # log | move
     milestone_id: int
+
+
+class CohortChoice(Button, prefix="coh"):
+    """Under /angkatan: the cohort a coach of several works with in her private chat."""
+
+    cohort_id: int

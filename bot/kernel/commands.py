@@ -41,6 +41,7 @@ STALLED = Command("mandek", "stalled", "stalled")
 SUMMARY = Command("ringkasan", "summary", "summary")
 NUDGE = Command("ingatkan", "nudge", "nudge")
 MEMBER = Command("alumni", "member", "member")
+COHORT = Command("angkatan", "cohort", "cohort")
 NOTICES = Command("notifikasi", "notices", "notices")
 ANNOUNCE = Command("umumkan", "announce", "announce")
 BROADCAST_STATUS = Command("status_siaran", "broadcast_status", "broadcast_status")
@@ -73,6 +74,6 @@ MENU = [
     HELP,
 ]
 # Shown in /bantuan to coaches and organizers, and as the menu in group chats.
-COACH_MENU = [STALLED, SUMMARY, NUDGE, MEMBER, LINK, NOTICES, ANNOUNCE, BROADCAST_STATUS, REPORT]
+COACH_MENU = [STALLED, SUMMARY, NUDGE, MEMBER, COHORT, LINK, NOTICES, ANNOUNCE, BROADCAST_STATUS, REPORT]
 # Shown in /bantuan to organizers only.
 ADMIN_MENU = [NEW_COHORT, COACHES, ROTATE_CODES, AUDIT, LINK_COP]

@@ -117,7 +117,7 @@ async def coaching_cohort(session: AsyncSession, extra_stalled: int = 0) -> dict
                 answers=ReflectionAnswers("Sangat pribadi sekali", None, None, CompetencyDomain.SOFT_SKILLS, 2, None, False),
                 now=COACHING_NOW,
             )
-    ids["cohort_code"], ids["other_code"] = cohort.coach_code, other.coach_code
+    ids["cohort_code"], ids["other_code"], ids["cohort_id"] = cohort.coach_code, other.coach_code, cohort.id
     return ids
 
 
