@@ -38,7 +38,7 @@ class OpenQuestion(TextStep):
             prompt.buttons = [[(turn.text("reflection.keep"), "keep")]]
         else:
             prompt.buttons = [[(turn.text("input.skip"), "skip")]]
-        prompt.values["week"] = turn.data["week"]
+        prompt.values["monday"] = turn.data["monday"]
         return prompt
 
     async def on_choice(self, turn: Turn, value: str) -> str | None:

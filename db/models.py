@@ -474,6 +474,11 @@ class Reflection(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
+    @property
+    def monday(self) -> date:
+        """The Monday of its week: weeks are shown by their dates, never by ISO number."""
+        return date.fromisocalendar(self.week_year, self.week, 1)
+
 
 class Reminder(Base):
     """A scheduled reminder: a row with a UTC due time, claimed and sent once by the sweep."""

@@ -56,7 +56,7 @@ def render_portfolio(texts: Texts, locale: str, data: PersonalData, data_dir: Pa
     chart = None
     if len(data.reflections) >= 2:
         chart = workdir / "confidence.png"
-        labels = [texts.render(locale, "reflection.week_label", week=r.week) for r in data.reflections]
+        labels = [texts.render(locale, "reflection.week_label", monday=r.monday) for r in data.reflections]
         chart.write_bytes(
             confidence_chart(labels, [r.confidence for r in data.reflections], texts.render(locale, "reflection.chart_title"))
         )

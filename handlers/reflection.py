@@ -19,7 +19,6 @@ from db.claims import claim
 from db.models import Person, Reminder, ReminderKind, SendStatus
 from db.reflections import recent_reflections
 from db.reminders import Decision, decide, mark_failed, mark_sent, next_due, plan_missing_reminders, replan_reflection_reminders
-from db.schedule import week_start
 
 
 @requires_alumna
@@ -39,8 +38,7 @@ async def my_reflections(update: Update, context: EcoachContext, person: Person)
         return
     weeks = [
         {
-            "week": r.week,
-            "monday": week_start(r.week_year, r.week),
+            "monday": r.monday,
             "confidence": r.confidence,
             "domain": context.text(f"choices.domain.{r.domain.value}"),
             "shared": r.shared,
@@ -50,7 +48,7 @@ async def my_reflections(update: Update, context: EcoachContext, person: Person)
     ]
     await context.reply(update, "reflection.list", weeks=weeks)
     if len(reflections) >= 2:
-        labels = [context.text("reflection.week_label", week=r.week) for r in reflections]
+        labels = [context.text("reflection.week_label", monday=r.monday) for r in reflections]
         png = await asyncio.to_thread(confidence_chart, labels, [r.confidence for r in reflections], context.text("reflection.chart_title"))
         await context.bot.send_photo(update.effective_chat.id, png, caption=context.text("reflection.chart_caption"))
 

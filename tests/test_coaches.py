@@ -216,7 +216,7 @@ async def test_a_coach_of_two_cohorts_chooses_which_one_her_chat_shows(bot: InPr
     assert "Angkatan Lain" in (await say(bot, rina, "/mandek")).text  # her latest
     assert "Tidak ada alumni yang cocok" in (await say(bot, rina, "/alumni Budi")).text
     choice = await say(bot, rina, "/angkatan")
-    assert "menampilkan angkatan Angkatan Lain" in choice.text
+    assert "menampilkan: Angkatan Lain" in choice.text
     assert choice.button_texts == ["✅ Angkatan Lain", "Angkatan I 2026"]
     assert "kini /mandek" in (await tap(bot, rina, "Angkatan I 2026")).text.lower()
     assert "PAP mandek · Angkatan I 2026" in (await say(bot, rina, "/mandek")).text

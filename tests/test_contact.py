@@ -42,7 +42,7 @@ async def test_a_question_and_its_reply_make_a_thread(bot: InProcessBot) -> None
     assert "Kirim pesan ini ke coach Ibu?" in offer.text and "halo, saya mau tanya jadwal coaching" in offer.text
     assert "belum menangkap" not in offer.text
     sent = await tap(bot, ratna, "Kirim ke coach")
-    assert "Terkirim ke Coach A, Coach B" in sent.text
+    assert "📨 Terkirim ke Coach A, Coach B\nBalasannya" in sent.text
 
     question = coach.next_message()
     assert question.chat_id == 9100  # privately, never in the group

@@ -23,7 +23,7 @@ NUMERIC = re.compile(
     r"(count|total|number|page|pages|rate|limit|length|maximum|minimum|month|months|week|weeks|days|days_left|year|progress|raters"
     r"|telegram_id|update_id|evidence|documents|photos|implementation|confidence|entries_this_week|entries_last_week|career_events"
     r"|alumnae|on_track|late|stalled|done|checkins_due|checkins_answered|idle_days|overdue_days|index|id|minimum|weekday|on|letter"
-    r"|sequence|score|overall|response_rate|day|\d+)$"
+    r"|sequence|score|overall|response_rate|day)$"
 )
 # Words the bot itself supplies (labels, icons, codes turned into words, times): never typed by a person.
 SYSTEM = re.compile(
@@ -56,7 +56,7 @@ class Sample:
         return self._child("called")
 
     def __iter__(self) -> Iterator[Sample]:
-        return iter([] if self.empty else [self._child(1), self._child(2)])
+        return iter([] if self.empty else [self._child("item"), self._child("item")])
 
     def __len__(self) -> int:
         return 0 if self.empty else 2
@@ -95,7 +95,12 @@ class Sample:
     def __sub__(self, other: object) -> int:
         return 2
 
-    __add__ = __radd__ = __mul__ = __sub__
+    __mul__ = __sub__
+
+    def __add__(self, other: object) -> Sample:  # a date plus days is still a date
+        return self
+
+    __radd__ = __add__
 
     def __hash__(self) -> int:
         return hash(self.path)
@@ -103,7 +108,7 @@ class Sample:
 
 def _variables() -> dict[str, set[str]]:
     environment = Environment()
-    environment.filters.update(date=str, weekday=str)
+    environment.filters.update(date=str, weekday=str, week=str, day_month=str)
     return {key: meta.find_undeclared_variables(environment.parse(text)) for key, text in load_catalog("id").items()}
 
 

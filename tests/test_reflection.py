@@ -19,7 +19,7 @@ async def test_complete_reflection_then_edit_the_same_week(bot: InProcessBot) ->
     await seed_alumnae(bot, {"telegram_id": 7001})
     sari = bot.double.user(7001, "Sari")
     reply = await say(bot, sari, "/refleksi")
-    assert "Refleksi minggu 10" in reply.text and "Lewati" in reply.button_texts[0]
+    assert "Refleksi 2–8 Maret" in reply.text and "minggu 10" not in reply.text and "Lewati" in reply.button_texts[0]
     await say(bot, sari, "Rapat koordinasi lancar")
     reply = await tap(bot, sari, "Lewati")
     assert "pelajari" in reply.text
@@ -127,8 +127,8 @@ async def test_my_reflections_lists_weeks_and_sends_a_chart(bot: InProcessBot) -
         await tap(bot, sari, "Lewati")
         await tap(bot, sari, "Simpan pribadi")
     reply = await say(bot, sari, "/myreflections")
-    assert "Minggu 10 (2 Maret 2026): percaya diri 2/5" in reply.text
-    assert "Minggu 11 (9 Maret 2026): percaya diri 4/5" in reply.text
+    assert "• 2–8 Maret: percaya diri 2/5" in reply.text
+    assert "• 9–15 Maret: percaya diri 4/5" in reply.text
     chart = sari.next_message()
     assert chart.method == "sendPhoto" and chart.file is not None
     assert chart.file.data.startswith(b"\x89PNG")

@@ -81,3 +81,14 @@ def test_a_tag_closing_a_line_keeps_the_line_break() -> None:
         next_at=datetime(2026, 3, 6, 15, 0),
     )
     assert status.endswith("Status: 🔔 aktif.\nPengingat berikutnya: 6 Maret 2026, 15.00.")
+
+
+def test_weeks_read_as_dates_across_months_and_the_new_year() -> None:
+    from datetime import date
+
+    texts = Texts()
+    assert texts.week_range("id", date(2026, 11, 23)) == "23–29 November"
+    assert texts.week_range("id", date(2026, 11, 30)) == "30 November – 6 Desember"
+    assert texts.week_range("en", date(2026, 12, 28)) == "28 December 2026 – 3 January 2027"
+    assert texts.week_range("id", date(2027, 1, 4), year=True) == "4–10 Januari 2027"  # never "Minggu 1"
+    assert texts.render("id", "reflection.week_label", monday=date(2027, 1, 4)) == "4 Jan"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,8 @@ class Texts:
         self._env = Environment(loader=FunctionLoader(self._source), autoescape=True, undefined=StrictUndefined, lstrip_blocks=True)
         self._env.filters["date"] = self._date_filter
         self._env.filters["weekday"] = self._weekday_filter
+        self._env.filters["week"] = self._week_filter
+        self._env.filters["day_month"] = self._day_month_filter
 
     def _source(self, name: str) -> str:
         locale, _, key = name.partition(":")
@@ -65,6 +67,17 @@ class Texts:
         months = self.catalogs[locale]["format.months"].split()
         return f"{day.day} {months[day.month - 1]} {day.year}"
 
+    def week_range(self, locale: str, monday: date, *, year: bool = False) -> str:
+        """A week by its dates, not its ISO number: 23–29 November; 30 November – 6 Desember; across a New Year, with years."""
+        months = self.catalogs[locale]["format.months"].split()
+        sunday = monday + timedelta(days=6)
+        if monday.year != sunday.year:
+            return f"{self.format_date(locale, monday)} – {self.format_date(locale, sunday)}"
+        tail = f" {sunday.year}" if year else ""
+        if monday.month == sunday.month:
+            return f"{monday.day}–{sunday.day} {months[sunday.month - 1]}{tail}"
+        return f"{monday.day} {months[monday.month - 1]} – {sunday.day} {months[sunday.month - 1]}{tail}"
+
     def weekday_name(self, locale: str, weekday: int) -> str:
         return self.catalogs[locale]["format.weekdays"].split()[weekday]
 
@@ -72,6 +85,16 @@ class Texts:
     def _date_filter(self, context: Context, value: date | str) -> str:
         day = date.fromisoformat(value) if isinstance(value, str) else value
         return self.format_date(context["_locale"], day)
+
+    @pass_context
+    def _week_filter(self, context: Context, monday: date | str, year: bool = False) -> str:
+        return self.week_range(context["_locale"], date.fromisoformat(monday) if isinstance(monday, str) else monday, year=year)
+
+    @pass_context
+    def _day_month_filter(self, context: Context, value: date | str) -> str:
+        """23 Nov: short, for a chart's axis."""
+        day = date.fromisoformat(value) if isinstance(value, str) else value
+        return f"{day.day} {self.catalogs[context['_locale']]['format.months'].split()[day.month - 1][:3]}"
 
     @pass_context
     def _weekday_filter(self, context: Context, value: int | str) -> str:
