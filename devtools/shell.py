@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
 from telegram import Update
 
 from bot.app import EcoachApplication, build_application, post_init, post_shutdown
@@ -30,6 +31,7 @@ from bot.kernel.storage import make_private
 from bot.scheduler import run_all_sweeps
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
+from db.models import Notice, SendStatus
 from devtools.demo import seed_demo_cohort
 from devtools.double import BotApiDouble, DoubleServer, FakeUser, Sent
 
@@ -122,6 +124,21 @@ class Playground:
             await session.commit()
         await engine.dispose()
 
+    async def _settle(self, within: float = 5.0) -> None:
+        """Before time jumps: let every notice due now go out. One claimed just before the clock leaps
+        past its lease would look like one whose process died, and the sweep would send it again."""
+        assert self.app is not None
+        deadline = asyncio.get_running_loop().time() + within
+        while asyncio.get_running_loop().time() < deadline:
+            async with self.app.runtime.open_session() as session:
+                in_flight = (Notice.status == SendStatus.SENDING) | (
+                    (Notice.status == SendStatus.PENDING) & (Notice.due_at <= self.clock.now())
+                )
+                sending = await session.scalar(select(func.count()).select_from(Notice).where(in_flight))
+            if not sending and self.app.update_queue.empty():
+                return
+            await asyncio.sleep(0.05)
+
     # ----- the terminal ------------------------------------------------------------------------
 
     @property
@@ -158,6 +175,7 @@ class Playground:
         command, _, argument = line.partition(" ")
         if command in (":maju", ":advance"):
             delta = parse_duration(argument)
+            await self._settle()
             self.clock.advance(delta)
             self.print(f"(the bot's clock moves forward {argument}: now {self.clock.now().astimezone(ZoneInfo(ZONE)):%d-%m-%Y %H:%M} WIB)")
             assert self.app is not None

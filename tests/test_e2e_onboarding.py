@@ -42,7 +42,7 @@ def test_coach_enrolment_over_http(live_bot: BotProcess, double: BotApiDouble, c
     assert "diteruskan ke penyelenggara" in say(budi, "Dr. Budi Santoso").text
     assert query(database_url, select(Person.name, Membership.role).join(Membership)) == []  # not before an organizer approves
     assert "Dr. Budi Santoso" in admin.next_message(timeout=20).text
-    assert "kini coach" in tap(admin, "Setujui").text
+    assert "Kini coach" in tap(admin, "Setujui").text
     assert "menyetujui" in budi.next_message(timeout=20).text
     assert query(database_url, select(Person.name, Membership.role).join(Membership)) == [("Dr. Budi Santoso", Role.COACH)]
 
@@ -64,6 +64,8 @@ def test_every_bad_input_over_http(live_bot: BotProcess, double: BotApiDouble, c
     sari.send_photo(b"\xff\xd8\xff")
     assert "nama lengkap" in sari.next_message().text
     say(sari, "<b>Sari</b> & Co")
+    assert "batasnya 40" in say(sari, "🌷" * 41).text
+    say(sari, "Sari <3")
     say(sari, "Dinas <i>X</i>")
     say(sari, "Unit &amp; Y")
     assert "tombol" in say(sari, "jabatan apa saja").text
