@@ -31,7 +31,8 @@ from db.engine import create_engine, session_factory
 from db.migrate import upgrade
 from db.models import Cohort
 from db.report import cohort_report
-from handlers.report import to_csv, to_json, to_xlsx
+from db.schedule import local
+from handlers.report import CohortReport, report_filename, to_csv, to_json, to_xlsx
 
 # Packages add commands here (pyproject entry points): `register(subparsers)` adds a subparser whose
 # defaults carry `run_plugin(args) -> exit code`. The developer tools add `shell` this way, so the
@@ -88,10 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="export the audit log (grants, revokes, code rotations, group links) as CSV")
     audit.add_argument("--out", metavar="FILE", help="write here instead of standard output")
 
-    report = commands.add_parser("report", help="a cohort's indicators and one row per alumna")
-    report.add_argument("--cohort", required=True, metavar="CODE", help="the cohort's alumni or coach invite code")
-    report.add_argument("--format", required=True, choices=("xlsx", "csv", "json"))
-    report.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+    report = commands.add_parser("report", help="a cohort's indicators and one row per alumna, or every cohort's")
+    which = report.add_mutually_exclusive_group(required=True)
+    which.add_argument("--cohort", metavar="CODE_OR_NAME", help="one cohort: an invite code, or its exact name")
+    which.add_argument("--all", action="store_true", help="every cohort: a sheet each and a summary comparing them")
+    report.add_argument("--format", default="xlsx", choices=("xlsx", "csv", "json"))
+    report.add_argument("--lang", choices=("id", "en"), help="the language of XLSX and CSV (default: ECOACH_DEFAULT_LOCALE)")
+    report.add_argument("--out", metavar="FILE_OR_FOLDER", help="a file, or a folder for the dated file name; else standard output")
 
     tips = commands.add_parser("tips", help="the microlearning tip library")
     tips_commands = tips.add_subparsers(dest="tips_command", required=True, metavar="ACTION")
@@ -132,25 +136,42 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _report(settings: Settings, args: argparse.Namespace) -> int:
+    now = SystemClock().now()
     async with _database(settings) as session:
-        invite = await find_invite(session=session, code=args.cohort)
-        if invite is None:
-            raise SettingsError(f"no cohort has the code {args.cohort!r}")
-        indicators, rows = await cohort_report(session=session, cohort=invite.cohort, now=SystemClock().now())
-        cohort = invite.cohort
+        cohorts = await list_cohorts(session=session) if args.all else [await _find_cohort(session, args.cohort)]
+        if not cohorts:
+            raise SettingsError("there is no cohort yet: create one with `ecoach cohort create`")
+        reports = [CohortReport(c, *await cohort_report(session=session, cohort=c, now=now)) for c in cohorts]
+    locale = args.lang or settings.default_locale
+    texts = Texts(settings.default_locale)
+    today = local(now, settings.default_timezone).date()
     if args.format == "xlsx":
-        data = to_xlsx(Texts(settings.default_locale), settings.default_locale, cohort, indicators, rows)
+        data = to_xlsx(texts, locale, reports, today)
     elif args.format == "csv":
-        data = to_csv(Texts(settings.default_locale), settings.default_locale, rows)
+        data = to_csv(texts, locale, reports)
     else:
-        data = to_json(cohort, indicators, rows)
-    if args.out:
-        await asyncio.to_thread(Path(args.out).write_bytes, data)
-    elif args.format == "xlsx":
-        raise SettingsError("XLSX is binary: give --out FILE")
-    else:
+        data = to_json(reports)
+    if not args.out:
+        if args.format == "xlsx":
+            raise SettingsError("XLSX is binary: give --out FILE or --out FOLDER")
         sys.stdout.buffer.write(data)
+        return 0
+    out = await asyncio.to_thread(_write, Path(args.out), report_filename(texts, locale, reports, today, args.format), data)
+    print(out)
     return 0
+
+
+def _write(out: Path, name: str, data: bytes) -> Path:
+    """Into `out`, or into the folder `out` under `name`; a missing folder or no permission is one line."""
+    if out.is_dir():
+        out = out / name
+    if not out.parent.is_dir():
+        raise SettingsError(f"--out: the folder {str(out.parent)!r} does not exist; create it first")
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise SettingsError(f"--out: cannot write {str(out)!r} ({exc.strerror})") from None
+    return out
 
 
 async def _find_cohort(session: AsyncSession, wanted: str) -> Cohort:

@@ -17,3 +17,9 @@ def looks_like_formula(value: Any) -> bool:
 
 def csv_cell(value: Any) -> Any:
     return "'" + value if looks_like_formula(value) else value
+
+
+def file_slug(text: str) -> str:
+    """'Angkatan I 2026' → 'angkatan-i-2026': safe in a file name on every system."""
+    words = "".join(ch if ch.isalnum() else " " for ch in text.casefold()).split()
+    return "-".join(words)[:60] or "x"

@@ -129,3 +129,32 @@ def test_rotate_codes_revoke_and_audit_from_the_command_line(tmp_path: Path, dat
         ["codes_rotated", ""],
         ["codes_rotated", ""],
     ]
+
+
+def test_report_by_name_for_every_cohort_and_into_a_folder(tmp_path: Path, database_url: str) -> None:
+    env = {"DATABASE_URL": database_url, "ECOACH_BOT_USERNAME": "ecoach_demo_bot"}
+    for name in ("Angkatan I 2026", "Angkatan II 2026", "Angkatan III 2026"):
+        created = ecoach("cohort", "create", "--name", name, "--training-end", "2026-10-15", "--months", "6", env=env, cwd=tmp_path)
+        assert created.returncode == 0
+    by_name = ecoach("report", "--cohort", "Angkatan II 2026", "--format", "json", env=env, cwd=tmp_path)
+    assert by_name.returncode == 0, by_name.stderr
+    assert json.loads(by_name.stdout)["cohort"]["name"] == "Angkatan II 2026"
+
+    folder = tmp_path / "laporan"
+    folder.mkdir()
+    done = ecoach("report", "--all", "--out", str(folder), env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    [written] = list(folder.iterdir())
+    assert re.fullmatch(r"laporan-semua-angkatan-\d{4}-\d{2}-\d{2}\.xlsx", written.name) and done.stdout.strip() == str(written)
+    from openpyxl import load_workbook
+
+    assert load_workbook(written).sheetnames == ["Ringkasan", "Angkatan I 2026", "Angkatan II 2026", "Angkatan III 2026"]
+    english = ecoach("report", "--all", "--format", "csv", "--lang", "en", env=env, cwd=tmp_path)
+    assert english.stdout.lstrip("\ufeff").startswith("Cohort,Name,Agency")
+
+    for args, says in [
+        (("--cohort", "Angkatan IX"), "no cohort has the code or the name 'Angkatan IX'"),
+        (("--all", "--out", str(tmp_path / "missing" / "r.xlsx")), "does not exist; create it first"),
+    ]:
+        failed = ecoach("report", *args, env=env, cwd=tmp_path)
+        assert failed.returncode == 2 and failed.stderr.count("\n") == 1 and says in failed.stderr and "Traceback" not in failed.stderr

@@ -154,9 +154,10 @@ def test_every_template_renders_as_a_clean_message(locale: str, shape: str) -> N
 
 def test_file_names_are_plain_and_follow_the_locale() -> None:
     texts = Texts()
+    values = {"name": "angkatan-i-2026", "date": "2026-11-28", "extension": "xlsx"}
     names = {
-        locale: [str(texts.render(locale, f"files.{k}", cohort=3)) for k in ("portfolio", "my_data", "report", "audit")]
+        locale: [str(texts.render(locale, f"files.{k}", **values)) for k in ("portfolio", "my_data", "report", "audit")]
         for locale in LOCALES
     }
-    assert names["id"] == ["e-portofolio.pdf", "data-saya.zip", "laporan-angkatan-3.xlsx", "log-audit.csv"]
-    assert names["en"] == ["e-portfolio.pdf", "my-data.zip", "cohort-report-3.xlsx", "audit-log.csv"]
+    assert names["id"] == ["e-portofolio.pdf", "data-saya.zip", "laporan-angkatan-i-2026-2026-11-28.xlsx", "log-audit.csv"]
+    assert names["en"] == ["e-portfolio.pdf", "my-data.zip", "report-angkatan-i-2026-2026-11-28.xlsx", "audit-log.csv"]

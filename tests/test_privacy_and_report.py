@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -21,10 +22,13 @@ from db.models import AuditAction, BroadcastKind, CheckIn, CheckInStatus, Cohort
 from db.report import cohort_report
 from handlers.checkins import sweep_checkins
 from handlers.community import sweep_broadcasts
-from handlers.report import to_csv, to_xlsx
+from handlers.report import CohortReport, report_filename, to_csv, to_xlsx
+from tests.support import factories
 from tests.support.bots import InProcessBot
 from tests.support.inprocess import say, tap
 from tests.support.seeds import REPORT_NOW, report_cohort
+
+REPORT_DAY = REPORT_NOW.date()
 
 
 async def seed(bot: InProcessBot) -> Cohort:
@@ -49,7 +53,7 @@ async def test_report_indicators(bot: InProcessBot) -> None:
         0.5,
     )
     assert indicators.perception == {"communication": 4.0, "collaboration": 4.0, "initiative": 5.0, "service_effect": 3.0, "overall": 4.0}
-    book = load_workbook(io.BytesIO(to_xlsx(bot.app.runtime.texts, "id", cohort, indicators, rows)))
+    book = load_workbook(io.BytesIO(to_xlsx(bot.app.runtime.texts, "id", [CohortReport(cohort, indicators, rows)], REPORT_DAY)))
     summary = book["Ringkasan"]
     values = {row[0].value: row[1].value for row in summary.iter_rows(min_row=2) if row[0].value}
     assert values["Jumlah alumni"] == 4
@@ -58,7 +62,11 @@ async def test_report_indicators(bot: InProcessBot) -> None:
     assert values["Tingkat respons check-in"] == 0.5
     assert values["Aktif dalam 30 hari terakhir"] == 0.5
     assert values["Kepuasan keseluruhan"] == 4.0
-    assert [row[2].value for row in summary.iter_rows(min_row=5, max_row=5)] == ["25–30%"]
+    targets = {row[0].value: row[2].value for row in summary.iter_rows() if row[0].value}
+    assert targets["Promosi atau penugasan strategis dalam 6–12 bulan"] == "25–30%"
+    assert targets["Tingkat respons check-in"] == "belum ditetapkan dalam desain program"
+    assert values["Program"] == "Pelatihan Kepemimpinan ASN Perempuan" and values["Masa monitoring"] == "1 Januari 2026 – 1 Juli 2026"
+    assert values["Tanggal laporan"].date() == REPORT_DAY
     assert len(summary._charts) == 1
     alumnae = list(book["Alumni"].iter_rows(values_only=True))
     assert alumnae[0][0] == "Nama" and [r[0] for r in alumnae[1:]] == ["A", "B", "C", "D"]
@@ -84,7 +92,9 @@ async def test_report_command_sends_xlsx_to_a_coach(bot: InProcessBot) -> None:
     coach = bot.double.user(6199, "Coach")
     document = await say(bot, coach, "/laporan")
     assert document.method == "sendDocument" and document.file is not None
-    assert load_workbook(io.BytesIO(document.file.data))["Ringkasan"]["B2"].value == 4
+    summary = {row[0].value: row[1].value for row in load_workbook(io.BytesIO(document.file.data))["Ringkasan"].iter_rows()}
+    assert summary["Jumlah alumni"] == 4
+    assert document.file.name == "laporan-angkatan-i-2026-2026-08-01.xlsx"  # the cohort and the day, on her clock
     stranger = bot.double.user(6198, "Tamu")
     assert "hanya untuk coach" in (await say(bot, stranger, "/report")).text
 
@@ -231,11 +241,11 @@ async def test_report_from_the_command_line(bot: InProcessBot, database_url: str
     assert data["indicators"]["pap_implementation"] == 0.75 and len(data["alumnae"]) == 4
     csv_run = await run("--format", "csv")
     rows = list(csv.DictReader(io.StringIO((await csv_run.stdout.read()).decode("utf-8-sig"))))
-    assert [r["name"] for r in rows] == ["A", "B", "C", "D"] and rows[2]["status"] == "Selesai"  # words, not codes
+    assert [r["Nama"] for r in rows] == ["A", "B", "C", "D"] and rows[2]["Status PAP"] == "Selesai"  # words, not codes
     assert [a["status"] for a in data["alumnae"]][2] == "done"  # JSON is for programs: codes
     out = tmp_path / "laporan.xlsx"
     assert (await run("--format", "xlsx", "--out", str(out))).returncode == 0
-    assert load_workbook(out)["Ringkasan"]["B2"].value == 4
+    assert load_workbook(out)["Alumni"]["A2"].value == "A"
     assert (await run("--format", "xlsx")).returncode == 2  # binary needs --out
 
 
@@ -252,13 +262,52 @@ async def test_names_that_look_like_formulas_are_text_in_xlsx_and_csv(bot: InPro
         await session.commit()
         cohort = await session.get(Cohort, cohort.id)
         indicators, rows = await cohort_report(session=session, cohort=cohort, now=REPORT_NOW)
-    sheet = load_workbook(io.BytesIO(to_xlsx(bot.app.runtime.texts, "id", cohort, indicators, rows)))["Alumni"]
+    sheet = load_workbook(io.BytesIO(to_xlsx(bot.app.runtime.texts, "id", [CohortReport(cohort, indicators, rows)], REPORT_DAY)))["Alumni"]
     names = [row[0] for row in sheet.iter_rows(min_row=2)]
     assert sorted(cell.value for cell in names) == sorted(FORMULAS[:4])
     assert all(cell.data_type == "s" for cell in names)
     agencies = [cell for row in sheet.iter_rows(min_row=2) for cell in row if cell.value == "\tTab"]
     assert [cell.data_type for cell in agencies] == ["s"]
 
-    written = list(csv.DictReader(io.StringIO(to_csv(bot.app.runtime.texts, "id", rows).decode("utf-8-sig"))))
-    assert sorted(r["name"] for r in written) == sorted("'" + name for name in FORMULAS[:4])
-    assert "'\tTab" in [r["agency"] for r in written]
+    written = list(
+        csv.DictReader(io.StringIO(to_csv(bot.app.runtime.texts, "id", [CohortReport(cohort, indicators, rows)]).decode("utf-8-sig")))
+    )
+    assert sorted(r["Nama"] for r in written) == sorted("'" + name for name in FORMULAS[:4])
+    assert "'\tTab" in [r["Instansi"] for r in written]
+
+
+async def test_the_report_is_ready_to_forward(bot: InProcessBot, tmp_path: Path) -> None:
+    """Widths, a frozen header with filters, words for every code, real dates, a dated file name; --all compares cohorts."""
+    cohort = await seed(bot)
+    async with bot.app.runtime.open_session() as session:
+        cohort = await session.get(Cohort, cohort.id)
+        assert cohort is not None
+        report = CohortReport(cohort, *await cohort_report(session=session, cohort=cohort, now=REPORT_NOW))
+    texts = bot.app.runtime.texts
+    book = load_workbook(io.BytesIO(to_xlsx(texts, "id", [report], REPORT_DAY)))
+    sheet = book["Alumni"]
+    header = [c.value for c in sheet[1]]
+    assert sheet.freeze_panes == "B2" and sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(header)).column_letter}5"
+    widths = {letter: sheet.column_dimensions[letter].width for letter in "ABCDEFGHIJKLMNOPQ"}
+    assert all(width and width >= 10 for width in widths.values()) and widths["E"] >= len("PAP A")
+    activity = [row[header.index("Aktivitas terakhir")] for row in sheet.iter_rows(min_row=2)]
+    assert all(cell.is_date and cell.number_format == "DD-MM-YYYY" for cell in activity)
+    codes = {"on_track", "late", "stalled", "done", "delayed", "stuck", "pengawas", "no_progress", "overdue", "inactive", "TRUE", "FALSE"}
+    words = {str(cell.value) for page in book.worksheets for row in page.iter_rows() for cell in row if cell.value is not None}
+    assert not words & codes and not any("_" in word and word.islower() for word in words)
+    assert report_filename(texts, "id", [report], date(2026, 11, 28)) == "laporan-angkatan-i-2026-2026-11-28.xlsx"
+    assert report_filename(texts, "en", [report], date(2026, 11, 28), "csv") == "report-angkatan-i-2026-2026-11-28.csv"
+    english = load_workbook(io.BytesIO(to_xlsx(texts, "en", [report], REPORT_DAY)))
+    assert english.sheetnames == ["Summary", "Alumnae"] and english["Alumnae"]["A1"].value == "Name"
+
+    async with bot.app.runtime.open_session() as session:
+        for name in ("Angkatan II 2026", "Angkatan III: Timur/Barat"):
+            await factories.cohort(session, REPORT_NOW, name=name)
+        await session.commit()
+        cohorts = list(await session.scalars(select(Cohort).order_by(Cohort.id)))
+        reports = [CohortReport(c, *await cohort_report(session=session, cohort=c, now=REPORT_NOW)) for c in cohorts]
+    book = load_workbook(io.BytesIO(to_xlsx(texts, "id", reports, REPORT_DAY)))
+    assert book.sheetnames == ["Ringkasan", "Angkatan I 2026", "Angkatan II 2026", "Angkatan III  Timur Barat"]
+    compared = [c.value for c in next(row for row in book["Ringkasan"].iter_rows() if row[0].value == "Indikator")]
+    assert compared == ["Indikator", "Angkatan I 2026", "Angkatan II 2026", "Angkatan III: Timur/Barat", "Target"]
+    assert report_filename(texts, "id", reports, date(2026, 11, 28)) == "laporan-semua-angkatan-2026-11-28.xlsx"

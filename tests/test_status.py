@@ -14,7 +14,7 @@ from db.models import CheckIn, Cohort, PapStatus
 from db.report import cohort_report
 from db.status import Facts, MilestoneFact, ProjectStatus, assess
 from handlers.checkins import sweep_checkins
-from handlers.report import to_xlsx
+from handlers.report import CohortReport, to_xlsx
 from tests.support import factories
 from tests.support.bots import InProcessBot
 from tests.support.inprocess import play, say
@@ -139,7 +139,9 @@ async def test_one_alumna_reads_the_same_in_every_view(bot: InProcessBot) -> Non
         assert cohort is not None
         indicators, rows = await cohort_report(session=session, cohort=cohort, now=bot.clock.now())
     assert (rows[0].status, rows[0].self_assessment, rows[0].progress) == ("late", "on_track", 0)
-    sheet = load_workbook(io.BytesIO(to_xlsx(bot.app.runtime.texts, "id", cohort, indicators, rows)))["Alumni"]
+    sheet = load_workbook(io.BytesIO(to_xlsx(bot.app.runtime.texts, "id", [CohortReport(cohort, indicators, rows)], date(2026, 3, 17))))[
+        "Alumni"
+    ]
     header = [c.value for c in sheet[1]]
     row = [c.value for c in sheet[2]]
     assert row[header.index("Status PAP")] == "Terlambat" and row[header.index("Menurut check-in terakhir")] == "Sesuai rencana"
