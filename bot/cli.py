@@ -13,7 +13,10 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import httpx
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
+from telegram.error import InvalidToken, TelegramError
 
 from bot.app import build_application
 from bot.kernel.clock import SystemClock
@@ -133,6 +136,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, CohortError) as exc:
         print(f"ecoach: error: {exc}", file=sys.stderr)
         return 2
+    except (OSError, DBAPIError, TelegramError) as exc:  # the world outside: say which part and what to do
+        print(f"ecoach: error: {_unreachable(exc, settings)}", file=sys.stderr)
+        return 2
+
+
+REASONS = {
+    "ConnectionRefusedError": "connection refused",
+    "gaierror": "unknown host",
+    "TimeoutError": "no answer",
+    "InvalidCatalogNameError": "no such database",
+    "InvalidPasswordError": "login refused",
+    "InvalidAuthorizationSpecificationError": "login refused",
+}
+
+
+def _unreachable(exc: Exception, settings: Settings) -> str:
+    """One line for a database or Bot API that cannot be reached: host and port, never a password or token."""
+    if isinstance(exc, InvalidToken):
+        return "the Bot API refused TELEGRAM_BOT_TOKEN: copy the token from @BotFather again"
+    if isinstance(exc, TelegramError):
+        return f"cannot reach the Bot API at {settings.telegram_api_url}: check the network (or TELEGRAM_API_URL), then start again"
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        return f"cannot open the SQLite database {url.database!r}: check that its folder exists and is writable (ECOACH_DATA_DIR)"
+    orig = getattr(exc, "orig", None) or exc
+    cause = type(orig.__cause__ or orig).__name__  # asyncpg's own error, under SQLAlchemy's adapter
+    reason = REASONS.get(cause, cause)
+    where = f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
+    return f"cannot reach the database at {where} ({reason}): is PostgreSQL running there, and are DATABASE_URL's user and database right?"
 
 
 async def _report(settings: Settings, args: argparse.Namespace) -> int:
@@ -255,13 +287,36 @@ def _run(settings: Settings, *, webhook: bool = False) -> int:
         if not settings.webhook_url or not settings.webhook_secret:
             raise SettingsError("--webhook needs ECOACH_WEBHOOK_URL and ECOACH_WEBHOOK_SECRET")
         secret = settings.webhook_secret.get_secret_value()
+    writable_data_dir(settings)
+    _check_bot_api(settings, token)  # before any log line: a wrong network or token is one line
     configure_logging(secrets=[token, secret or ""])
-    make_private(settings.data_dir)
     upgrade(settings.database_url)
     application = build_application(settings)
     if webhook:
         return asyncio.run(run_webhook(application))
     return asyncio.run(run_polling(application))
+
+
+def _check_bot_api(settings: Settings, token: str) -> None:
+    try:
+        answer = httpx.get(f"{settings.telegram_api_url}/bot{token}/getMe", timeout=15)
+    except httpx.HTTPError:  # its message holds the URL, and so the token: never shown
+        raise SettingsError(f"cannot reach the Bot API at {settings.telegram_api_url}: check the network (or TELEGRAM_API_URL)") from None
+    if answer.status_code in (401, 404):
+        raise SettingsError("the Bot API refused TELEGRAM_BOT_TOKEN: copy the token from @BotFather again")
+
+
+def writable_data_dir(settings: Settings) -> None:
+    """ECOACH_DATA_DIR exists (made if missing, for the bot's user only) and takes files."""
+    try:
+        make_private(settings.data_dir)
+        probe = settings.data_dir / ".ecoach-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise SettingsError(
+            f"ECOACH_DATA_DIR {str(settings.data_dir)!r} cannot be created or written ({exc.strerror}): choose a folder the bot's user owns"
+        ) from None
 
 
 def bot_username(settings: Settings) -> str:

@@ -158,3 +158,27 @@ def test_report_by_name_for_every_cohort_and_into_a_folder(tmp_path: Path, datab
     ]:
         failed = ecoach("report", *args, env=env, cwd=tmp_path)
         assert failed.returncode == 2 and failed.stderr.count("\n") == 1 and says in failed.stderr and "Traceback" not in failed.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "says"),
+    [
+        ({"DATABASE_URL": "garbage"}, ("db", "upgrade"), "DATABASE_URL is invalid: not a database URL; write sqlite+aiosqlite:///"),
+        ({"DATABASE_URL": "postgresql://u@127.0.0.1/x"}, ("db", "upgrade"), "write postgresql+asyncpg://"),
+        (
+            {"DATABASE_URL": "postgresql+asyncpg://u:hunter2@127.0.0.1:1/x", "ECOACH_BOT_USERNAME": "ecoach_demo_bot"},
+            ("cohort", "list"),
+            "cannot reach the database at 127.0.0.1:1/x (connection refused)",
+        ),
+        ({"ECOACH_DATA_DIR": "/proc/ecoach"}, ("run",), "ECOACH_DATA_DIR '/proc/ecoach' cannot be created or written"),
+        ({"ECOACH_DATA_DIR": "/proc/ecoach"}, ("db", "upgrade"), "cannot open the SQLite database '/proc/ecoach/ecoach.sqlite3'"),
+        ({"TELEGRAM_API_URL": "http://127.0.0.1:1"}, ("run",), "cannot reach the Bot API at http://127.0.0.1:1: check the network"),
+        ({"ECOACH_SWEEP_SECONDS": "often"}, ("run",), "ECOACH_SWEEP_SECONDS is invalid: Input should be a valid number"),
+    ],
+)
+def test_every_bad_setting_is_one_line_and_exit_2(tmp_path: Path, env: dict[str, str], args: tuple[str, ...], says: str) -> None:
+    done = ecoach(*args, env={"TELEGRAM_BOT_TOKEN": TOKEN, **env}, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and says in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and "Value error" not in done.stderr and "hunter2" not in done.stderr
+    assert TOKEN not in done.stderr + done.stdout

@@ -10,10 +10,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from db.engine import is_sqlite
 
 LOCALES = ("id", "en")
+DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}  # the async drivers ecoach installs
+EXAMPLE_URLS = "sqlite+aiosqlite:///data/ecoach.sqlite3 or postgresql+asyncpg://user@host:5432/ecoach"
 
 
 class SettingsError(Exception):
@@ -82,6 +86,21 @@ class Settings(BaseSettings):
             return frozenset(int(part) for part in parts)
         return value
 
+    @field_validator("database_url_override")
+    @classmethod
+    def _usable_database_url(cls, value: str | None) -> str | None:
+        if not value:
+            return value
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(f"not a database URL; write {EXAMPLE_URLS}") from None
+        if url.drivername not in DRIVERS.values():
+            backend = url.get_backend_name()
+            hint = f"write {DRIVERS[backend]}://…" if backend in DRIVERS else f"write {EXAMPLE_URLS}"
+            raise ValueError(f"the driver {url.drivername!r} is not the one ecoach uses; {hint}")
+        return value
+
     @field_validator("default_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -132,4 +151,5 @@ def load_settings(**overrides: Any) -> Settings:
         field = str(error["loc"][0]) if error["loc"] else "settings"
         alias = Settings.model_fields[field].alias if field in Settings.model_fields else field
         # Never echo the input: it may be the token.
-        raise SettingsError(f"{alias or field} is invalid: {error['msg']}") from None
+        message = str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        raise SettingsError(f"{alias or field} is invalid: {message}") from None
