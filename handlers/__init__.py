@@ -122,6 +122,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(_button(b.MyEntry, logbook.on_my_entry_button))
     application.add_handler(_button(b.FeedbackAction, feedback.on_feedback_button))
     application.add_handler(_button(b.AskCoach, contact.ask_coach))
+    application.add_handler(_button(b.PortfolioChoice, portfolio.on_portfolio_choice))
     application.add_handler(_button(b.CohortChoice, coaches.on_cohort_choice))
     application.add_handler(_button(b.DeadlineAction, plan.on_deadline_button))
     application.add_handler(_button(b.CoachReply, contact.on_reply_button))

@@ -46,6 +46,7 @@ def test_portfolio_report_and_deletion_over_http(live_bot: BotProcess, double: B
     seed(database_url, tmp_path / "data")
     alumna, coach = double.user(6100, "A"), double.user(6199, "Coach")
     say(alumna, "/portfolio")
+    tap(alumna, "Sertakan refleksi pribadi")  # her reflections there are private: included only on her word
     pdf = alumna.next_message(timeout=30)
     content = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.file.data)).pages)
     for expected in ("PAP A", "Tahap 1", "Sosialisasi layanan di kelurahan", "Refleksi minggu 20"):

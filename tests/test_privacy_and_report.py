@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 import json
+import os
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -102,7 +103,8 @@ async def test_report_command_sends_xlsx_to_a_coach(bot: InProcessBot) -> None:
 async def test_portfolio_pdf_contains_her_work(bot: InProcessBot) -> None:
     await seed(bot)
     alumna = bot.double.user(6100, "A")
-    assert "Menyiapkan" in (await say(bot, alumna, "/portofolio")).text
+    assert "Sertakan juga refleksi yang Ibu simpan pribadi?" in (await say(bot, alumna, "/portofolio")).text
+    assert "Menyiapkan" in (await tap(bot, alumna, "Sertakan refleksi pribadi")).text
     pdf = alumna.next_message()
     assert pdf.method == "sendDocument" and pdf.file is not None and pdf.file.name == "e-portofolio.pdf"
     reader = PdfReader(io.BytesIO(pdf.file.data))
@@ -133,7 +135,8 @@ async def test_file_names_follow_her_language(bot: InProcessBot) -> None:
         await session.commit()
     alumna = bot.double.user(6100, "A")
     assert (await say(bot, alumna, "/mydata")).file.name == "my-data.zip"
-    assert "Preparing" in (await say(bot, alumna, "/portfolio")).text
+    await say(bot, alumna, "/portfolio")
+    assert "Preparing" in (await tap(bot, alumna, "Without private reflections")).text
     assert alumna.next_message().file.name == "e-portfolio.pdf"
 
 
@@ -311,3 +314,43 @@ async def test_the_report_is_ready_to_forward(bot: InProcessBot, tmp_path: Path)
     compared = [c.value for c in next(row for row in book["Ringkasan"].iter_rows() if row[0].value == "Indikator")]
     assert compared == ["Indikator", "Angkatan I 2026", "Angkatan II 2026", "Angkatan III: Timur/Barat", "Target"]
     assert report_filename(texts, "id", reports, date(2026, 11, 28)) == "laporan-semua-angkatan-2026-11-28.xlsx"
+
+
+async def test_portfolio_fit_to_file(bot: InProcessBot) -> None:
+    """Header with programme, cohort, period and coach; a Mengetahui block; private reflections only on request;
+    every emoji the texts use either drawn or written as its name."""
+    from bot.kernel.i18n import load_catalog
+    from db.enrolment import enrol_coach
+    from db.models import Reflection
+
+    await seed(bot)
+    emoji = sorted({ch for loc in ("id", "en") for text in load_catalog(loc).values() for ch in text if ord(ch) >= 0x2190})
+    async with bot.app.runtime.open_session() as session:
+        cohort = await session.scalar(select(Cohort))
+        assert cohort is not None
+        await enrol_coach(session=session, telegram_id=6199, cohort=cohort, name="Coach Maya", locale="id", timezone="Asia/Jakarta",
+                          now=REPORT_NOW)  # fmt: skip
+        shared = await session.scalar(select(Reflection).where(Reflection.week == 21))
+        assert shared is not None
+        shared.shared, shared.went_well = True, "Ikon: " + " ".join(emoji)
+        await session.commit()
+    alumna = bot.double.user(6100, "A")
+    await say(bot, alumna, "/portofolio")
+    await tap(bot, alumna, "Tanpa refleksi pribadi")
+    pdf = alumna.next_message()
+    (Path(os.environ.get("ECOACH_KEEP_PDF", "/nonexistent")) / "portfolio.pdf").parent.is_dir() and (
+        Path(os.environ["ECOACH_KEEP_PDF"]) / "portfolio.pdf"
+    ).write_bytes(pdf.file.data)  # to look at the pages: ECOACH_KEEP_PDF=DIR
+    content = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.file.data)).pages)
+    flat = " ".join(content.split())
+    for expected in ("Pelatihan Kepemimpinan ASN Perempuan", "Angkatan I 2026", "Coach Maya", "Mengetahui,", "Atasan langsung",
+                     "1 Januari 2026 – 1 Juli 2026"):  # fmt: skip
+        assert expected in flat, expected
+    assert "Refleksi minggu 20" not in flat  # private, and she did not ask for it
+    assert "None" not in flat
+    import unicodedata
+
+    for character in emoji:
+        if character in "\ufe0f\u200d" or 0x1F1E6 <= ord(character) <= 0x1F1FF:
+            continue
+        assert character in content or unicodedata.name(character).lower() in flat, character

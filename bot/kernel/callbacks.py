@@ -179,3 +179,9 @@ class CohortChoice(Button, prefix="coh"):
     """Under /angkatan: the cohort a coach of several works with in her private chat."""
 
     cohort_id: int
+
+
+class PortfolioChoice(Button, prefix="pf"):
+    """Under /portofolio: with (1) or without (0) her private reflections."""
+
+    private: int
