@@ -13,6 +13,7 @@ import asyncio
 import logging
 import mimetypes
 import re
+import shutil
 import sys
 import tempfile
 from datetime import date, datetime, time, timedelta
@@ -31,7 +32,7 @@ from bot.kernel.storage import make_private
 from bot.scheduler import run_all_sweeps
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
-from db.models import Notice, SendStatus
+from db.models import InboxStatus, InboxUpdate, Notice, SendStatus
 from devtools.demo import seed_demo_cohort
 from devtools.double import BotApiDouble, DoubleServer, FakeUser, Sent
 
@@ -40,10 +41,16 @@ ALUMNA_ID, COACH_ID, GROUP_ID = 424242, 777001, -1009990001
 ALUMNI_CODE, COACH_CODE = "DEMO-ALUMNI", "DEMO-COACH"
 ZONE = "Asia/Jakarta"
 EXPECT_TIMEOUT = 15.0
-_DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
+_DURATION = re.compile(r"^(\d+)\s*([a-z]+)$")
 # What a coach types in the coaching group; everything else goes to her private chat with the bot.
 GROUP_COMMANDS = {name for c in (commands.LINK, commands.STALLED, commands.SUMMARY, commands.NUDGE, commands.NOTICES) for name in c.names}
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_UNITS = {
+    **dict.fromkeys(("m", "menit", "min", "minute", "minutes"), "minutes"),
+    **dict.fromkeys(("h", "jam", "hour", "hours"), "hours"),
+    **dict.fromkeys(("d", "hari", "day", "days"), "days"),
+    **dict.fromkeys(("w", "minggu", "pekan", "week", "weeks"), "weeks"),
+    **dict.fromkeys(("bulan", "month", "months"), "months"),
+}
 _TODAY = re.compile(r"\{today([+-]\d+)d\}")
 
 
@@ -52,19 +59,26 @@ class ScriptFailed(Exception):
 
 
 def parse_duration(text: str) -> timedelta:
+    """'7d', '2 minggu', '1 bulan', '3 hari', '5 jam': a month is 30 days."""
     match = _DURATION.match(text.strip().lower())
-    if not match:
-        raise ValueError("use a number and m, h, d or w, for example 7d")
-    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    unit = _UNITS.get(match.group(2)) if match else None
+    if match is None or unit is None:
+        raise ValueError("tulis angka dan satuannya, misalnya :maju 3 hari, :maju 2 minggu, atau :maju 1 bulan")
+    amount = int(match.group(1))
+    return timedelta(days=30 * amount) if unit == "months" else timedelta(**{unit: amount})
 
 
 class Playground:
     """The double, the bot and the demo data, wired together for one terminal session."""
 
-    def __init__(self, out: TextIO, role: str = "alumna", base: Path | None = None) -> None:
+    def __init__(self, out: TextIO, role: str = "alumna", base: Path | None = None, files: Path | None = None, keep: bool = False) -> None:
         self.out = out
         self.role = role
         self.base = base or Path.cwd()  # relative /foto and /dokumen paths start here
+        self.files = files or Path.cwd() / "ecoach-shell-output"  # every photo and document the bot sends lands here
+        self.saved = 0
+        self.keep = keep
+        self.in_private = False  # a coach's free text goes to the group unless she switched with :pribadi
         self.folder = Path(tempfile.mkdtemp(prefix="ecoach-shell-"))
         start = datetime.combine(date.today(), time(10, 0), tzinfo=ZoneInfo(ZONE))  # a weekday morning feel
         self.clock = ShiftedClock(start)
@@ -78,7 +92,6 @@ class Playground:
             ECOACH_DATA_DIR=str(self.folder / "data"),
             ECOACH_SWEEP_SECONDS=1,
             ECOACH_ADMIN_IDS=str(COACH_ID),
-            ECOACH_WEEKLY_TIPS=False,
             ECOACH_UPDATES_PER_MINUTE=0,  # a script types faster than any person
             ECOACH_BOT_USERNAME="ecoach_demo_bot",
             TELEGRAM_API_URL="http://127.0.0.1:1",  # replaced once the double listens
@@ -114,6 +127,8 @@ class Playground:
             await post_shutdown(self.app)
             await self.app.shutdown()
         self.server.stop()
+        if not self.keep:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     async def _seed(self) -> None:
         engine = create_engine(self.database_url)
@@ -154,7 +169,8 @@ class Playground:
             self.print(f"You are Coach Demo in '{self.group.title}'. Try /mandek or /ringkasan.")
         else:
             self.print(f"You are a new alumna. Join with: /start {ALUMNI_CODE}")
-        self.print("Numbers press buttons · /foto PATH · /dokumen PATH · :maju 7d · :keluar")
+        self.print("Numbers press buttons · /foto PATH · /dokumen PATH · :maju 3 hari · :sebagai coach|alumna · :pribadi|:grup · :keluar")
+        self.print(f"Photos and documents from the bot are saved in {self.files}")
 
     def print(self, text: str) -> None:
         self.out.write(text + "\n")
@@ -185,19 +201,32 @@ class Playground:
             self.role = "coach" if argument.strip() == "coach" else "alumna"
             self.print(f"(you are now {'Coach Demo' if self.role == 'coach' else 'the alumna'})")
             return
+        if command in (":pribadi", ":private", ":grup", ":group"):
+            self.in_private = command in (":pribadi", ":private")
+            self.print(f"(the coach now types in {'her private chat with the bot' if self.in_private else 'the coaching group'})")
+            return
         if command in ("/foto", "/photo"):
-            self.me.send_photo(self._path(argument).read_bytes())
+            self.me.send_photo(self._file(argument).read_bytes())
             return
         if command in ("/dokumen", "/document"):
-            path = self._path(argument)
+            path = self._file(argument)
             self.me.send_document(path.read_bytes(), path.name, mimetypes.guess_type(path.name)[0] or "application/octet-stream")
             return
-        in_group = self.role == "coach" and command.lstrip("/") in GROUP_COMMANDS
+        in_group = self.role == "coach" and not self.in_private and command.lstrip("/") in GROUP_COMMANDS
         self.me.send(line, chat=self.group if in_group else None, mention=in_group)
 
     def _path(self, argument: str) -> Path:
         path = Path(argument.strip()).expanduser()
         return path if path.is_absolute() or path.exists() else self.base / path
+
+    def _file(self, argument: str) -> Path:
+        """The file to send; a missing one or a folder is said in words, in the shell's language."""
+        if not argument.strip():
+            raise ValueError("tulis nama berkasnya, misalnya /foto bukti-rapat.jpg")
+        path = self._path(argument)
+        if not path.is_file():
+            raise ValueError(f"berkas {argument.strip()!r} tidak ditemukan (atau itu sebuah folder)")
+        return path
 
     def press(self, label: str) -> None:
         """Press the newest button whose text contains `label`, in the chats this role sees."""
@@ -231,11 +260,13 @@ class Playground:
         if sent.method.startswith("edit"):
             self.print(f"  (edited){where} {sent.text.splitlines()[-1] if sent.text else ''}")
             return
-        label = {"sendPhoto": "🖼 photo", "sendDocument": "📎 document", "sendPoll": "📊 quiz"}.get(sent.method)
+        label = {"sendPhoto": "🖼", "sendDocument": "📄", "sendPoll": "📊 quiz"}.get(sent.method)
         self.print("")
-        if label:
-            name = sent.file.name if sent.file and sent.file.name else ""
-            self.print(f"bot{where}: [{label}{' ' + name if name else ''}]")
+        if label and sent.file is not None:
+            path = self._save(sent)
+            self.print(f"bot{where}: {label} {path.name.split('-', 1)[1]} → {path}")
+        elif label:
+            self.print(f"bot{where}: [{label}]")
         if sent.method == "sendPoll":
             poll = sent.message["poll"]
             self.print(f"bot{where}: {poll['question']}")
@@ -248,6 +279,48 @@ class Playground:
             self.buttons = [(sent, b["callback_data"]) for row in sent.buttons for b in row if "callback_data" in b]
             numbered = [f"[{n}] {b['text']}" for n, b in enumerate((b for row in sent.buttons for b in row if "callback_data" in b), 1)]
             self.print("    " + "   ".join(numbered))
+
+    def _save(self, sent: Sent) -> Path:
+        """Keep what the bot made (chart, PDF, spreadsheet) where the person can open it."""
+        assert sent.file is not None
+        self.files.mkdir(parents=True, exist_ok=True)
+        self.saved += 1
+        name = "foto.png" if sent.method == "sendPhoto" else (sent.file.name or "berkas")
+        path = self.files / f"{self.saved:03d}-{name}"
+        path.write_bytes(sent.file.data)
+        try:
+            return path.relative_to(Path.cwd())
+        except ValueError:
+            return path
+
+    async def quiet(self, within: float = 20.0, calm: float = 0.4) -> None:
+        """Wait until the bot has said everything: no update of hers still being handled (a PDF being drawn
+        included), and nothing new for `calm` seconds; at most `within`."""
+        assert self.app is not None
+        loop = asyncio.get_running_loop()
+        deadline, last, seen = loop.time() + within, loop.time(), self._count()
+        while loop.time() < deadline:
+            await asyncio.sleep(0.1)
+            async with self.app.runtime.open_session() as session:
+                held = await session.scalar(
+                    select(func.count()).select_from(InboxUpdate).where(InboxUpdate.status.in_((InboxStatus.PENDING, InboxStatus.HANDLING)))
+                )
+            busy = (
+                held
+                or self.double.pending_updates()
+                or self.app.update_queue.qsize()
+                or self.app.update_processor.current_concurrent_updates
+            )
+            if (now := self._count()) != seen or busy:
+                seen, last = now, loop.time()
+            elif loop.time() - last >= calm:
+                return
+
+    def _count(self) -> int:
+        return sum(len(self.double.sent(chat_id)) for chat_id in (ALUMNA_ID, COACH_ID, GROUP_ID))
+
+    def has_file(self, pattern: str) -> bool:
+        return any(self.files.glob(pattern))
 
     async def expect(self, needle: str, within: float = EXPECT_TIMEOUT) -> None:
         """Wait for a new message containing `needle` (script mode)."""
@@ -282,9 +355,9 @@ async def _interactive(playground: Playground) -> int:
             return 0
         try:
             await playground.send(line)
-        except (ValueError, OSError, ScriptFailed) as exc:
+        except (ValueError, ScriptFailed) as exc:
             playground.print(f"({exc})")
-        await asyncio.sleep(0.6)  # let the bot answer before the next prompt
+        await playground.quiet()  # every reply, a PDF included, before the next prompt
 
 
 def _prompt() -> str | None:
@@ -302,7 +375,12 @@ async def _scripted(playground: Playground, script: Path) -> int:
         if not line or line.startswith("#"):
             continue
         try:
-            if line.startswith("<"):
+            if line.startswith("<<"):  # "<< *.pdf": a file the bot sent was saved under --out
+                await playground.quiet()
+                playground.show_new()
+                if not playground.has_file(line[2:].strip()):
+                    raise ScriptFailed(f"no file matching {line[2:].strip()!r} in {playground.files}")
+            elif line.startswith("<"):
                 await playground.expect(line[1:].strip())
             else:
                 typed = playground.expand(line.lstrip(">").strip())
@@ -318,9 +396,9 @@ async def _scripted(playground: Playground, script: Path) -> int:
     return 0
 
 
-def main(*, role: str, script: Path | None, out: TextIO = sys.stdout) -> int:
+def main(*, role: str, script: Path | None, files: Path | None = None, keep: bool = False, out: TextIO = sys.stdout) -> int:
     logging.basicConfig(level=logging.CRITICAL)  # the terminal is for the conversation
-    playground = Playground(out, role, base=script.parent if script else None)
+    playground = Playground(out, role, base=script.parent if script else None, files=files, keep=keep)
 
     async def run() -> int:
         await playground.start()
@@ -339,4 +417,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--as", dest="role", choices=("alumna", "coach"), default="alumna", help="play an alumna (default) or the demo coach"
     )
     shell.add_argument("--script", type=Path, metavar="FILE", help="replay a transcript; exit 1 when an expected reply does not come")
-    shell.set_defaults(run_plugin=lambda args: main(role=args.role, script=args.script))
+    shell.add_argument(
+        "--out", type=Path, metavar="DIR", help="where the photos and documents the bot sends are saved (./ecoach-shell-output)"
+    )
+    shell.add_argument("--keep", action="store_true", help="keep the temporary database and evidence folder at exit")
+    shell.set_defaults(run_plugin=lambda args: main(role=args.role, script=args.script, files=args.out, keep=args.keep))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -24,8 +25,9 @@ def clean_env() -> dict[str, str]:
 
 
 def test_the_demo_transcript_runs_without_token_or_network(tmp_path: Path) -> None:
+    before = set(Path(tempfile.gettempdir()).glob("ecoach-shell-*"))
     done = subprocess.run(
-        [ECOACH, "shell", "--script", str(ROOT / "examples" / "demo.txt")],
+        [ECOACH, "shell", "--script", str(ROOT / "examples" / "demo.txt"), "--out", str(tmp_path / "made")],
         env=clean_env(),
         cwd=tmp_path,
         capture_output=True,
@@ -42,9 +44,28 @@ def test_the_demo_transcript_runs_without_token_or_network(tmp_path: Path) -> No
         "check-in monitoring",
         "check-in tersimpan",
         "bot [grup]: 1. Dewi Lestari",
+        "Pengumuman dijadwalkan",  # a coach's /umumkan, typed in her private chat after :pribadi
         "script finished",
     ):
         assert expected in out, expected
+    made = sorted(path.name for path in (tmp_path / "made").iterdir())
+    assert [name.split("-", 1)[1] for name in made][:2] == ["foto.png", "e-portofolio.pdf"]  # her chart, her portfolio
+    assert (tmp_path / "made" / made[1]).read_bytes().startswith(b"%PDF")
+    assert any(name.endswith(".xlsx") and "laporan-angkatan-demo-" in name for name in made)
+    assert f"📄 e-portofolio.pdf → made/{made[1]}" in out  # the line says where each file went
+    assert set(Path(tempfile.gettempdir()).glob("ecoach-shell-*")) == before  # its temporary folder is gone
+
+
+def test_durations_in_words() -> None:
+    from datetime import timedelta
+
+    from devtools.shell import parse_duration
+
+    assert [parse_duration(t) for t in ("1 bulan", "2 minggu", "3 hari", "5 jam", "7d", "10 menit")] == [
+        timedelta(days=30), timedelta(weeks=2), timedelta(days=3), timedelta(hours=5), timedelta(days=7), timedelta(minutes=10),
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match="misalnya :maju 3 hari"):
+        parse_duration("sebentar")
 
 
 def test_a_missing_reply_fails_the_script(tmp_path: Path) -> None:
