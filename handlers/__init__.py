@@ -70,6 +70,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     # Commands, each under its Indonesian name and English alias. Private data: private chats only.
     application.add_handler(_command(c.START, start.start))
     application.add_handler(_command(c.HELP, help_menu.show_help, private=False))
+    application.add_handler(_command(c.MY_ID, help_menu.my_id, private=False))
     application.add_handler(_command(c.CANCEL, conversation.cancel))
     application.add_handler(_command(c.LANGUAGE, language.ask_language))
     application.add_handler(_command(c.PLAN, plan.show_plan))

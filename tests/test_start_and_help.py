@@ -79,3 +79,15 @@ async def test_a_failing_handler_apologises_in_her_language(bot: InProcessBot, c
     await bot.run_pending()
     assert maya.next_message().text.startswith("Sorry, something went wrong")
     assert any(f"update {update['update_id']} failed" in r.getMessage() for r in caplog.records)
+
+
+async def test_my_id_is_told_in_private_only(bot: InProcessBot) -> None:
+    organizer = bot.double.user(5550123, "Rina")
+    organizer.send("/id_saya")
+    await bot.run_pending()
+    assert "ID Telegram Bapak/Ibu: 5550123" in organizer.next_message().text
+    group = bot.double.group(-100555, "Grup")
+    organizer.send("/my_id", chat=group, mention=True)
+    await bot.run_pending()
+    [reply] = bot.double.sent(-100555)
+    assert "5550123" not in reply.text and "chat pribadi" in reply.text

@@ -35,6 +35,7 @@ DELETE_DATA = Command("hapus_data", "deletedata", "delete_data")
 LANGUAGE = Command("bahasa", "language", "language")
 CANCEL = Command("batal", "cancel", "cancel")
 HELP = Command("bantuan", "help", "help")
+MY_ID = Command("id_saya", "my_id", "my_id")
 NEW_COHORT = Command("angkatan_baru", "newcohort", "new_cohort")
 LINK = Command("hubungkan", "link", "link")
 STALLED = Command("mandek", "stalled", "stalled")
@@ -72,6 +73,7 @@ MENU = [
     LANGUAGE,
     CANCEL,
     HELP,
+    MY_ID,
 ]
 # Shown in /bantuan to coaches and organizers, and as the menu in group chats.
 COACH_MENU = [STALLED, SUMMARY, NUDGE, MEMBER, COHORT, LINK, NOTICES, ANNOUNCE, BROADCAST_STATUS, REPORT]
