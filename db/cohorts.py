@@ -20,8 +20,11 @@ class CohortError(ValueError):
 
 
 def new_invite_code() -> str:
-    """12 characters of A-Za-z0-9_-, as deep-link payloads allow: 72 random bits."""
-    return secrets.token_urlsafe(9)
+    """12 characters of A-Za-z0-9_-, as deep-link payloads allow (about 71 random bits), starting with a letter
+    or digit: a code that began with '-' would be read as an option by `ecoach … --cohort CODE`."""
+    while (code := secrets.token_urlsafe(9))[0] in "-_":
+        pass
+    return code
 
 
 async def create_cohort(*, session: AsyncSession, name: str, training_end: date, months: int, now: datetime) -> Cohort:

@@ -47,3 +47,10 @@ async def test_find_invite_tells_alumni_from_coach_codes(session: AsyncSession) 
     assert alumni is not None and (alumni.cohort.id, alumni.role) == (cohort.id, Role.ALUMNI)
     assert coach is not None and (coach.cohort.id, coach.role) == (cohort.id, Role.COACH)
     assert await find_invite(session=session, code="not-a-code") is None
+
+
+def test_invite_codes_never_start_like_an_option() -> None:
+    from db.cohorts import new_invite_code
+
+    codes = [new_invite_code() for _ in range(2000)]  # one in 32 would start with '-' or '_' by chance alone
+    assert all(len(code) == 12 and code[0].isalnum() for code in codes)
