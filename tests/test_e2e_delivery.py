@@ -220,9 +220,11 @@ def test_webhook_updates_answered_200_then_killed_are_handled_after_restart(webh
     assert statuses == [200] * 5
     webhook_bot.start()
     wait_until(lambda: all(user.messages() for user in users), timeout=30)
-    time.sleep(4)  # past the lease: nothing is handled twice
-    assert [len(user.messages()) for user in users] == [1] * 5
-    assert all(user.messages()[0].text.startswith("Selamat datang") for user in users)
+    time.sleep(4)  # past the lease: an update is handled by one worker, not once per lease
+    # The kill may land after Telegram accepted a welcome and before its commit: that update comes
+    # again and its welcome is repeated (at least once, README). Never a third, never another answer.
+    assert all(1 <= len(user.messages()) <= 2 for user in users)
+    assert all(sent.text.startswith("Selamat datang") for user in users for sent in user.messages())
     webhook_bot.stop()
 
 
@@ -232,6 +234,7 @@ def test_a_new_update_id_sequence_after_a_restart_is_answered(live_bot: BotProce
         for person in people:
             person.send("/bantuan")
     wait_until(lambda: all(len(p.messages()) == 5 for p in people), timeout=60)  # updates 1-50 processed
+    assert double.wait_all_confirmed()  # Telegram starts a new sequence only when no update waits
     live_bot.stop()
     double.restart_update_ids(1)
     live_bot.start()

@@ -557,8 +557,11 @@ class BotApiDouble:
 
     def restart_update_ids(self, start: int | None = None) -> None:
         """Start a new sequence of update ids, as Telegram does after a week without updates (at a
-        random number) or for a new token; `start` picks the first id."""
+        random number) or for a new token; `start` picks the first id. Telegram does this only when no
+        update is waiting: a week without updates, or a token with none yet."""
         with self._cond:
+            if self._updates:
+                raise RuntimeError("update ids restart only when no update waits to be confirmed")
             first = start if start is not None else secrets.randbelow(2**31)
             self._update_ids = itertools.count(first)
             self._confirmed = self._last_update_id = first - 1
