@@ -9,9 +9,9 @@ from typing import Any
 from telegram import Update
 
 from bot.kernel.context import EcoachContext
-from bot.kernel.parsing import Invalid, clean_text, read_date
+from bot.kernel.parsing import Invalid, clean_text, read_date, read_nip
 from conversations import engine
-from conversations.engine import END, STAY, ChoiceStep, Flow, Prompt, Step, TextStep, Turn
+from conversations.engine import END, STAY, ChoiceStep, Flow, OptionalTextStep, Prompt, Step, TextStep, Turn
 from conversations.reflection import ReminderTimeStep
 from db.checkins import plan_checkins
 from db.drafts import ONBOARDING_FLOW
@@ -101,6 +101,17 @@ class ShortNameStep(Step):
         return None
 
 
+class NipStep(OptionalTextStep):
+    """Her NIP, for the e-portfolio's header; she may skip it and add it later in /pap."""
+
+    def __init__(self) -> None:
+        super().__init__("nip", key="onboarding.nip", limit=len("19850312 201001 2 004"))
+
+    async def on_text(self, turn: Turn, text: str) -> str | None:
+        turn.set(self.store, read_nip(text))
+        return None
+
+
 class EndDateStep(Step):
     name = "end_date"
 
@@ -183,6 +194,7 @@ class SummaryStep(Step):
             weekday=int(data["weekday"]),
             time=data["time"].replace(":", "."),
             cohort=data["cohort_name"],
+            nip=data.get("nip"),
         )
 
         def edit(section: str) -> tuple[str, str]:
@@ -233,6 +245,7 @@ class Onboarding(Flow):
         plan = AlumnaPlan(
             name=data["name"],
             short_name=data.get("short_name"),  # drafts begun before the question existed have none
+            nip=data.get("nip"),
             agency=data["agency"],
             work_unit=data["work_unit"],
             position_level=PositionLevel(data["level"]),
@@ -266,6 +279,7 @@ ONBOARDING = engine.register(
             ShortNameStep(),
             _text("agency"),
             _text("work_unit"),
+            NipStep(),
             ChoiceStep("level", key="onboarding.level", options=[level.value for level in PositionLevel], labels="choices.level"),
             ChoiceStep("zone", key="onboarding.zone", options=list(ZONES), labels="choices.zone", per_row=3),
             _text("title"),

@@ -9,17 +9,17 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot.kernel.callbacks import PlanAction
 from bot.kernel.context import EcoachContext
-from bot.kernel.parsing import Invalid, clean_text, read_date
+from bot.kernel.parsing import Invalid, clean_text, read_date, read_nip
 from bot.kernel.standing import milestone_lines, status_line
 from conversations import engine
 from conversations.engine import ChoiceStep, Flow, Prompt, Step, Turn
 from conversations.onboarding import LATEST_END_MONTHS, LIMITS
-from db.models import Milestone, Pap
+from db.models import Milestone, Pap, Person
 from db.plans import MAX_MILESTONES, TEXT_FIELDS, add_milestone, complete_milestone, current_pap, milestone_of, set_field
 from db.schedule import add_months, local
 from db.status import standing_of
 
-FIELDS = [*TEXT_FIELDS, "end_date"]
+FIELDS = [*TEXT_FIELDS, "end_date", "nip"]  # her NIP lives in her profile, and is changed here too
 
 
 async def _pap(turn: Turn) -> Pap:
@@ -39,12 +39,14 @@ class FieldValueStep(Step):
     async def prompt(self, turn: Turn) -> Prompt:
         pap = await _pap(turn)
         field = turn.data["field"]
+        person = await turn.session.get(Person, pap.person_id)
         return Prompt(
             "plan.new_value",
             {
                 "field": turn.text(f"choices.pap_field.{field}"),
-                "current": getattr(pap, field),
+                "current": person.nip if person and field == "nip" else getattr(pap, field),
                 "is_date": field == "end_date",
+                "is_nip": field == "nip",
                 "limit": LIMITS.get(field, 0),
             },
         )
@@ -52,6 +54,11 @@ class FieldValueStep(Step):
     async def on_text(self, turn: Turn, text: str) -> str | None:
         pap = await _pap(turn)
         field = turn.data["field"]
+        if field == "nip":
+            person = await turn.session.get(Person, pap.person_id)
+            assert person is not None
+            person.nip, person.updated_at = read_nip(text), turn.now
+            return engine.DONE
         if field == "end_date":
             latest_milestone = max((m.due_date for m in pap.milestones), default=pap.cohort.training_end)
             earliest = max(pap.cohort.training_end + timedelta(days=1), latest_milestone)

@@ -72,6 +72,7 @@ class AlumnaPlan:
     reflection_weekday: int
     reflection_time: time
     short_name: str | None = None  # nama panggilan; None: her first name
+    nip: str | None = None
 
 
 async def enrol_alumna(*, session: AsyncSession, telegram_id: int, cohort: Cohort, plan: AlumnaPlan, now: datetime) -> Pap:
@@ -83,6 +84,7 @@ async def enrol_alumna(*, session: AsyncSession, telegram_id: int, cohort: Cohor
     person.short_name = plan.short_name
     person.agency = plan.agency
     person.work_unit = plan.work_unit
+    person.nip = plan.nip or person.nip  # skipped on a second enrolment: the one she gave stays
     person.position_level = plan.position_level
     person.timezone = plan.timezone
     person.reflection_weekday = plan.reflection_weekday

@@ -221,6 +221,7 @@ class Person(Base):
     active: Mapped[bool] = mapped_column(default=True)
     agency: Mapped[str | None] = mapped_column(String(200))  # instansi
     work_unit: Mapped[str | None] = mapped_column(String(200))  # unit kerja
+    nip: Mapped[str | None] = mapped_column(String(18))  # Nomor Induk Pegawai, 18 digits; optional, for documents
     position_level: Mapped[PositionLevel | None] = mapped_column(_enum(PositionLevel))
     # The weekly reflection reminder, in her own time zone (0 = Monday).
     reflection_weekday: Mapped[int] = mapped_column(Integer, default=4, server_default="4")

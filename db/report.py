@@ -41,6 +41,7 @@ CAREER_KINDS = (CareerEventKind.PROMOTED, CareerEventKind.STRATEGIC_ASSIGNMENT)
 @dataclass
 class AlumnaRow:
     name: str
+    nip: str | None  # text, never a number: 18 digits lose their tail as an Excel number
     agency: str | None
     work_unit: str | None
     position_level: str | None
@@ -159,6 +160,7 @@ async def cohort_report(*, session: AsyncSession, cohort: Cohort, now: datetime)
         rows.append(
             AlumnaRow(
                 name=person.name,
+                nip=person.nip,
                 agency=person.agency,
                 work_unit=person.work_unit,
                 position_level=person.position_level.value if person.position_level else None,

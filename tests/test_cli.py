@@ -150,7 +150,7 @@ def test_report_by_name_for_every_cohort_and_into_a_folder(tmp_path: Path, datab
 
     assert load_workbook(written).sheetnames == ["Ringkasan", "Angkatan I 2026", "Angkatan II 2026", "Angkatan III 2026"]
     english = ecoach("report", "--all", "--format", "csv", "--lang", "en", env=env, cwd=tmp_path)
-    assert english.stdout.lstrip("\ufeff").startswith("Cohort,Name,Agency")
+    assert english.stdout.lstrip("\ufeff").startswith("Cohort,Name,NIP,Agency")
 
     for args, says in [
         (("--cohort", "Angkatan IX"), "no cohort has the code or the name 'Angkatan IX'"),

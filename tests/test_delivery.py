@@ -229,7 +229,7 @@ async def test_a_failing_cosmetic_edit_does_not_stop_onboarding(bot: InProcessBo
     assert "nama lengkap" in (await tap(bot, sari, "Saya setuju")).text
     await say(bot, sari, "Sari")
     await tap(bot, sari, "Panggil saya Sari")
-    for answer in ("Dinas A", "Bidang B"):
+    for answer in ("Dinas A", "Bidang B", "198503122010012004"):
         await say(bot, sari, answer)
     bot.double.fail_next("editMessageText", 502, "Bad Gateway")
     bot.double.fail_next("answerCallbackQuery", 502, "Bad Gateway")

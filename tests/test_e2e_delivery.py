@@ -269,7 +269,7 @@ def test_failing_cosmetic_calls_do_not_stop_onboarding(live_bot: BotProcess, dou
     assert "nama lengkap" in tap(sari, "Saya setuju").text
     say(sari, "Sari")
     tap(sari, "Panggil saya Sari")
-    for answer in ("Dinas A", "Bidang B"):
+    for answer in ("Dinas A", "Bidang B", "198503122010012004"):
         say(sari, answer)
     double.fail_next("editMessageText", 502, "Bad Gateway")
     assert "zona waktu" in tap(sari, "Pengawas").text
@@ -300,6 +300,7 @@ def test_an_onboarding_of_emoji_up_to_every_limit_completes_and_every_view_works
     say(sari, "🌷" * LIMITS["short_name"])  # another emoji: the counts below are of her entry's
     for field in ("agency", "work_unit"):
         say(sari, EMOJI * LIMITS[field])
+    say(sari, "19850312 201001 2 004")
     tap(sari, "Pengawas")
     tap(sari, "WIB")
     for field in ("title", "problem", "goal", "indicator", "baseline", "target", "resources", "relevance"):

@@ -68,6 +68,11 @@ def test_every_bad_input_over_http(live_bot: BotProcess, double: BotApiDouble, c
     say(sari, "Sari <3")
     say(sari, "Dinas <i>X</i>")
     say(sari, "Unit &amp; Y")
+    for wrong in ("abc", "🌷", "19850312 201001 2 00", "19851312 201001 2 004", "<b>198503122010012004</b>"):
+        assert "18 angka" in say(sari, wrong).text  # too short, no such month, HTML around it
+    sari.send_sticker()
+    assert "bukan stiker" in sari.next_message().text
+    assert "jabatan" in tap(sari, "Lewati").text
     assert "tombol" in say(sari, "jabatan apa saja").text
     tap(sari, "Pengawas")
     tap(sari, "WIT")

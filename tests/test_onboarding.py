@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.kernel.callbacks import FlowChoice
 from db.models import ConsentRefusal, Draft, Membership, Milestone, Pap, Person, PositionLevel, Role
 from tests.support.bots import InProcessBot
-from tests.support.inprocess import PAP, PROFILE, SMART, count, make_cohort, onboard_until_milestones, say, tap
+from tests.support.inprocess import NIP, PAP, PROFILE, SMART, count, make_cohort, onboard_until_milestones, say, tap
 
 
 async def test_complete_onboarding_in_indonesian(bot: InProcessBot) -> None:
@@ -30,12 +30,14 @@ async def test_complete_onboarding_in_indonesian(bot: InProcessBot) -> None:
     assert "Periksa kembali" in reply.text
     assert "Pemetaan proses layanan — 15 Maret 2026" in reply.text
     assert "setiap Jumat, pukul 15.00" in reply.text
+    assert f"NIP {NIP}" in reply.text  # typed with spaces, kept as its 18 digits
     reply = await tap(bot, sari, "Simpan")
     assert reply.text.startswith("Tersimpan!")
 
     async with bot.app.runtime.open_session() as session:
         person = await session.scalar(select(Person).where(Person.telegram_id == 3001))
         assert person.name == PROFILE[0] and person.agency == PROFILE[1] and person.work_unit == PROFILE[2]
+        assert person.nip == NIP
         assert person.position_level == PositionLevel.PENGAWAS and person.timezone == "Asia/Makassar"
         assert (person.reflection_weekday, person.reflection_time) == (4, time(15, 0))
         assert person.consent_at is not None and person.locale == "id"
@@ -117,6 +119,7 @@ async def test_html_is_echoed_escaped_in_the_summary(bot: InProcessBot) -> None:
     await tap(bot, sari, "Panggil saya")
     await say(bot, sari, "Dinas A")
     await say(bot, sari, "Unit B")
+    await tap(bot, sari, "Lewati")  # no NIP: the summary leaves the line out
     await tap(bot, sari, "Pelaksana")
     await tap(bot, sari, "WIB")
     for answer in PAP + SMART:
@@ -130,6 +133,7 @@ async def test_html_is_echoed_escaped_in_the_summary(bot: InProcessBot) -> None:
     reply = await tap(bot, sari, "09.00")
     assert "<script>alert(1)</script> & <b>" in reply.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;" in (reply.raw_text or "")
+    assert "NIP" not in reply.text
 
 
 @pytest.mark.parametrize(
@@ -240,6 +244,8 @@ async def test_complete_onboarding_in_english(bot: InProcessBot) -> None:
     await tap(bot, maya, "Call me Maya")
     for answer in ("Ministry X", "Unit Y"):
         await say(bot, maya, answer)
+    assert "18 digits" in (await say(bot, maya, "12345")).text
+    await tap(bot, maya, "Skip")
     await tap(bot, maya, "Functional")
     await tap(bot, maya, "WIT")
     for answer in PAP + SMART:

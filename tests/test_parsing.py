@@ -1,4 +1,4 @@
-"""Dates and times as people type them."""
+"""Dates, times and NIPs as people type them."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date, time
 
 import pytest
 
-from bot.kernel.parsing import DateFormatError, ImpossibleDateError, parse_date, parse_time
+from bot.kernel.parsing import DateFormatError, ImpossibleDateError, Invalid, parse_date, parse_time, read_nip
 from db.schedule import add_months
 
 
@@ -39,6 +39,42 @@ def test_impossible_dates(text: str) -> None:
 def test_unrecognised_dates(text: str) -> None:
     with pytest.raises(DateFormatError):
         parse_date(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "198503122010012004",
+        "19850312 201001 2 004",
+        "19850312.201001.2.004",
+        " 19850312-201001-2-004 ",
+        "NIP. 19850312 201001 2 004",
+        "nip:198503122010012004",
+    ],
+)
+def test_nips_as_people_write_them(text: str) -> None:
+    assert read_nip(text) == "198503122010012004"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "1985031220100120",  # 16 digits
+        "1985031220100120045",  # 19
+        "19851312 201001 2 004",  # born in month 13
+        "19850312 201013 2 004",  # appointed in month 13
+        "19850312 201001 3 004",  # neither 1 nor 2
+        "١٩٨٥٠٣١٢٢٠١٠٠١٢٠٠٤",  # Arabic-Indic digits are digits to Python, not in an NIP
+        "NIP",
+        "NIK 198503122010012004",
+        "🌷",
+    ],
+)
+def test_wrong_nips(text: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        read_nip(text)
+    assert refused.value.key == "input.bad_nip"
 
 
 def test_times() -> None:

@@ -285,14 +285,20 @@ async def test_the_report_is_ready_to_forward(bot: InProcessBot, tmp_path: Path)
     async with bot.app.runtime.open_session() as session:
         cohort = await session.get(Cohort, cohort.id)
         assert cohort is not None
+        first = await session.scalar(select(Person).where(Person.name == "A"))
+        assert first is not None
+        first.nip = "198503122010012004"
+        await session.flush()
         report = CohortReport(cohort, *await cohort_report(session=session, cohort=cohort, now=REPORT_NOW))
     texts = bot.app.runtime.texts
     book = load_workbook(io.BytesIO(to_xlsx(texts, "id", [report], REPORT_DAY)))
     sheet = book["Alumni"]
     header = [c.value for c in sheet[1]]
     assert sheet.freeze_panes == "B2" and sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(header)).column_letter}5"
-    widths = {letter: sheet.column_dimensions[letter].width for letter in "ABCDEFGHIJKLMNOPQ"}
-    assert all(width and width >= 10 for width in widths.values()) and widths["E"] >= len("PAP A")
+    widths = {letter: sheet.column_dimensions[letter].width for letter in "ABCDEFGHIJKLMNOPQR"}
+    assert all(width and width >= 10 for width in widths.values()) and widths["F"] >= len("PAP A")
+    nip = sheet.cell(2, header.index("NIP") + 1)
+    assert (nip.value, nip.data_type) == ("198503122010012004", "s")  # text: as a number Excel would keep 15 digits
     activity = [row[header.index("Aktivitas terakhir")] for row in sheet.iter_rows(min_row=2)]
     assert all(cell.is_date and cell.number_format == "DD-MM-YYYY" for cell in activity)
     codes = {"on_track", "late", "stalled", "done", "delayed", "stuck", "pengawas", "no_progress", "overdue", "inactive", "TRUE", "FALSE"}
@@ -333,6 +339,9 @@ async def test_portfolio_fit_to_file(bot: InProcessBot) -> None:
         shared = await session.scalar(select(Reflection).where(Reflection.week == 21))
         assert shared is not None
         shared.shared, shared.went_well = True, "Ikon: " + " ".join(emoji)
+        her = await session.scalar(select(Person).where(Person.telegram_id == 6100))
+        assert her is not None
+        her.nip = "198503122010012004"
         await session.commit()
     alumna = bot.double.user(6100, "A")
     await say(bot, alumna, "/portofolio")
@@ -343,8 +352,8 @@ async def test_portfolio_fit_to_file(bot: InProcessBot) -> None:
     ).write_bytes(pdf.file.data)  # to look at the pages: ECOACH_KEEP_PDF=DIR
     content = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.file.data)).pages)
     flat = " ".join(content.split())
-    for expected in ("Pelatihan Kepemimpinan ASN Perempuan", "Angkatan I 2026", "Coach Maya", "Mengetahui,", "Atasan langsung",
-                     "1 Januari 2026 – 1 Juli 2026"):  # fmt: skip
+    for expected in ("NIP 198503122010012004", "Pelatihan Kepemimpinan ASN Perempuan", "Angkatan I 2026", "Coach Maya",
+                     "Mengetahui,", "Atasan langsung", "1 Januari 2026 – 1 Juli 2026"):  # fmt: skip
         assert expected in flat, expected
     assert "Refleksi minggu 20" not in flat  # private, and she did not ask for it
     assert "None" not in flat

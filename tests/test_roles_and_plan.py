@@ -78,6 +78,18 @@ async def test_pap_shows_exactly_what_was_entered_and_edits_are_stored(bot: InPr
     view = sari.next_message()
     assert "14 hari → 2 hari" in view.text
 
+    # her NIP, a profile field, is changed here too: a wrong one is refused and nothing changes
+    sari.press("Ubah isian PAP", view)
+    await bot.run_pending()
+    sari.next_message()
+    reply = await tap(bot, sari, "NIP")
+    assert "19850312" in reply.text and "18 angka" in reply.text
+    assert "18 angka" in (await say(bot, sari, "1985031220100120")).text
+    assert (await say(bot, sari, "19900101-201501-2-001")).text == "Tersimpan. ✅"
+    view = sari.next_message()
+    async with bot.app.runtime.open_session() as session:
+        assert await session.scalar(select(Person.nip).where(Person.telegram_id == 4003)) == "199001012015012001"
+
     # add a milestone
     sari.press("Tambah tahapan", view)
     await bot.run_pending()

@@ -94,7 +94,8 @@ def test_interactive_onboarding_pressing_buttons_by_number(tmp_path: Path) -> No
         answer("Sari Wulandari", r"\[1\] Panggil saya Sari")
         answer("1", "instansi")
         answer("Dinas Demo", "unit kerja")
-        answer("Bidang Pelayanan", r"\[3\] Pengawas")
+        answer("Bidang Pelayanan", r"\[1\] ⏭️ Lewati")
+        answer("19850312 201001 2 004", r"\[3\] Pengawas")
         answer("3", r"\[1\] WIB")
         answer("1", "judul")
         for text, then in (

@@ -96,6 +96,26 @@ def read_time(text: str) -> str:
         raise Invalid("input.bad_time") from None
 
 
+NIP_LABEL = re.compile(r"^\s*NIP\b\s*[:.]?", re.IGNORECASE)  # "NIP: 1985..." as copied from a letterhead
+NIP_SEPARATORS = re.compile(r"[\s.\-]+")
+NIP = re.compile(r"(?P<born>[0-9]{8})(?P<appointed>[0-9]{6})[12][0-9]{3}")  # birth date, appointment month, sex, number
+
+
+def read_nip(text: str) -> str:
+    """An NIP as its 18 digits ('19850312 201001 2 004' is fine), or Invalid. Its birth date and
+    appointment month must be real dates, which catches most typos."""
+    match = NIP.fullmatch(NIP_SEPARATORS.sub("", NIP_LABEL.sub("", text)))
+    if match is None:
+        raise Invalid("input.bad_nip")
+    born, appointed = match["born"], match["appointed"]
+    try:
+        date(int(born[:4]), int(born[4:6]), int(born[6:]))
+        date(int(appointed[:4]), int(appointed[4:]), 1)
+    except ValueError:
+        raise Invalid("input.bad_nip") from None
+    return match.group(0)
+
+
 def read_percent(text: str) -> int:
     """'60', '60%' or '60 %' as a whole number from 0 to 100."""
     number = text.strip().rstrip("%").strip()

@@ -47,7 +47,13 @@ async def count(bot: InProcessBot, model: type) -> int:
         return await session.scalar(select(func.count()).select_from(model))
 
 
-PROFILE = ["Dr. Sari Wulandari, M.Si.", "Dinas Kependudukan Kota Makassar", "Bidang Pelayanan"]
+NIP = "198503122010012004"
+PROFILE = [
+    "Dr. Sari Wulandari, M.Si.",
+    "Dinas Kependudukan Kota Makassar",
+    "Bidang Pelayanan",
+    "19850312 201001 2 004",
+]  # the NIP as people write it
 PAP = ["Layanan KTP Satu Hari", "Antrean layanan KTP rata-rata 14 hari."]
 SMART = [
     "Memangkas waktu layanan KTP",
