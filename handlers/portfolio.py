@@ -13,6 +13,7 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
+from arabic_reshaper import ArabicReshaper
 from fontTools.ttLib import TTFont
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from PIL import Image
@@ -31,6 +32,12 @@ from db.schedule import add_months
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
 LEADING_ICON = re.compile(r"^[^\w(]+\s+")
 KEEP_WITH_HEADING = 45  # mm: a heading starts a new page unless its first lines fit under it
+
+
+# fpdf2 lays right-to-left text out in order in HTML, but joins Arabic letters only in cell() and
+# multi_cell() (its HarfBuzz shaping skips write_html): each letter gets its joined form here, and its
+# vowel marks stay.
+JOINED_ARABIC = ArabicReshaper(configuration={"delete_harakat": False})
 
 
 def _fonts() -> Path:
@@ -124,6 +131,7 @@ def render_portfolio(
         chart=str(chart) if chart else None, image=image, coaches=coaches or [], cohort=cohort,
         period_end=add_months(cohort.training_end, cohort.monitoring_months) if cohort else None,
     )  # fmt: skip
+    html = JOINED_ARABIC.reshape(html)
     pdf = FPDF(format="A4")
     fonts = _fonts()
     pdf.add_font("DejaVu", "", str(fonts / "DejaVuSans.ttf"))

@@ -338,7 +338,7 @@ async def test_portfolio_fit_to_file(bot: InProcessBot) -> None:
                           now=REPORT_NOW)  # fmt: skip
         shared = await session.scalar(select(Reflection).where(Reflection.week == 21))
         assert shared is not None
-        shared.shared, shared.went_well = True, "Ikon: " + " ".join(emoji)
+        shared.shared, shared.went_well = True, "Ikon: " + " ".join(emoji) + " · مرحبا بالعالم"
         her = await session.scalar(select(Person).where(Person.telegram_id == 6100))
         assert her is not None
         her.nip = "198503122010012004"
@@ -356,6 +356,8 @@ async def test_portfolio_fit_to_file(bot: InProcessBot) -> None:
                      "Mengetahui,", "Atasan langsung", "1 Januari 2026 – 1 Juli 2026"):  # fmt: skip
         assert expected in flat, expected
     assert "Refleksi minggu 20" not in flat  # private, and she did not ask for it
+    # Arabic, joined and right to left: drawn left to right as ﻢﻟﺎﻌﻟﺎﺑ ﺎﺒﺣﺮﻣ, in the letters' joined forms
+    assert "\ufee2\ufedf\ufe8e\ufecc\ufedf\ufe8e\ufe91 \ufe8e\ufe92\ufea3\ufeae\ufee3" in content and "مرحبا" not in content
     assert "None" not in flat
     import unicodedata
 
