@@ -22,7 +22,7 @@ from bot.kernel.notices import send_notices
 from bot.kernel.settings import Settings
 from bot.kernel.telegram import send_html
 from bot.kernel.throttle import Admission
-from bot.scheduler import schedule_sweeps
+from bot.scheduler import schedule_sweeps, stop_sweeps
 from conversations.engine import reprompt
 from db.drafts import has_draft, stored_draft_locale
 from db.engine import create_engine, session_factory
@@ -168,6 +168,16 @@ async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) 
     if runtime.engine is not None:
         await runtime.engine.dispose()
         runtime.engine = runtime.sessions = None
+
+
+async def stop_application(application: EcoachApplication) -> None:
+    """The end both run modes share, once the updates in hand are done: jobs, sweeps, database, PTB."""
+    if application.job_queue is not None:
+        await application.job_queue.stop(wait=False)
+    await stop_sweeps(application.runtime)
+    await post_shutdown(application)
+    await application.shutdown()
+    log.info("Application stopped")
 
 
 def build_application(settings: Settings, *, clock: Clock | None = None, request: BaseRequest | None = None) -> EcoachApplication:

@@ -28,10 +28,9 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 from telegram.warnings import PTBUserWarning
 
-from bot.app import EcoachApplication, post_init, post_shutdown
+from bot.app import EcoachApplication, post_init, post_shutdown, stop_application
 from bot.kernel.incidents import keep_dead_letter, tell_organizers
 from bot.kernel.sending import retry_delay
-from bot.scheduler import stop_sweeps
 from db.poller import PollerLock
 
 log = logging.getLogger(__name__)
@@ -217,10 +216,5 @@ async def run_polling(application: EcoachApplication) -> int:
         code = EXIT_CONFLICT
     finally:
         await lock.release()
-        if application.job_queue is not None:
-            await application.job_queue.stop(wait=False)
-        await stop_sweeps(application.runtime)
-        await post_shutdown(application)
-        await application.shutdown()
-        log.info("Application stopped")
+        await stop_application(application)
     return code

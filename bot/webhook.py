@@ -26,9 +26,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 from telegram import Update
 
-from bot.app import EcoachApplication, post_init, post_shutdown
+from bot.app import EcoachApplication, post_init, stop_application
 from bot.kernel.incidents import keep_dead_letter, tell_organizers
-from bot.scheduler import stop_sweeps
 from db.inbox import MAX_ATTEMPTS, claim_next, finish, store
 from db.models import InboxStatus
 
@@ -151,12 +150,7 @@ async def run_webhook(application: EcoachApplication) -> int:
         await _finish(workers, grace=1.0)
         await asyncio.wait({serving}, timeout=1)
         await server.shutdown()
-        if application.job_queue is not None:
-            await application.job_queue.stop(wait=False)
-        await stop_sweeps(application.runtime)
-        await post_shutdown(application)
-        await application.shutdown()
-        log.info("Application stopped")
+        await stop_application(application)
     return 0
 
 
