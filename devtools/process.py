@@ -8,12 +8,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import ClassVar
 
 from devtools.double.core import BotApiDouble
 
 
 class BotProcess:
     """One `ecoach run` child process (or another bot's `command`); its output goes to `log_path`."""
+
+    started: ClassVar[list[BotProcess]] = []  # for stop_all(): held even when a test dropped its own reference
 
     def __init__(
         self,
@@ -52,6 +55,7 @@ class BotProcess:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen([*self.command, *self.args], env=env, stdout=log, stderr=subprocess.STDOUT)
         log.close()
+        BotProcess.started.append(self)
         deadline = time.monotonic() + timeout
         while self.double.count_calls(ready_call) <= polls_before:
             if self.process.poll() is not None:
@@ -85,6 +89,15 @@ class BotProcess:
                 self.process.kill()
                 self.process.wait(10)
         return self.process.returncode
+
+    @classmethod
+    def stop_all(cls) -> int:
+        """Stop every process still running (a test that failed before its own stop); how many were."""
+        running = [bot for bot in cls.started if bot.process is not None and bot.process.poll() is None]
+        cls.started.clear()
+        for bot in running:
+            bot.stop(timeout=5)
+        return len(running)
 
     def peak_rss_mib(self) -> float:
         """The process's peak resident memory so far (Linux VmHWM), in MiB."""

@@ -137,6 +137,14 @@ def cohort(database_url: str) -> Cohort:
     return new_cohort(database_url, "Angkatan I 2026", training_end=date(2026, 2, 20), months=6)
 
 
+@pytest.fixture(autouse=True)
+def no_bot_outlives_its_test() -> Iterator[None]:
+    """A test that fails before stopping its bot process would leave it polling (and using CPU) for
+    the rest of the run: whatever is still running after the test's own teardown is stopped."""
+    yield
+    BotProcess.stop_all()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def no_token_in_any_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """After the whole run: every log the real bot process wrote is searched for the token."""
