@@ -10,7 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Cohort
+from tests.support.live import new_cohort, query, run
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -32,23 +38,12 @@ def test_the_systemd_unit_is_valid(tmp_path: Path) -> None:
     assert done.returncode == 0 and not problems, done.stderr
 
 
-def test_a_backup_of_database_and_evidence_restores(tmp_path: Path) -> None:
-    """backup.sh while the data is there, then the data is lost, then restore.sh brings both back."""
+def test_a_backup_of_database_and_evidence_restores(database_url: str, tmp_path: Path) -> None:
+    """backup.sh while the data is there, then the data is lost, then restore.sh brings both back: on
+    SQLite (its online backup) and, in CI's second pass, on PostgreSQL (pg_dump and pg_restore)."""
     data = tmp_path / "data"
-    env = {**os.environ, "ECOACH_DATA_DIR": str(data)}
-    env.pop("DATABASE_URL", None)
-    assert subprocess.run([ECOACH, "db", "upgrade"], env=env, capture_output=True, timeout=120).returncode == 0
-    database = data / "ecoach.sqlite3"
-    engine = create_engine(f"sqlite:///{database}")
-    with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO cohorts (name, alumni_code, coach_code, training_end, monitoring_months, checkin_interval_weeks, "
-                "group_entry_notices, created_at) VALUES ('Angkatan Cadangan', 'A-CODE-1234', 'C-CODE-1234', '2026-10-15', 6, 4, 0, "
-                "'2026-11-28 00:00:00')"
-            )
-        )
-    engine.dispose()
+    env = {**os.environ, "DATABASE_URL": database_url, "ECOACH_DATA_DIR": str(data)}
+    new_cohort(database_url, "Angkatan Cadangan")
     (data / "evidence" / "7").mkdir(parents=True)
     (data / "evidence" / "7" / "foto.jpg").write_bytes(b"\xff\xd8 bukti")
 
@@ -58,15 +53,28 @@ def test_a_backup_of_database_and_evidence_restores(tmp_path: Path) -> None:
     archive = Path(made.stdout.strip())
     assert archive.is_file() and oct(archive.stat().st_mode & 0o777) == "0o600"
 
-    shutil.rmtree(data)  # the disk is lost
+    _lose_everything(database_url)
+    shutil.rmtree(data)
+    with pytest.raises(ProgrammingError if database_url.startswith("postgresql") else OperationalError):
+        query(database_url, select(Cohort.name))  # gone, as after a lost disk
     restored = subprocess.run([str(DEPLOY / "restore.sh"), str(archive)], env=env, capture_output=True, text=True, timeout=120)
     assert restored.returncode == 0, restored.stderr
-    engine = create_engine(f"sqlite:///{database}")
-    with engine.connect() as connection:
-        assert connection.execute(text("SELECT name FROM cohorts")).scalars().all() == ["Angkatan Cadangan"]
-    engine.dispose()
+    assert query(database_url, select(Cohort.name)) == [("Angkatan Cadangan",)]
     assert (data / "evidence" / "7" / "foto.jpg").read_bytes() == b"\xff\xd8 bukti"
     assert subprocess.run([ECOACH, "db", "upgrade"], env=env, capture_output=True, timeout=120).returncode == 0  # and it upgrades
+
+
+def _lose_everything(database_url: str) -> None:
+    """The database as after a lost disk: the SQLite file gone, or PostgreSQL's schema emptied."""
+    if not database_url.startswith("postgresql"):
+        Path(make_url(database_url).database or "").unlink()
+        return
+
+    async def drop(session: AsyncSession) -> None:
+        await session.execute(text("DROP SCHEMA public CASCADE"))
+        await session.execute(text("CREATE SCHEMA public"))
+
+    run(database_url, drop)
 
 
 def test_the_dockerfile_installs_and_runs_what_the_readme_says() -> None:
