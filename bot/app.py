@@ -11,13 +11,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import BotCommand, BotCommandScopeAllGroupChats, Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot, JobQueue
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot, JobQueue
 from telegram.request import BaseRequest
 
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.commands import COACH_MENU, MENU
 from bot.kernel.context import EcoachContext, Runtime, UpdateScope, current_scope, runtime_of
 from bot.kernel.i18n import Texts
+from bot.kernel.lanes import Lanes
 from bot.kernel.notices import send_notices
 from bot.kernel.settings import Settings
 from bot.kernel.telegram import send_html
@@ -195,11 +196,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None, request
         .post_shutdown(post_shutdown)
     )
     if settings.send_rate:
-        # Telegram's pace: ~30 msg/s overall, 20/min per group. One call every 1/rate seconds, not
-        # bursts of `rate`: a burst of 30 on top of the last second's 30 is what earns a 429.
-        # Sweeps requeue a 429 themselves, so the limiter does not retry.
-        limiter = AIORateLimiter(overall_max_rate=1, overall_time_period=1 / settings.send_rate, max_retries=0)
-        builder = builder.rate_limiter(limiter)
+        builder = builder.rate_limiter(Lanes(settings.send_rate))  # Telegram's pace; replies before bulk sends
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()

@@ -2,8 +2,8 @@
 blocks and unblocks; and the sweeps that schedule the weekly tip and send the outbox in batches at
 Telegram's pace.
 
-PTB's AIORateLimiter (set in build_application) keeps every send of the process within about 30
-messages a second and 20 a minute per group; the outbox sweep only claims batches and records outcomes.
+The rate limiter (bot/kernel/lanes.py) keeps every send of the process within about 30 messages a
+second and 20 a minute per group, replies first; the outbox sweep only claims batches and records outcomes.
 """
 
 from __future__ import annotations
