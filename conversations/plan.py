@@ -29,6 +29,13 @@ async def _pap(turn: Turn) -> Pap:
     return pap
 
 
+async def _person(turn: Turn, pap: Pap) -> Person:
+    """Her profile, for the one field of it changed here (the NIP)."""
+    person = await turn.session.get(Person, pap.person_id)
+    assert person is not None
+    return person
+
+
 def _milestone_window(pap: Pap) -> tuple[date, date]:
     return pap.cohort.training_end, pap.end_date
 
@@ -39,12 +46,11 @@ class FieldValueStep(Step):
     async def prompt(self, turn: Turn) -> Prompt:
         pap = await _pap(turn)
         field = turn.data["field"]
-        person = await turn.session.get(Person, pap.person_id)
         return Prompt(
             "plan.new_value",
             {
                 "field": turn.text(f"choices.pap_field.{field}"),
-                "current": person.nip if person and field == "nip" else getattr(pap, field),
+                "current": (await _person(turn, pap)).nip if field == "nip" else getattr(pap, field),
                 "is_date": field == "end_date",
                 "is_nip": field == "nip",
                 "limit": LIMITS.get(field, 0),
@@ -55,8 +61,7 @@ class FieldValueStep(Step):
         pap = await _pap(turn)
         field = turn.data["field"]
         if field == "nip":
-            person = await turn.session.get(Person, pap.person_id)
-            assert person is not None
+            person = await _person(turn, pap)
             person.nip, person.updated_at = read_nip(text), turn.now
             return engine.DONE
         if field == "end_date":
