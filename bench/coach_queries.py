@@ -5,11 +5,11 @@
 
 For each size N, a fresh database (migrations first) gets N alumnae in one cohort, each with a PAP
 of three milestones, 50 logbook entries, 12 weekly reflections and three check-ins, plus one
-usual cohort of 40 alumnae seeded the same way. It then times what /mandek runs
-(`cohort_statuses` + `stalled`) and what /ringkasan runs (`cohort_summary`) for the whole N-alumnae
-cohort (the worst case: one coach group over every alumna) and for the cohort of 40 (a coach
-group over one intake, with N others in the database), and prints p50 and p99 in ms and how they
-grow from the smallest size. SQLite always; PostgreSQL too with --postgres.
+usual cohort of 40 alumnae seeded the same way. It then times what /mandek runs (`stalled_page`:
+the count and the first page, filtered and sorted by the database) and what /ringkasan runs
+(`cohort_summary`) for the whole N-alumnae cohort (the worst case: one coach group over every
+alumna) and for the cohort of 40 (a coach group over one intake, with N others in the database),
+and prints p50 and p99 in ms and how they grow from the smallest size. SQLite always; PostgreSQL too with --postgres.
 """
 
 from __future__ import annotations
@@ -27,10 +27,11 @@ from common import POSTGRES_HELP, analyze, bulk_cohort, percentile, throwaway_po
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.coaching import cohort_statuses, cohort_summary, stalled
+from db.coaching import cohort_summary, stalled_page
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
 from db.models import CheckIn, CheckInKind, CheckInStatus, Cohort
+from handlers.coaches import PAGE_SIZE
 
 NOW = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)
 ENTRIES, REFLECTIONS, USUAL_COHORT = 50, 12, 40
@@ -81,7 +82,7 @@ async def measure(url: str, cohort_id: int, runs: int) -> dict[str, list[float]]
         cohort = await session.get(Cohort, cohort_id)
         for _ in range(runs):
             started = time.perf_counter()
-            stalled(await cohort_statuses(session=session, cohort=cohort, today=NOW.date()))
+            await stalled_page(session=session, cohort=cohort, today=NOW.date(), size=PAGE_SIZE)
             timings["/mandek"].append((time.perf_counter() - started) * 1000)
             started = time.perf_counter()
             await cohort_summary(session=session, cohort=cohort, today=NOW.date(), week_start=NOW - timedelta(days=3))

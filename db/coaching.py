@@ -25,7 +25,7 @@ from db.models import (
     Person,
     Role,
 )
-from db.status import DUE_CHECKIN, STALLED_DAYS, ProjectStatus, Standing, assess, gather
+from db.status import DUE_CHECKIN, STALLED_DAYS, ProjectStatus, Standing, assess, gather, standing_select
 
 NUDGE_EVERY = timedelta(days=3)
 
@@ -90,6 +90,7 @@ class AlumnaStatus:
     locale: str
     pap_title: str
     standing: Standing
+    pap_id: int
 
     @property
     def status(self) -> ProjectStatus:
@@ -104,23 +105,24 @@ class AlumnaStatus:
         return (len(self.standing.reasons), self.standing.idle_days, self.standing.overdue_days)
 
 
-async def cohort_statuses(*, session: AsyncSession, cohort: Cohort, today: date, stalled_days: int = STALLED_DAYS) -> list[AlumnaStatus]:
-    """Every alumna of the cohort with her PAP's standing (db/status.py), in a few set-based queries."""
-    paps = (
-        await session.execute(
-            select(Pap.id, Pap.title, Person.id, Person.telegram_id, Person.name, Person.locale)
-            .join(Person, Pap.person_id == Person.id)
-            .join(
-                Membership, (Membership.person_id == Person.id) & (Membership.cohort_id == Pap.cohort_id) & (Membership.role == Role.ALUMNI)
-            )
-            .where(Pap.cohort_id == cohort.id)
-        )
-    ).all()
+async def cohort_statuses(
+    *, session: AsyncSession, cohort: Cohort, today: date, stalled_days: int = STALLED_DAYS, pap_ids: list[int] | None = None
+) -> list[AlumnaStatus]:
+    """Every alumna of the cohort (or those of `pap_ids`) with her PAP's standing (db/status.py), in a few set-based queries."""
+    query = (
+        select(Pap.id, Pap.title, Person.id, Person.telegram_id, Person.name, Person.locale)
+        .join(Person, Pap.person_id == Person.id)
+        .join(Membership, (Membership.person_id == Person.id) & (Membership.cohort_id == Pap.cohort_id) & (Membership.role == Role.ALUMNI))
+        .where(Pap.cohort_id == cohort.id)
+    )
+    if pap_ids is not None:
+        query = query.where(Pap.id.in_(pap_ids))
+    paps = (await session.execute(query)).all()
     if not paps:
         return []
-    facts = await gather(session=session, cohort=cohort)
+    facts = await gather(session=session, cohort=cohort, pap_ids=pap_ids)
     return [
-        AlumnaStatus(person_id, telegram_id, name, locale, title, assess(facts[pap_id], today, stalled_days))
+        AlumnaStatus(person_id, telegram_id, name, locale, title, assess(facts[pap_id], today, stalled_days), pap_id)
         for pap_id, title, person_id, telegram_id, name, locale in paps
     ]
 
@@ -128,6 +130,45 @@ async def cohort_statuses(*, session: AsyncSession, cohort: Cohort, today: date,
 def stalled(statuses: list[AlumnaStatus]) -> list[AlumnaStatus]:
     """The stalled ones, most severe first: most reasons, then longest silence, then most overdue."""
     return sorted((s for s in statuses if s.stalled), key=lambda s: (tuple(-x for x in s.severity), s.name))
+
+
+@dataclass(frozen=True)
+class StalledList:
+    total: int  # stalled in the cohort
+    page: int  # the page shown, from 0, within the pages there are
+    pages: int
+    rows: list[AlumnaStatus]  # that page, in the order of `stalled`
+
+
+async def stalled_page(
+    *, session: AsyncSession, cohort: Cohort, today: date, stalled_days: int = STALLED_DAYS, page: int = 0, size: int | None = None
+) -> StalledList:
+    """One page of the stalled, most severe first (`size` None: all of them). The database filters,
+    sorts and pages, so a cohort of 20,000 costs one page of statuses, not 20,000."""
+    rows = standing_select(cohort=cohort, today=today, stalled_days=stalled_days).subquery()
+    is_stalled = rows.c.status == ProjectStatus.STALLED.value
+    total = await session.scalar(select(func.count()).select_from(rows).where(is_stalled)) or 0
+    pages = max(1, -(-total // size)) if size else 1
+    page = min(max(page, 0), pages - 1)
+    chosen = list(
+        await session.scalars(
+            select(rows.c.pap_id)
+            .where(is_stalled)
+            .order_by(rows.c.reasons.desc(), rows.c.idle_from, rows.c.overdue_from, rows.c.name, rows.c.pap_id)
+            .offset(page * (size or 0))
+            .limit(size)
+        )
+    )
+    shown = await cohort_statuses(session=session, cohort=cohort, today=today, stalled_days=stalled_days, pap_ids=chosen)
+    found = {s.pap_id: s for s in shown}
+    return StalledList(total, page, pages, [found[pap_id] for pap_id in chosen if pap_id in found])
+
+
+async def status_counts(*, session: AsyncSession, cohort: Cohort, today: date) -> dict[ProjectStatus, int]:
+    """How many alumnae of the cohort stand in each status, counted by the database."""
+    rows = standing_select(cohort=cohort, today=today).subquery()
+    counted = {status: count for status, count in await session.execute(select(rows.c.status, func.count()).group_by(rows.c.status))}
+    return {status: counted.get(status.value, 0) for status in ProjectStatus}
 
 
 @dataclass(frozen=True)
@@ -149,8 +190,7 @@ class CohortSummary:
 
 
 async def cohort_summary(*, session: AsyncSession, cohort: Cohort, today: date, week_start: datetime) -> CohortSummary:
-    statuses = await cohort_statuses(session=session, cohort=cohort, today=today)
-    counts = {status: sum(1 for s in statuses if s.status == status) for status in ProjectStatus}
+    counts = await status_counts(session=session, cohort=cohort, today=today)
     due, answered = (
         await session.execute(
             select(func.count(CheckIn.id), func.count(CheckIn.id).filter(CheckIn.status == CheckInStatus.ANSWERED)).where(
@@ -170,7 +210,7 @@ async def cohort_summary(*, session: AsyncSession, cohort: Cohort, today: date, 
     cohort_people = select(Membership.person_id).where(Membership.cohort_id == cohort.id, Membership.role == Role.ALUMNI).scalar_subquery()
     career = await session.scalar(select(func.count(CareerEvent.id)).where(CareerEvent.person_id.in_(cohort_people)))
     return CohortSummary(
-        alumnae=len(statuses),
+        alumnae=sum(counts.values()),
         on_track=counts[ProjectStatus.ON_TRACK],
         late=counts[ProjectStatus.LATE],
         stalled=counts[ProjectStatus.STALLED],

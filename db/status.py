@@ -1,6 +1,10 @@
 """One truth about a PAP's progress: its status, computed in one place from the same facts for every
 view (/pap, /mandek, /ringkasan, /alumni, nudges, the report).
 
+The rules are written twice, and a test holds the two equal on the same facts: `assess` in Python
+reads one PAP's facts for its own view, and `standing_select` states them in SQL so that a list over
+a cohort of 20,000 (/mandek, /ringkasan) is filtered, counted and paged by the database.
+
 The facts: the milestones' due dates and completion, the progress (the mean of the milestones'
 progress, the one number shown everywhere), her last activity (any logbook entry, check-in answer or
 reflection) and her own word in her latest check-in. Her word is an input and is also kept apart:
@@ -13,12 +17,15 @@ import enum
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, Date, Select, case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
-from db.models import CheckIn, CheckInStatus, Cohort, Milestone, MilestoneStatus, Pap, PapStatus
+from db.models import CheckIn, CheckInStatus, Cohort, Membership, Milestone, MilestoneStatus, Pap, PapStatus, Person, Role
 
 STALLED_DAYS = 14  # without any activity
 NO_PROGRESS_DAYS = 30  # a milestone overdue this long without any progress since its due date
@@ -163,6 +170,100 @@ async def gather(*, session: AsyncSession, cohort: Cohort, pap_ids: list[int] | 
 def _day(moment: datetime | None, training_end: date) -> date:
     """A PAP starts counting at the training's end: nothing before it is late or idle."""
     return max(training_end, moment.date()) if moment else training_end
+
+
+class utc_day(FunctionElement[date]):
+    """The UTC calendar day of a stored moment, as `_day` takes it."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(utc_day, "sqlite")
+def _utc_day_sqlite(element: utc_day, compiler: Any, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)})"  # stored as UTC text
+
+
+@compiles(utc_day, "postgresql")
+def _utc_day_postgresql(element: utc_day, compiler: Any, **kw: Any) -> str:
+    return f"CAST(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC' AS DATE)"
+
+
+def standing_select(*, cohort: Cohort, today: date, stalled_days: int = STALLED_DAYS) -> Select[Any]:
+    """`assess` in SQL, one row per alumna's PAP in the cohort: pap_id, person_id, name, status,
+    reasons (how many), and the two days her place in /mandek is sorted by (`idle_from`, `overdue_from`)."""
+    start = literal(cohort.training_end, Date)
+
+    def counted_from(moment: Any) -> ColumnElement[date]:  # `_day`: nothing before the training's end counts
+        day = utc_day(moment)
+        return case((day > start, day), else_=start)
+
+    open_due = case((Milestone.status != MilestoneStatus.DONE, Milestone.due_date))
+    milestones = (
+        select(Milestone.pap_id, func.count().label("count"), func.min(open_due).label("first_open_due"))
+        .where(Milestone.pap_id.in_(select(Pap.id).where(Pap.cohort_id == cohort.id)))
+        .group_by(Milestone.pap_id)
+        .subquery()
+    )
+    answered = (CheckIn.status == CheckInStatus.ANSWERED) & CheckIn.pap_status.is_not(None)
+    answered_first = case((answered, 0), else_=1)  # her latest word is the first answered one, newest first
+    due = (
+        select(
+            CheckIn.person_id,
+            CheckIn.status,
+            CheckIn.pap_status,
+            func.row_number().over(partition_by=CheckIn.person_id, order_by=CheckIn.sequence.desc()).label("recent"),
+            func.row_number().over(partition_by=CheckIn.person_id, order_by=(answered_first, CheckIn.sequence.desc())).label("said_rank"),
+            answered.label("answered"),
+        )
+        .where(CheckIn.cohort_id == cohort.id, CheckIn.status.in_(DUE_CHECKIN))
+        .subquery()
+    )
+    checkins = (
+        select(
+            due.c.person_id,
+            func.count(case(((due.c.recent <= 2) & (due.c.status == CheckInStatus.MISSED), 1))).label("missed_recent"),
+            func.max(case(((due.c.said_rank == 1) & due.c.answered, due.c.pap_status))).label("said"),
+        )
+        .group_by(due.c.person_id)
+        .subquery()
+    )
+    said, first_due = checkins.c.said, milestones.c.first_open_due
+    active_day = counted_from(Pap.last_activity_at)
+    idle_from = case((active_day > today, literal(today, Date)), else_=active_day)  # idle is never below 0 days
+    moved_from = counted_from(Pap.progress_changed_at)
+    quiet_since, stuck_since = today - timedelta(days=stalled_days), today - timedelta(days=NO_PROGRESS_DAYS)
+    reasons = [
+        active_day <= quiet_since,
+        checkins.c.missed_recent == 2,
+        said.in_([PapStatus.STUCK, PapStatus.ABANDONED]),
+        (first_due <= stuck_since) & (moved_from <= stuck_since),
+    ]
+    reason_count = sum((case((reason, 1), else_=0) for reason in reasons), literal(0))
+    done = ((func.coalesce(milestones.c.count, 0) > 0) & first_due.is_(None)) | (said == PapStatus.COMPLETED)
+    late = (first_due < today) | (said == PapStatus.DELAYED)
+    status = case(
+        (done, ProjectStatus.DONE.value),
+        (reason_count > 0, ProjectStatus.STALLED.value),
+        (late, ProjectStatus.LATE.value),
+        else_=ProjectStatus.ON_TRACK.value,
+    )
+    return (
+        select(
+            Pap.id.label("pap_id"),
+            Person.id.label("person_id"),
+            Person.name.label("name"),
+            status.label("status"),
+            reason_count.label("reasons"),
+            idle_from.label("idle_from"),
+            case((first_due < today, first_due), else_=literal(today, Date)).label("overdue_from"),
+        )
+        .join(Person, Pap.person_id == Person.id)
+        .join(Membership, (Membership.person_id == Person.id) & (Membership.cohort_id == Pap.cohort_id) & (Membership.role == Role.ALUMNI))
+        .outerjoin(milestones, milestones.c.pap_id == Pap.id)
+        .outerjoin(checkins, checkins.c.person_id == Person.id)
+        .where(Pap.cohort_id == cohort.id)
+    )
 
 
 async def standing_of(*, session: AsyncSession, pap: Pap, today: date) -> Standing:

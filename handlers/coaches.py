@@ -31,13 +31,12 @@ from db.coaching import (
     coached_cohort,
     coached_cohorts,
     cohort_of_alumna,
-    cohort_statuses,
     cohort_summary,
     find_alumnae,
     link_chat,
     linked_cohort,
     nudge,
-    stalled,
+    stalled_page,
 )
 from db.cohorts import find_invite
 from db.contact import thread
@@ -105,10 +104,8 @@ def _days(context: EcoachContext) -> int | None:
 
 async def _stalled_page(context: EcoachContext, cohort: Cohort, days: int, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
     today = local(context.runtime.clock.now(), context.runtime.settings.default_timezone).date()
-    rows = stalled(await cohort_statuses(session=context.session, cohort=cohort, today=today, stalled_days=days))
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
-    shown = rows[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    found = await stalled_page(session=context.session, cohort=cohort, today=today, stalled_days=days, page=page, size=PAGE_SIZE)
+    page, pages, shown = found.page, found.pages, found.rows
     lines = [
         {
             "number": page * PAGE_SIZE + index,
@@ -119,7 +116,7 @@ async def _stalled_page(context: EcoachContext, cohort: Cohort, days: int, page:
         }
         for index, s in enumerate(shown, 1)
     ]
-    body = context.text("coach.stalled", cohort=cohort.name, days=days, total=len(rows), lines=lines, page=page + 1, pages=pages)
+    body = context.text("coach.stalled", cohort=cohort.name, days=days, total=found.total, lines=lines, page=page + 1, pages=pages)
     buttons = [
         [
             CoachOnAlumna("nudge", s.person_id).key(context.text("coach.button_nudge", number=line["number"])),
@@ -176,7 +173,7 @@ async def nudge_command(update: Update, context: EcoachContext, cohort: Cohort) 
         return
     if target.lower() in ("mandek", "stalled"):
         today = local(context.runtime.clock.now(), context.runtime.settings.default_timezone).date()
-        ids = [s.person_id for s in stalled(await cohort_statuses(session=context.session, cohort=cohort, today=today))]
+        ids = [s.person_id for s in (await stalled_page(session=context.session, cohort=cohort, today=today)).rows]
         people = [p for p in [await context.session.get(Person, i) for i in ids] if p is not None]
     else:
         people = await find_alumnae(session=context.session, cohort_id=cohort.id, name=target)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime
+import random
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.coaching import cohort_statuses, stalled, stalled_page, status_counts
 from db.enrolment import enrol_coach
-from db.models import CheckIn, Cohort, PapStatus
+from db.models import CheckIn, CheckInKind, CheckInStatus, Cohort, Milestone, MilestoneStatus, Pap, PapStatus
 from db.report import cohort_report
 from db.status import Facts, MilestoneFact, ProjectStatus, assess
 from handlers.checkins import sweep_checkins
@@ -75,6 +78,81 @@ CASES = [
     ("she says on track, silent for weeks", facts(idle=20, said=PapStatus.ON_TRACK), ProjectStatus.STALLED, ("inactive",), True),
     ("no milestones at all", facts(dues=()), ProjectStatus.ON_TRACK, (), False),
 ]
+
+
+async def _random_cohort(session: AsyncSession, rng: random.Random, alumnae: int) -> Cohort:
+    """A cohort whose facts hit every rule and its edges: activity just before and after the training's
+    end and near midnight UTC, milestones due around today, every kind of check-in history."""
+    now = datetime(2026, 3, 1, 3, 0, tzinfo=UTC)
+    cohort = await factories.cohort(session, now, training_end=date(2026, 2, 20))
+    for number in range(alumnae):
+        await factories.alumna(session, now, cohort, 50_000 + number, name=f"Alumna {number:03d}", reminders=False)
+    paps = list(await session.scalars(select(Pap).where(Pap.cohort_id == cohort.id)))
+    days = [date(2026, 2, 10) + timedelta(days=k) for k in range(120)]
+
+    def moment() -> datetime | None:
+        if rng.random() < 0.15:
+            return None
+        return datetime.combine(rng.choice(days), rng.choice([time(0, 0), time(12, 0), time(23, 59)]), tzinfo=UTC)
+
+    checkins = []
+    for pap in paps:
+        pap.last_activity_at, pap.progress_changed_at = moment(), moment()
+        for milestone in await session.scalars(select(Milestone).where(Milestone.pap_id == pap.id)):
+            if rng.random() < 0.1:
+                await session.delete(milestone)
+                continue
+            milestone.due_date = rng.choice(days)
+            milestone.status = rng.choice(list(MilestoneStatus))
+            milestone.progress = rng.choice([0, 25, 50, 75, 100])
+        for sequence in range(1, rng.randint(0, 5) + 1):
+            status = rng.choice(list(CheckInStatus))
+            said = rng.choice([*PapStatus, None]) if status == CheckInStatus.ANSWERED else None
+            checkins.append(
+                {
+                    "person_id": pap.person_id,
+                    "cohort_id": cohort.id,
+                    "sequence": sequence,
+                    "kind": CheckInKind.REGULAR,
+                    "month": sequence,
+                    "due_at": now,
+                    "status": status,
+                    "pap_status": said,
+                    "late": False,
+                    "with_feedback": False,
+                }
+            )
+    if checkins:
+        await session.execute(insert(CheckIn), checkins)
+    await session.commit()
+    return cohort
+
+
+async def test_the_database_and_python_read_the_same_status(session: AsyncSession) -> None:
+    """/mandek and /ringkasan let the database apply the rules; on the same facts they give what
+    `assess` gives, in the same order, for several days and thresholds."""
+    cohort = await _random_cohort(session, random.Random(20), 150)
+    for today, days in [(date(2026, 3, 20), 14), (date(2026, 4, 15), 14), (date(2026, 5, 30), 7), (date(2026, 6, 30), 30)]:
+        python = await cohort_statuses(session=session, cohort=cohort, today=today, stalled_days=days)
+        expected = stalled(python)
+        found = await stalled_page(session=session, cohort=cohort, today=today, stalled_days=days)
+        assert found.total == len(expected) > 0
+        assert [s.name for s in found.rows] == [s.name for s in expected]
+        assert [s.standing for s in found.rows] == [s.standing for s in expected]
+        pages = [await stalled_page(session=session, cohort=cohort, today=today, stalled_days=days, page=k, size=7) for k in range(3)]
+        assert [s.name for p in pages for s in p.rows] == [s.name for s in expected[:21]]
+        assert pages[0].pages == -(-len(expected) // 7)
+        if days == 14:
+            counted = await status_counts(session=session, cohort=cohort, today=today)
+            assert counted == {status: sum(1 for s in python if s.status == status) for status in ProjectStatus}
+            assert all(counted.values()), counted  # every status occurs: the comparison covers each rule
+
+
+async def test_a_page_past_the_end_shows_the_last_page(session: AsyncSession) -> None:
+    cohort = await _random_cohort(session, random.Random(3), 30)
+    found = await stalled_page(session=session, cohort=cohort, today=date(2026, 6, 30), page=99, size=10)
+    assert found.page == found.pages - 1 and found.rows
+    assert found.total == len(stalled(await cohort_statuses(session=session, cohort=cohort, today=date(2026, 6, 30))))
 
 
 @pytest.mark.parametrize(("case", "given", "status", "reasons", "differs"), CASES, ids=[c[0] for c in CASES])
