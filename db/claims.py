@@ -8,11 +8,13 @@ claim it again and send it again (at least once). Rows being sent stay claimable
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import SendStatus
 
 
 def lease_expired(model: Any, now: datetime) -> ColumnElement[bool]:
@@ -46,3 +48,15 @@ async def claim(
         .execution_options(synchronize_session="evaluate")  # a loaded row sees its new status
     )
     return cast("CursorResult[Any]", result).rowcount == 1
+
+
+async def hold_for_sending(*, session: AsyncSession, row: Any, now: datetime, lease: timedelta) -> bool:
+    """Claim a due reminder row (pending, or sending with its lease run out) for this sweep's send.
+    False, with the session rolled back, when another process took it first."""
+    held = await claim(
+        session=session, model=type(row), row_id=row.id, from_status=row.status, to_status=SendStatus.SENDING,
+        expired_at=now, lease_until=now + lease,
+    )  # fmt: skip
+    if not held:
+        await session.rollback()
+    return held

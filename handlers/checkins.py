@@ -11,7 +11,7 @@ from telegram import Bot, InlineKeyboardMarkup, Update
 from bot.kernel.callbacks import CheckInNow
 from bot.kernel.context import EcoachContext, Runtime
 from bot.kernel.guards import answer_button, requires_alumna
-from bot.kernel.sending import Verdict, attempt, retry_at
+from bot.kernel.sending import Verdict, attempt, retry_at, send_claimed
 from bot.kernel.telegram import send_html
 from conversations import checkin as checkin_flow
 from db.checkins import REMIND_AFTER, deliverable, next_due, next_planned, next_to_miss, next_to_remind, open_checkin, release
@@ -45,13 +45,18 @@ async def sweep_checkins(runtime: Runtime, bot: Bot) -> int:
     died is taken again once the lease runs out, so it is sent (at least once) rather than lost.
     """
     now = runtime.clock.now()
-    sent = 0
-    passed_over: set[int] = set()
-    while not runtime.stopping and (checkin := await _claim_invitation(runtime, now, passed_over)) is not None:
-        sent += await _send_invitation(runtime, bot, checkin, now)
-    passed_over = set()
-    while not runtime.stopping and (checkin := await _claim_reminder(runtime, now, passed_over)) is not None:
-        await _send_reminder(runtime, bot, checkin, now)
+    invited: set[int] = set()
+    sent = await send_claimed(
+        lambda: _claim_invitation(runtime, now, invited),
+        lambda checkin: _send_invitation(runtime, bot, checkin, now),
+        lambda: runtime.stopping,
+    )
+    reminded: set[int] = set()
+    await send_claimed(
+        lambda: _claim_reminder(runtime, now, reminded),
+        lambda checkin: _send_reminder(runtime, bot, checkin, now),
+        lambda: runtime.stopping,
+    )
     while True:
         async with runtime.open_session() as session:
             missed = await next_to_miss(session=session, now=now)
@@ -145,7 +150,7 @@ async def _claim_reminder(runtime: Runtime, now: datetime, passed_over: set[int]
                 return checkin
 
 
-async def _send_reminder(runtime: Runtime, bot: Bot, checkin: CheckIn, now: datetime) -> None:
+async def _send_reminder(runtime: Runtime, bot: Bot, checkin: CheckIn, now: datetime) -> int:
     """Remind her once; a reminder that can be retried goes back to SENT with a later due time."""
     person = checkin.person
     body = runtime.texts.render(person.locale, "checkin.reminder", name=person.called)
@@ -160,3 +165,4 @@ async def _send_reminder(runtime: Runtime, bot: Bot, checkin: CheckIn, now: date
                 session=session, checkin_id=checkin.id, held=CheckInStatus.REMINDING, to=CheckInStatus.REMINDED, reminded_at=reminded_at
             )
         await session.commit()
+    return int(failure is None or failure.may_have_arrived)

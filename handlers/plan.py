@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from telegram import Bot, InlineKeyboardMarkup, Update
 
 from bot.kernel.callbacks import DeadlineAction, PlanAction
 from bot.kernel.context import EcoachContext, Runtime
 from bot.kernel.guards import answer_button, not_enrolled, requires_alumna
-from bot.kernel.sending import Verdict, attempt, retry_at
+from bot.kernel.sending import Verdict, attempt, retry_at, send_claimed
 from bot.kernel.telegram import send_html
 from conversations import logbook, plan
-from db.claims import claim
-from db.deadlines import decide, next_due, plan_deadline_reminders, settle
-from db.models import MilestoneReminder, MilestoneStatus, Person, SendStatus
+from db.claims import hold_for_sending
+from db.deadlines import Deadline, decide, next_due, plan_deadline_reminders, settle
+from db.models import MilestoneNotice, MilestoneStatus, Person
 from db.plans import current_pap, milestone_of
 
 
@@ -61,38 +64,54 @@ async def sweep_deadline_reminders(runtime: Runtime, bot: Bot) -> int:
     async with runtime.open_session() as session:
         await plan_deadline_reminders(session=session, now=now)
         await session.commit()
-    sent = 0
-    while not runtime.stopping:
+    return await send_claimed(
+        lambda: _claim_deadline_reminder(runtime, now),
+        lambda due: _send_deadline_reminder(runtime, bot, due, now),
+        lambda: runtime.stopping,
+    )
+
+
+@dataclass(frozen=True)
+class _Due:
+    """A milestone reminder the sweep holds under its lease, and what sending it needs."""
+
+    reminder_id: int
+    kind: MilestoneNotice
+    attempts: int
+    person: Person
+    deadline: Deadline
+
+
+async def _claim_deadline_reminder(runtime: Runtime, now: datetime) -> _Due | None:
+    """The next milestone reminder to send, held (SENDING, under a lease); those not needed are settled on the way."""
+    while True:
         async with runtime.open_session() as session:
             reminder = await next_due(session=session, now=now)
             if reminder is None:
-                return sent
-            held = await claim(
-                session=session, model=MilestoneReminder, row_id=reminder.id, from_status=reminder.status,
-                to_status=SendStatus.SENDING, expired_at=now, lease_until=now + runtime.settings.lease,
-            )  # fmt: skip
-            if not held:
-                await session.rollback()  # another process took it
-                continue
+                return None
+            if not await hold_for_sending(session=session, row=reminder, now=now, lease=runtime.settings.lease):
+                continue  # another process took it
             deadline = await decide(session=session, reminder=reminder, now=now)
-            person, reminder_id, kind, attempts = reminder.person, reminder.id, reminder.kind, reminder.attempts
+            due = _Due(reminder.id, reminder.kind, reminder.attempts, reminder.person, deadline) if deadline else None
             await session.commit()
-        if deadline is None:
-            continue
-        texts, locale = runtime.texts, person.locale
-        body = texts.render(locale, f"plan.deadline_{kind.value}", name=person.called, d=deadline)
-        markup = InlineKeyboardMarkup(
-            [[DeadlineAction("log", deadline.milestone_id).key(texts.render(locale, "plan.button_log_progress")),
-              DeadlineAction("move", deadline.milestone_id).key(texts.render(locale, "plan.button_move_date"))]]
+        if due is not None:
+            return due
+
+
+async def _send_deadline_reminder(runtime: Runtime, bot: Bot, due: _Due, now: datetime) -> int:
+    texts, person, deadline = runtime.texts, due.person, due.deadline
+    body = texts.render(person.locale, f"plan.deadline_{due.kind.value}", name=person.called, d=deadline)
+    markup = InlineKeyboardMarkup(
+        [[DeadlineAction("log", deadline.milestone_id).key(texts.render(person.locale, "plan.button_log_progress")),
+          DeadlineAction("move", deadline.milestone_id).key(texts.render(person.locale, "plan.button_move_date"))]]
+    )  # fmt: skip
+    failure = await attempt(send_html(bot, person.telegram_id, body, markup))
+    delivered = failure is None or failure.may_have_arrived
+    async with runtime.open_session() as session:
+        await settle(
+            session=session, reminder_id=due.reminder_id, now=runtime.clock.now(), sent=delivered,
+            retry_at=retry_at(failure, due.attempts, now) if failure else None,
+            blocked=failure is not None and failure.verdict is Verdict.UNDELIVERABLE,
         )  # fmt: skip
-        failure = await attempt(send_html(bot, person.telegram_id, body, markup))
-        delivered = failure is None or failure.may_have_arrived
-        async with runtime.open_session() as session:
-            await settle(
-                session=session, reminder_id=reminder_id, now=runtime.clock.now(), sent=delivered,
-                retry_at=retry_at(failure, attempts, now) if failure else None,
-                blocked=failure is not None and failure.verdict is Verdict.UNDELIVERABLE,
-            )  # fmt: skip
-            await session.commit()
-        sent += delivered
-    return sent
+        await session.commit()
+    return int(delivered)

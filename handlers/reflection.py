@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from telegram import Bot, InlineKeyboardMarkup, Update
 
@@ -12,11 +13,11 @@ from bot.kernel.callbacks import ReflectNow, ReminderAction
 from bot.kernel.charts import confidence_chart
 from bot.kernel.context import EcoachContext, Runtime
 from bot.kernel.guards import answer_button, requires_alumna
-from bot.kernel.sending import Verdict, attempt, retry_at
+from bot.kernel.sending import Verdict, attempt, retry_at, send_claimed
 from bot.kernel.telegram import send_html
 from conversations import reflection
-from db.claims import claim
-from db.models import Person, Reminder, ReminderKind, SendStatus
+from db.claims import hold_for_sending
+from db.models import Person, ReminderKind
 from db.reflections import recent_reflections
 from db.reminders import Decision, decide, mark_failed, mark_sent, next_due, plan_missing_reminders, replan_reflection_reminders
 
@@ -96,38 +97,51 @@ async def sweep_reminders(runtime: Runtime, bot: Bot) -> int:
     async with runtime.open_session() as session:
         await plan_missing_reminders(session=session, now=now)
         await session.commit()
-    sent = 0
-    while not runtime.stopping:
+    return await send_claimed(
+        lambda: _claim_reminder(runtime, now), lambda due: _send_reminder(runtime, bot, due, now), lambda: runtime.stopping
+    )
+
+
+@dataclass(frozen=True)
+class _Due:
+    """A reminder the sweep holds under its lease, and what sending it needs."""
+
+    reminder_id: int
+    kind: ReminderKind
+    attempts: int
+    person: Person
+
+
+async def _claim_reminder(runtime: Runtime, now: datetime) -> _Due | None:
+    """The next reminder to send, held (SENDING, under a lease); those that need no send are settled on the way."""
+    while True:
         async with runtime.open_session() as session:
             reminder = await next_due(session=session, now=now)
             if reminder is None:
-                return sent
-            held = await claim(
-                session=session, model=Reminder, row_id=reminder.id, from_status=reminder.status, to_status=SendStatus.SENDING,
-                expired_at=now, lease_until=now + runtime.settings.lease,
-            )  # fmt: skip
-            if not held:
-                await session.rollback()  # another process took it
-                continue
+                return None
+            if not await hold_for_sending(session=session, row=reminder, now=now, lease=runtime.settings.lease):
+                continue  # another process took it
             decision = await decide(session=session, reminder=reminder, now=now)
-            person, reminder_id, kind, attempts = reminder.person, reminder.id, reminder.kind, reminder.attempts
+            due = _Due(reminder.id, reminder.kind, reminder.attempts, reminder.person)
             await session.commit()
-        if decision is not Decision.SEND:
-            continue
-        texts = runtime.texts
-        key = "reminders.reflection" if kind == ReminderKind.REFLECTION else "reminders.followup"
-        markup = InlineKeyboardMarkup([[ReflectNow().key(texts.render(person.locale, "reminders.button"))]])
-        failure = await attempt(send_html(bot, person.telegram_id, texts.render(person.locale, key, name=person.called), markup))
-        async with runtime.open_session() as session:
-            if failure is None or failure.may_have_arrived:
-                await mark_sent(session=session, reminder_id=reminder_id, now=runtime.clock.now())
-                sent += 1
-            else:
-                await mark_failed(
-                    session=session,
-                    reminder_id=reminder_id,
-                    retry_at=retry_at(failure, attempts, now),
-                    blocked=failure.verdict is Verdict.UNDELIVERABLE,
-                )
-            await session.commit()
-    return sent
+        if decision is Decision.SEND:
+            return due
+
+
+async def _send_reminder(runtime: Runtime, bot: Bot, due: _Due, now: datetime) -> int:
+    texts, person = runtime.texts, due.person
+    key = "reminders.reflection" if due.kind == ReminderKind.REFLECTION else "reminders.followup"
+    markup = InlineKeyboardMarkup([[ReflectNow().key(texts.render(person.locale, "reminders.button"))]])
+    failure = await attempt(send_html(bot, person.telegram_id, texts.render(person.locale, key, name=person.called), markup))
+    async with runtime.open_session() as session:
+        if failure is None or failure.may_have_arrived:
+            await mark_sent(session=session, reminder_id=due.reminder_id, now=runtime.clock.now())
+        else:
+            await mark_failed(
+                session=session,
+                reminder_id=due.reminder_id,
+                retry_at=retry_at(failure, due.attempts, now),
+                blocked=failure.verdict is Verdict.UNDELIVERABLE,
+            )
+        await session.commit()
+    return int(failure is None or failure.may_have_arrived)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from bot.kernel.sending import MAX_ATTEMPTS, Verdict, classify, retry_at
+from bot.kernel.sending import IN_FLIGHT, MAX_ATTEMPTS, Verdict, classify, retry_at, send_claimed
 from db.models import CheckIn, CheckInStatus, Person
 from handlers.checkins import sweep_checkins
 from tests.support import factories
@@ -108,3 +109,50 @@ def test_the_policy_lives_in_one_module() -> None:
         text = path.read_text()
         assert "from bot.kernel.sending import" in text, path
         assert "except Forbidden" not in text and "except RetryAfter" not in text, path
+
+
+async def test_a_sweep_claims_the_next_rows_while_the_claimed_ones_are_sent() -> None:
+    """Telegram's pace and the database's overlap: rows go on being claimed while earlier sends wait,
+    never more than IN_FLIGHT at once, and every send is counted once."""
+    rows = list(range(IN_FLIGHT + 10))
+    claimed: list[int] = []
+    released = asyncio.Event()
+    waiting = 0
+
+    async def claim_next() -> int | None:
+        if not rows:
+            return None
+        claimed.append(rows.pop(0))
+        return claimed[-1]
+
+    async def send(row: int) -> int:
+        nonlocal waiting
+        waiting += 1
+        await released.wait()
+        return 1
+
+    sweep = asyncio.create_task(send_claimed(claim_next, send, lambda: False))
+    await asyncio.sleep(0.05)
+    assert len(claimed) == waiting == IN_FLIGHT  # claimed ahead of the sends, up to the bound
+    released.set()
+    assert await sweep == IN_FLIGHT + 10
+    assert claimed == list(range(IN_FLIGHT + 10))
+
+
+async def test_a_failing_send_lets_the_others_finish_and_is_raised() -> None:
+    rows = [1, 2, 3]
+    finished: list[int] = []
+
+    async def claim_next() -> int | None:
+        return rows.pop(0) if rows else None
+
+    async def send(row: int) -> int:
+        await asyncio.sleep(0.01 * row)
+        if row == 1:
+            raise RuntimeError("the database went away")
+        finished.append(row)
+        return 1
+
+    with pytest.raises(RuntimeError):
+        await send_claimed(claim_next, send, lambda: False)
+    assert finished == [2, 3]

@@ -14,11 +14,13 @@ row retries forever.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import httpx
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
@@ -27,6 +29,8 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 FIRST_BACKOFF = timedelta(minutes=1)  # then 2, 4, 8 ... minutes; a 429 waits what Telegram asked
+T = TypeVar("T")
+IN_FLIGHT = 30  # claimed rows waiting for the rate limiter at once: a second of Telegram's pace
 # 400 answers that mean the chat is gone for good rather than that we sent something wrong.
 GONE = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated", "group chat was deactivated")
 
@@ -96,3 +100,40 @@ def retry_at(failure: Failure, attempts: int, now: datetime) -> datetime | None:
     if failure.wait is not None:
         return now + failure.wait
     return now + FIRST_BACKOFF * (1 << max(attempts - 1, 0))
+
+
+async def send_claimed(
+    claim_next: Callable[[], Awaitable[T | None]], send: Callable[[T], Awaitable[int]], stopping: Callable[[], bool]
+) -> int:
+    """Claim rows one after another while the claimed ones are being sent, and return the sum of
+    what `send` returned. The database's round trips overlap the sends, so a sweep runs at the rate
+    limiter's pace (Telegram's 30 a second), not at one row's claim, send and record in turn. Each
+    claimed row stays under its lease until its own `send` records what became of it."""
+    slots = asyncio.Semaphore(IN_FLIGHT)
+    sending: set[asyncio.Task[int]] = set()
+    total = 0
+
+    async def one(row: T) -> int:
+        nonlocal total
+        try:
+            sent = await send(row)
+            total += sent  # not `total += await ...`: that reads the total before the wait
+        finally:
+            slots.release()
+        return 0
+
+    try:
+        while not stopping():
+            await slots.acquire()
+            row = await claim_next()
+            if row is None:
+                slots.release()
+                break
+            task = asyncio.create_task(one(row))
+            sending.add(task)
+            task.add_done_callback(sending.discard)
+    finally:
+        failures = [o for o in await asyncio.gather(*sending, return_exceptions=True) if isinstance(o, BaseException)]
+    if failures:
+        raise failures[0]
+    return total
