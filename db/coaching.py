@@ -25,7 +25,7 @@ from db.models import (
     Person,
     Role,
 )
-from db.status import DUE_CHECKIN, STALLED_DAYS, ProjectStatus, Standing, assess, gather, standing_select
+from db.status import DUE_CHECKIN, STALLED_DAYS, ProjectStatus, Standing, assess, gather, standing_from_row, standing_select
 
 NUDGE_EVERY = timedelta(days=3)
 
@@ -105,22 +105,21 @@ class AlumnaStatus:
         return (len(self.standing.reasons), self.standing.idle_days, self.standing.overdue_days)
 
 
-async def cohort_statuses(
-    *, session: AsyncSession, cohort: Cohort, today: date, stalled_days: int = STALLED_DAYS, pap_ids: list[int] | None = None
-) -> list[AlumnaStatus]:
-    """Every alumna of the cohort (or those of `pap_ids`) with her PAP's standing (db/status.py), in a few set-based queries."""
-    query = (
-        select(Pap.id, Pap.title, Person.id, Person.telegram_id, Person.name, Person.locale)
-        .join(Person, Pap.person_id == Person.id)
-        .join(Membership, (Membership.person_id == Person.id) & (Membership.cohort_id == Pap.cohort_id) & (Membership.role == Role.ALUMNI))
-        .where(Pap.cohort_id == cohort.id)
-    )
-    if pap_ids is not None:
-        query = query.where(Pap.id.in_(pap_ids))
-    paps = (await session.execute(query)).all()
+async def cohort_statuses(*, session: AsyncSession, cohort: Cohort, today: date, stalled_days: int = STALLED_DAYS) -> list[AlumnaStatus]:
+    """Every alumna of the cohort with her PAP's standing (db/status.py), in a few set-based queries."""
+    paps = (
+        await session.execute(
+            select(Pap.id, Pap.title, Person.id, Person.telegram_id, Person.name, Person.locale)
+            .join(Person, Pap.person_id == Person.id)
+            .join(
+                Membership, (Membership.person_id == Person.id) & (Membership.cohort_id == Pap.cohort_id) & (Membership.role == Role.ALUMNI)
+            )
+            .where(Pap.cohort_id == cohort.id)
+        )
+    ).all()
     if not paps:
         return []
-    facts = await gather(session=session, cohort=cohort, pap_ids=pap_ids)
+    facts = await gather(session=session, cohort=cohort)
     return [
         AlumnaStatus(person_id, telegram_id, name, locale, title, assess(facts[pap_id], today, stalled_days), pap_id)
         for pap_id, title, person_id, telegram_id, name, locale in paps
@@ -143,25 +142,30 @@ class StalledList:
 async def stalled_page(
     *, session: AsyncSession, cohort: Cohort, today: date, stalled_days: int = STALLED_DAYS, page: int = 0, size: int | None = None
 ) -> StalledList:
-    """One page of the stalled, most severe first (`size` None: all of them). The database filters,
-    sorts and pages, so a cohort of 20,000 costs one page of statuses, not 20,000."""
+    """One page of the stalled, most severe first (`size` None: all of them), in one query: the database
+    applies the rules, sorts and pages, so a cohort of 20,000 builds one page of statuses, not 20,000."""
     rows = standing_select(cohort=cohort, today=today, stalled_days=stalled_days).subquery()
-    is_stalled = rows.c.status == ProjectStatus.STALLED.value
-    total = await session.scalar(select(func.count()).select_from(rows).where(is_stalled)) or 0
-    pages = max(1, -(-total // size)) if size else 1
-    page = min(max(page, 0), pages - 1)
-    chosen = list(
-        await session.scalars(
-            select(rows.c.pap_id)
-            .where(is_stalled)
-            .order_by(rows.c.reasons.desc(), rows.c.idle_from, rows.c.overdue_from, rows.c.name, rows.c.pap_id)
-            .offset(page * (size or 0))
-            .limit(size)
-        )
+    query = (
+        select(rows, func.count().over().label("total"))
+        .where(rows.c.status == ProjectStatus.STALLED.value)
+        .order_by(rows.c.reasons.desc(), rows.c.idle_from, rows.c.overdue_from, rows.c.name, rows.c.pap_id)
     )
-    shown = await cohort_statuses(session=session, cohort=cohort, today=today, stalled_days=stalled_days, pap_ids=chosen)
-    found = {s.pap_id: s for s in shown}
-    return StalledList(total, page, pages, [found[pap_id] for pap_id in chosen if pap_id in found])
+    found = (await session.execute(query.offset(page * (size or 0)).limit(size))).all()
+    if not found and page > 0:  # past the end (the list shrank since the page was shown): the last page
+        total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        return await stalled_page(
+            session=session, cohort=cohort, today=today, stalled_days=stalled_days, page=_pages(total, size) - 1, size=size
+        )
+    total = found[0].total if found else 0
+    shown = [
+        AlumnaStatus(row.person_id, row.telegram_id, row.name, row.locale, row.title, standing_from_row(row, today), row.pap_id)
+        for row in found
+    ]
+    return StalledList(total, page, _pages(total, size), shown)
+
+
+def _pages(total: int, size: int | None) -> int:
+    return max(1, -(-total // size)) if size else 1
 
 
 async def status_counts(*, session: AsyncSession, cohort: Cohort, today: date) -> dict[ProjectStatus, int]:

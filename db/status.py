@@ -179,6 +179,7 @@ class utc_day(FunctionElement[date]):
     inherit_cache = True
 
 
+@compiles(utc_day)
 @compiles(utc_day, "sqlite")
 def _utc_day_sqlite(element: utc_day, compiler: Any, **kw: Any) -> str:
     return f"date({compiler.process(element.clauses, **kw)})"  # stored as UTC text
@@ -189,9 +190,14 @@ def _utc_day_postgresql(element: utc_day, compiler: Any, **kw: Any) -> str:
     return f"CAST(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC' AS DATE)"
 
 
+REASONS = ("inactive", "missed_checkins", "says_stalled", "no_progress")  # in the order `assess` gives them
+
+
 def standing_select(*, cohort: Cohort, today: date, stalled_days: int = STALLED_DAYS) -> Select[Any]:
-    """`assess` in SQL, one row per alumna's PAP in the cohort: pap_id, person_id, name, status,
-    reasons (how many), and the two days her place in /mandek is sorted by (`idle_from`, `overdue_from`)."""
+    """`assess` in SQL: one row per alumna's PAP in the cohort, with who she is, the status, each reason
+    as 0 or 1 (columns named as REASONS), how many there are, the progress as a sum and a count, her
+    latest word (`said`), and the two days her place in /mandek is sorted by (`idle_from`, `overdue_from`).
+    `standing_from_row` turns a row into the Standing `assess` would give."""
     start = literal(cohort.training_end, Date)
 
     def counted_from(moment: Any) -> ColumnElement[date]:  # `_day`: nothing before the training's end counts
@@ -200,7 +206,12 @@ def standing_select(*, cohort: Cohort, today: date, stalled_days: int = STALLED_
 
     open_due = case((Milestone.status != MilestoneStatus.DONE, Milestone.due_date))
     milestones = (
-        select(Milestone.pap_id, func.count().label("count"), func.min(open_due).label("first_open_due"))
+        select(
+            Milestone.pap_id,
+            func.count().label("count"),
+            func.sum(Milestone.progress).label("progress_sum"),
+            func.min(open_due).label("first_open_due"),
+        )
         .where(Milestone.pap_id.in_(select(Pap.id).where(Pap.cohort_id == cohort.id)))
         .group_by(Milestone.pap_id)
         .subquery()
@@ -230,16 +241,22 @@ def standing_select(*, cohort: Cohort, today: date, stalled_days: int = STALLED_
     )
     said, first_due = checkins.c.said, milestones.c.first_open_due
     active_day = counted_from(Pap.last_activity_at)
-    idle_from = case((active_day > today, literal(today, Date)), else_=active_day)  # idle is never below 0 days
     moved_from = counted_from(Pap.progress_changed_at)
     quiet_since, stuck_since = today - timedelta(days=stalled_days), today - timedelta(days=NO_PROGRESS_DAYS)
     reasons = [
-        active_day <= quiet_since,
-        checkins.c.missed_recent == 2,
-        said.in_([PapStatus.STUCK, PapStatus.ABANDONED]),
-        (first_due <= stuck_since) & (moved_from <= stuck_since),
+        case((condition, 1), else_=0).label(name)
+        for name, condition in zip(
+            REASONS,
+            [
+                active_day <= quiet_since,
+                checkins.c.missed_recent == 2,
+                said.in_([PapStatus.STUCK, PapStatus.ABANDONED]),
+                (first_due <= stuck_since) & (moved_from <= stuck_since),
+            ],
+            strict=True,
+        )
     ]
-    reason_count = sum((case((reason, 1), else_=0) for reason in reasons), literal(0))
+    reason_count = sum((reason.element for reason in reasons), literal(0))
     done = ((func.coalesce(milestones.c.count, 0) > 0) & first_due.is_(None)) | (said == PapStatus.COMPLETED)
     late = (first_due < today) | (said == PapStatus.DELAYED)
     status = case(
@@ -251,11 +268,18 @@ def standing_select(*, cohort: Cohort, today: date, stalled_days: int = STALLED_
     return (
         select(
             Pap.id.label("pap_id"),
+            Pap.title.label("title"),
             Person.id.label("person_id"),
+            Person.telegram_id.label("telegram_id"),
             Person.name.label("name"),
+            Person.locale.label("locale"),
             status.label("status"),
+            *reasons,
             reason_count.label("reasons"),
-            idle_from.label("idle_from"),
+            func.coalesce(milestones.c.progress_sum, 0).label("progress_sum"),
+            func.coalesce(milestones.c.count, 0).label("milestones"),
+            said.label("said"),
+            case((active_day > today, literal(today, Date)), else_=active_day).label("idle_from"),  # idle is never below 0 days
             case((first_due < today, first_due), else_=literal(today, Date)).label("overdue_from"),
         )
         .join(Person, Pap.person_id == Person.id)
@@ -263,6 +287,26 @@ def standing_select(*, cohort: Cohort, today: date, stalled_days: int = STALLED_
         .outerjoin(milestones, milestones.c.pap_id == Pap.id)
         .outerjoin(checkins, checkins.c.person_id == Person.id)
         .where(Pap.cohort_id == cohort.id)
+    )
+
+
+def standing_from_row(row: Any, today: date) -> Standing:
+    """The Standing of one row of `standing_select`: what `assess` gives on the same facts."""
+    status, said = ProjectStatus(row.status), PapStatus(row.said) if row.said else None
+    overdue = (today - row.overdue_from).days
+    if status == ProjectStatus.STALLED:
+        reasons = tuple(name for name in REASONS if getattr(row, name))
+    elif status == ProjectStatus.LATE:
+        reasons = (("overdue",) if overdue > 0 else ()) + (("says_late",) if said == PapStatus.DELAYED else ())
+    else:
+        reasons = ()
+    return Standing(
+        status=status,
+        reasons=reasons,
+        progress=round(row.progress_sum / row.milestones) if row.milestones else 0,
+        idle_days=(today - row.idle_from).days,
+        overdue_days=overdue,
+        self_assessment=said,
     )
 
 

@@ -15,7 +15,7 @@ from db.coaching import cohort_statuses, stalled, stalled_page, status_counts
 from db.enrolment import enrol_coach
 from db.models import CheckIn, CheckInKind, CheckInStatus, Cohort, Milestone, MilestoneStatus, Pap, PapStatus
 from db.report import cohort_report
-from db.status import Facts, MilestoneFact, ProjectStatus, assess
+from db.status import Facts, MilestoneFact, ProjectStatus, assess, standing_from_row, standing_select
 from handlers.checkins import sweep_checkins
 from handlers.report import CohortReport, to_xlsx
 from tests.support import factories
@@ -134,6 +134,8 @@ async def test_the_database_and_python_read_the_same_status(session: AsyncSessio
     cohort = await _random_cohort(session, random.Random(20), 150)
     for today, days in [(date(2026, 3, 20), 14), (date(2026, 4, 15), 14), (date(2026, 5, 30), 7), (date(2026, 6, 30), 30)]:
         python = await cohort_statuses(session=session, cohort=cohort, today=today, stalled_days=days)
+        rows = (await session.execute(standing_select(cohort=cohort, today=today, stalled_days=days))).all()
+        assert {row.pap_id: standing_from_row(row, today) for row in rows} == {s.pap_id: s.standing for s in python}
         expected = stalled(python)
         found = await stalled_page(session=session, cohort=cohort, today=today, stalled_days=days)
         assert found.total == len(expected) > 0
