@@ -23,16 +23,55 @@ async def _send(lanes: Lanes, order: list[str], name: str, *, chat_id: int | Non
     await lanes.process_request(call, (), {}, "sendMessage", data, None)
 
 
-async def test_a_reply_goes_before_the_queued_bulk_sends() -> None:
-    lanes = Lanes(rate=4)  # a slot every 250 ms
+async def test_a_reply_goes_at_once_while_bulk_sends_are_paced() -> None:
+    lanes = Lanes(rate=4)  # bulk: a slot every 1/3.6 s; a reply: at once while the last second holds fewer than 3
     order: list[str] = []
     bulk = [asyncio.create_task(_send(lanes, order, f"bulk {n}", chat_id=1000 + n, while_handling=False)) for n in range(6)]
     await asyncio.sleep(0.05)  # the first bulk call took the free slot; five wait for theirs
     reply = asyncio.create_task(_send(lanes, order, "reply", chat_id=42, while_handling=True))
     fetch = asyncio.create_task(_send(lanes, order, "getUpdates", chat_id=None, while_handling=False))
+    await asyncio.sleep(0.01)
+    assert order == ["bulk 0", "reply", "getUpdates"]  # neither waited for the next bulk slot
     await asyncio.gather(*bulk, reply, fetch)
-    assert order[:3] == ["bulk 0", "getUpdates", "reply"]  # no chat: not paced; then the reply, at the next slot
     assert order[3:] == [f"bulk {n}" for n in range(1, 6)]  # the bulk sends keep their order
+    await lanes.shutdown()
+
+
+async def test_when_the_last_second_is_full_a_reply_waits_and_still_goes_before_bulk() -> None:
+    lanes = Lanes(rate=4)
+    order: list[str] = []
+    for n in range(3):  # three replies fill the second (rate - 1); each in its own task, as updates are handled
+        await asyncio.create_task(_send(lanes, order, f"reply {n}", chat_id=50 + n, while_handling=True))
+    bulk = asyncio.create_task(_send(lanes, order, "bulk", chat_id=1000, while_handling=False))
+    await asyncio.sleep(0.01)
+    late = asyncio.create_task(_send(lanes, order, "reply 3", chat_id=53, while_handling=True))
+    await asyncio.sleep(0.5)
+    assert order == ["reply 0", "reply 1", "reply 2"]  # the second is full: both wait
+    await asyncio.gather(bulk, late)
+    assert order[3:] == ["reply 3", "bulk"]
+    await lanes.shutdown()
+
+
+async def test_no_second_ever_holds_more_calls_than_the_rate() -> None:
+    """Replies and bulk sends mixed: in every sliding second, at most rate - 1 calls (Telegram's
+    count, with one to spare for the network bunching them)."""
+    lanes = Lanes(rate=10)
+    loop = asyncio.get_running_loop()
+    times: list[float] = []
+
+    async def timed(name: str, urgent: bool) -> None:
+        await _send(lanes, [], name, chat_id=hash(name) % 10_000 + 1, while_handling=urgent)
+        times.append(loop.time())
+
+    async def replies() -> None:
+        for n in range(8):
+            await timed(f"reply {n}", True)
+            await asyncio.sleep(0.1)
+
+    await asyncio.gather(*(timed(f"bulk {n}", False) for n in range(20)), replies())
+    times.sort()
+    busiest = max(sum(1 for t in times if start <= t < start + 1) for start in times)
+    assert len(times) == 28 and busiest <= 9
     await lanes.shutdown()
 
 
