@@ -196,7 +196,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None, request
         .post_shutdown(post_shutdown)
     )
     if settings.send_rate:
-        builder = builder.rate_limiter(Lanes(settings.send_rate))  # Telegram's pace; replies before bulk sends
+        # Telegram's pace, this process's share of it; replies before bulk sends
+        builder = builder.rate_limiter(Lanes(settings.send_rate / settings.sending_processes))
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()

@@ -26,11 +26,11 @@ from bot.kernel.settings import Settings, SettingsError, load_settings
 from bot.kernel.storage import make_private
 from bot.kernel.tips import check_library
 from bot.polling import run_polling
-from bot.webhook import run_webhook
+from bot.webhook import run_webhook, run_worker
 from db.access import coaches, pending_requests, revoke, rotate_codes
 from db.audit import audit_csv
 from db.cohorts import CohortError, create_cohort, find_invite, invite_link, list_cohorts
-from db.engine import create_engine, session_factory
+from db.engine import create_engine, is_sqlite, session_factory
 from db.migrate import upgrade
 from db.models import Cohort
 from db.report import cohort_report
@@ -64,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="upgrade the database, then run the bot (long polling, or --webhook)")
     run.add_argument("--webhook", action="store_true", help="receive updates on ECOACH_WEBHOOK_URL instead of long polling")
+    run.add_argument(
+        "--receive-only", action="store_true", help="with --webhook, on PostgreSQL: only store updates, for `ecoach worker` processes"
+    )
+    commands.add_parser("worker", help="handle the updates `ecoach run --webhook --receive-only` stores, and run the sweeps (PostgreSQL)")
 
     db_parser = commands.add_parser("db", help="database maintenance")
     db_commands = db_parser.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -117,7 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         if args.command == "run":
-            return _run(settings, webhook=args.webhook)
+            return _run(settings, webhook=args.webhook, receive_only=args.receive_only)
+        if args.command == "worker":
+            return _run(settings, worker=True)
         if args.command == "db":
             upgrade(settings.database_url)
             print("database is up to date")
@@ -280,9 +286,14 @@ def _tips_check() -> int:
     return 0
 
 
-def _run(settings: Settings, *, webhook: bool = False) -> int:
+def _run(settings: Settings, *, webhook: bool = False, receive_only: bool = False, worker: bool = False) -> int:
+    """`ecoach run` (polling; or a webhook, which may only receive) or `ecoach worker`."""
     token = settings.token  # fails first, with one line, when the token is missing
     secret = None
+    if receive_only and not webhook:
+        raise SettingsError("--receive-only goes with --webhook")
+    if (receive_only or worker) and is_sqlite(settings.database_url):
+        raise SettingsError("several processes need PostgreSQL (DATABASE_URL): on SQLite run one `ecoach run`")
     if webhook:
         if not settings.webhook_url or not settings.webhook_secret:
             raise SettingsError("--webhook needs ECOACH_WEBHOOK_URL and ECOACH_WEBHOOK_SECRET")
@@ -290,10 +301,12 @@ def _run(settings: Settings, *, webhook: bool = False) -> int:
     writable_data_dir(settings)
     _check_bot_api(settings, token)  # before any log line: a wrong network or token is one line
     configure_logging(secrets=[token, secret or ""])
-    upgrade(settings.database_url)
+    upgrade(settings.database_url)  # one process at a time on PostgreSQL: the others wait, then find it done
     application = build_application(settings)
+    if worker:
+        return asyncio.run(run_worker(application))
     if webhook:
-        return asyncio.run(run_webhook(application))
+        return asyncio.run(run_webhook(application, receive_only=receive_only))
     return asyncio.run(run_polling(application))
 
 

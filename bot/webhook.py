@@ -4,8 +4,9 @@ The endpoint checks the secret header (in constant time) before it reads a byte 
 bodies over 1 MiB by their Content-Length or as they stream, and answers 200 only once the update is
 in the database. Workers then take the inbox in order of arrival, one update at a time per chat, each
 under a lease: a worker that dies (SIGKILL) gives its update back when the lease runs out, and the
-processed-updates record keeps it from being applied twice. Several processes may share the inbox
-on PostgreSQL; this one runs ECOACH_CONCURRENT_UPDATES workers.
+processed-updates record keeps it from being applied twice. On PostgreSQL several processes share
+the inbox: `ecoach run --webhook --receive-only` stores, and any number of `ecoach worker` processes
+take, each woken by NOTIFY when an update is stored. Each runs ECOACH_CONCURRENT_UPDATES workers.
 """
 
 from __future__ import annotations
@@ -28,13 +29,13 @@ from telegram import Update
 
 from bot.app import EcoachApplication, post_init, stop_application
 from bot.kernel.incidents import keep_dead_letter, tell_organizers
-from db.inbox import MAX_ATTEMPTS, claim_next, finish, store
+from db.inbox import MAX_ATTEMPTS, claim_next, finish, listen, store
 from db.models import InboxStatus
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 1024 * 1024  # an update is a few kilobytes; Telegram's own limit for a message is far below this
-IDLE_WAIT = 1.0  # seconds a worker waits for new updates before it looks again (other processes may add some)
+IDLE_WAIT = 1.0  # seconds a worker waits unwoken before it looks again: for leases run out, or a lost NOTIFY
 
 
 class TooLarge(Exception):
@@ -85,11 +86,11 @@ async def work(application: EcoachApplication, stop: asyncio.Event, arrived: asy
     """One worker: take the next update the inbox allows, handle it, mark it; until `stop`."""
     runtime, bot = application.runtime, application.bot
     while not stop.is_set():
+        arrived.clear()  # before the claim: an update stored after it wakes the wait below
         async with runtime.open_session() as session:
             row = await claim_next(session=session, bot_id=bot.id, now=runtime.clock.now(), lease=runtime.settings.lease)
             await session.commit()
         if row is None:
-            arrived.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(_first(arrived, stop), timeout=IDLE_WAIT)
             continue
@@ -118,15 +119,13 @@ async def _first(*events: asyncio.Event) -> None:
         waiting.cancel()
 
 
-async def run_webhook(application: EcoachApplication) -> int:
-    """Set the webhook, serve it, run the workers and the sweeps; stop cleanly on SIGINT or SIGTERM."""
+async def run_webhook(application: EcoachApplication, *, receive_only: bool = False) -> int:
+    """Set the webhook, serve it, and (unless `receive_only`, when `ecoach worker` processes do it) run
+    the workers and the sweeps; stop cleanly on SIGINT or SIGTERM."""
     settings = application.runtime.settings
     assert settings.webhook_url is not None and settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
-    stop, arrived = asyncio.Event(), asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop, arrived = _stop_on_signals(), asyncio.Event()
     await application.initialize()
     await post_init(application)
     app = endpoint(application, urlparse(settings.webhook_url).path, secret, arrived)
@@ -139,19 +138,57 @@ async def run_webhook(application: EcoachApplication) -> int:
     await server.startup()  # listening from here on: Telegram may post as soon as the webhook is set
     serving = asyncio.create_task(server.main_loop())
     await application.bot.set_webhook(settings.webhook_url, secret_token=secret, allowed_updates=list(Update.ALL_TYPES))
-    if application.job_queue is not None:
-        await application.job_queue.start()
-    workers = [asyncio.create_task(work(application, stop, arrived)) for _ in range(settings.concurrent_updates)]
-    log.info("Application started (webhook)")
+    log.info("Application started (webhook%s)", ", receiving only" if receive_only else "")
     try:
-        await stop.wait()
+        if receive_only:
+            await stop.wait()
+        else:
+            await _work_until(application, stop, arrived)
     finally:
         server.should_exit = True
-        await _finish(workers, grace=1.0)
         await asyncio.wait({serving}, timeout=1)
         await server.shutdown()
         await stop_application(application)
     return 0
+
+
+async def run_worker(application: EcoachApplication) -> int:
+    """`ecoach worker`: take the inbox the webhook process fills, and run the sweeps, until SIGINT or
+    SIGTERM. Any number of these share one PostgreSQL database."""
+    stop = _stop_on_signals()
+    await application.initialize()
+    await post_init(application)
+    log.info("Application started (worker)")
+    try:
+        await _work_until(application, stop, asyncio.Event())
+    finally:
+        await stop_application(application)
+    return 0
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def _work_until(application: EcoachApplication, stop: asyncio.Event, arrived: asyncio.Event) -> None:
+    """The sweeps and ECOACH_CONCURRENT_UPDATES workers, woken by this process's endpoint or, on
+    PostgreSQL, by any process's; the updates in hand are finished when `stop` is set."""
+    runtime = application.runtime
+    assert runtime.engine is not None
+    listening = await listen(runtime.engine, arrived.set)
+    if application.job_queue is not None:
+        await application.job_queue.start()
+    workers = [asyncio.create_task(work(application, stop, arrived)) for _ in range(runtime.settings.concurrent_updates)]
+    try:
+        await stop.wait()
+    finally:
+        await _finish(workers, grace=1.0)
+        if listening is not None:
+            await listening.close()
 
 
 async def _finish(tasks: list[asyncio.Task[Any]], grace: float) -> None:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, exists, or_, select, update
+from sqlalchemy import CursorResult, and_, exists, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import aliased
 
 from db.claims import lease_expired
 from db.models import InboxStatus, InboxUpdate
 
 MAX_ATTEMPTS = 3  # an update that took its worker down this often is a dead letter, not a retry
+CHANNEL = "ecoach_inbox"  # PostgreSQL's NOTIFY channel: an update was stored, workers in any process wake
 
 
 def chat_key(payload: dict[str, Any]) -> int:
@@ -31,8 +33,10 @@ def chat_key(payload: dict[str, Any]) -> int:
 
 
 async def store(*, session: AsyncSession, bot_id: int, payload: dict[str, Any], now: datetime) -> bool:
-    """Keep the update; False when it was already kept (Telegram sent it again)."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    """Keep the update; False when it was already kept (Telegram sent it again). On PostgreSQL the
+    workers listening are told at the commit."""
+    on_postgres = session.get_bind().dialect.name == "postgresql"
+    insert = postgresql.insert if on_postgres else sqlite.insert
     result = await session.execute(
         insert(InboxUpdate)
         .values(
@@ -41,7 +45,21 @@ async def store(*, session: AsyncSession, bot_id: int, payload: dict[str, Any], 
         )
         .on_conflict_do_nothing()
     )  # fmt: skip
+    if on_postgres:
+        await session.execute(text(f"NOTIFY {CHANNEL}"))  # delivered at the commit, never before
     return cast("CursorResult[Any]", result).rowcount == 1
+
+
+async def listen(engine: AsyncEngine, on_arrival: Callable[[], None]) -> AsyncConnection | None:
+    """Call `on_arrival` whenever any process stores an update (PostgreSQL's LISTEN, on a connection
+    of its own, held until it is closed); None on SQLite, where only this process stores."""
+    if engine.dialect.name != "postgresql":
+        return None
+    connection = await engine.connect()
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    await driver.add_listener(CHANNEL, lambda *_: on_arrival())
+    return connection
 
 
 async def claim_next(*, session: AsyncSession, bot_id: int, now: datetime, lease: timedelta) -> InboxUpdate | None:

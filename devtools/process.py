@@ -7,10 +7,13 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
 from devtools.double.core import BotApiDouble
+
+WORKER_STARTED = "Application started (worker)"
 
 
 class BotProcess:
@@ -50,20 +53,28 @@ class BotProcess:
 
             env.update(libfaketime.get_reload_information()[1])
             env.update({"FAKETIME": f"@{fake_time}", "TZ": "UTC", "FAKETIME_DONT_FAKE_MONOTONIC": "1"})
-        ready_call = "setWebhook" if "--webhook" in self.args else "getUpdates"  # listening, or polling
-        polls_before = self.double.count_calls(ready_call)
+        ready = self._readiness()
         log = self.log_path.open("ab")
         self.process = subprocess.Popen([*self.command, *self.args], env=env, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         BotProcess.started.append(self)
         deadline = time.monotonic() + timeout
-        while self.double.count_calls(ready_call) <= polls_before:
+        while not ready():
             if self.process.poll() is not None:
                 raise RuntimeError(f"ecoach run exited with {self.process.returncode}:\n{self.log()}")
             if time.monotonic() > deadline:
                 raise TimeoutError(f"ecoach run did not start polling in {timeout}s:\n{self.log()}")
             time.sleep(0.05)
         return self
+
+    def _readiness(self) -> Callable[[], bool]:
+        """Polling (getUpdates), listening (setWebhook), or for a worker, its "started" line."""
+        if "worker" in self.command + self.args:
+            lines = self.log().count(WORKER_STARTED)
+            return lambda: self.log().count(WORKER_STARTED) > lines
+        call = "setWebhook" if "--webhook" in self.args else "getUpdates"
+        calls = self.double.count_calls(call)
+        return lambda: self.double.count_calls(call) > calls
 
     def kill(self, *, between_updates: bool = True) -> None:
         """SIGKILL: no shutdown code runs, as when a machine loses power.

@@ -174,6 +174,9 @@ def test_report_by_name_for_every_cohort_and_into_a_folder(tmp_path: Path, datab
         ({"ECOACH_DATA_DIR": "/proc/ecoach"}, ("db", "upgrade"), "cannot open the SQLite database '/proc/ecoach/ecoach.sqlite3'"),
         ({"TELEGRAM_API_URL": "http://127.0.0.1:1"}, ("run",), "cannot reach the Bot API at http://127.0.0.1:1: check the network"),
         ({"ECOACH_SWEEP_SECONDS": "often"}, ("run",), "ECOACH_SWEEP_SECONDS is invalid: Input should be a valid number"),
+        ({}, ("worker",), "several processes need PostgreSQL (DATABASE_URL): on SQLite run one `ecoach run`"),
+        ({}, ("run", "--receive-only"), "--receive-only goes with --webhook"),
+        ({"ECOACH_SENDING_PROCESSES": "0"}, ("run",), "ECOACH_SENDING_PROCESSES is invalid"),
     ],
 )
 def test_every_bad_setting_is_one_line_and_exit_2(tmp_path: Path, env: dict[str, str], args: tuple[str, ...], says: str) -> None:

@@ -41,8 +41,10 @@ class Settings(BaseSettings):
     # killed process delays what it held. Longer than any one send, with its rate-limit wait.
     lease_seconds: float = Field(default=120, gt=0, alias="ECOACH_LEASE_SECONDS")
     bot_username: str | None = Field(default=None, alias="ECOACH_BOT_USERNAME")
-    # Bot API calls per second for the whole process (Telegram allows about 30); 0 lifts the limit.
+    # Bot API calls per second for the whole bot (Telegram allows about 30); 0 lifts the limit. The
+    # processes that send (`ecoach worker`s, or the one `ecoach run`) share it equally.
     send_rate: float = Field(default=30, ge=0, alias="ECOACH_SEND_RATE")
+    sending_processes: int = Field(default=1, ge=1, le=64, alias="ECOACH_SENDING_PROCESSES")
     # Updates from different people handled at once in polling mode; one person's stay in order.
     # Unset: 8 on PostgreSQL, 1 on SQLite, whose single writer makes the others sleep and retry.
     concurrent_updates_override: int | None = Field(default=None, ge=1, le=64, alias="ECOACH_CONCURRENT_UPDATES")

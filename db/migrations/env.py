@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from db.engine import create_engine, is_sqlite
 from db.models import Base
+from db.poller import LOCK_SPACE
 
 config = context.config
 target_metadata = Base.metadata
@@ -24,6 +25,8 @@ def _configure(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=sqlite, compare_type=True)
     try:
         with context.begin_transaction():
+            if not sqlite:  # processes starting together (a webhook and its workers) upgrade one at a time
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({LOCK_SPACE}, 0)")  # 0: no bot's id
             context.run_migrations()
     finally:
         if sqlite:

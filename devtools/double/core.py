@@ -157,6 +157,10 @@ class BotApiDouble:
         self._last_update_id = 0
         self._poll_generation = 0  # a newer getUpdates ends a waiting one with 409, as Telegram does
         self.webhook_url = ""
+        self.webhook_secret = ""
+        self.webhook_connections = 40  # setWebhook's max_connections: Telegram's default
+        self.on_webhook: Callable[[], None] | None = None  # the HTTP server starts posting updates here
+        self._posting: set[int] = set()  # chats with an update being posted to the webhook
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.refusals: list[tuple[str, str]] = []  # every error answer given: (method, description)
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
@@ -192,7 +196,9 @@ class BotApiDouble:
             "getme": self._get_me,
             "getupdates": self._get_updates,
             "deletewebhook": lambda p, u: self._set_webhook(""),
-            "setwebhook": lambda p, u: self._set_webhook(str(p.get("url") or "")),
+            "setwebhook": lambda p, u: self._set_webhook(
+                str(p.get("url") or ""), str(p.get("secret_token") or ""), int(p.get("max_connections") or 40)
+            ),
             "getwebhookinfo": lambda p, u: {
                 "url": self.webhook_url,
                 "has_custom_certificate": False,
@@ -229,10 +235,39 @@ class BotApiDouble:
             "supports_inline_queries": False,
         }
 
-    def _set_webhook(self, url: str) -> bool:
+    def _set_webhook(self, url: str, secret: str = "", connections: int = 40) -> bool:
         with self._cond:
-            self.webhook_url = url
+            self.webhook_url, self.webhook_secret, self.webhook_connections = url, secret, connections
+            self._cond.notify_all()
+        if url and self.on_webhook is not None:
+            self.on_webhook()
         return True
+
+    def next_for_webhook(self, url: str, timeout: float) -> dict[str, Any] | None:
+        """The oldest waiting update whose chat has none being posted (one chat's updates go in turn, the
+        others side by side), or None once `timeout` passes or the webhook is no longer `url`."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self.webhook_url == url:
+                for update in self._updates:
+                    chat = _update_chat(update)
+                    if chat not in self._posting:
+                        self._posting.add(chat)
+                        return update
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                self._cond.wait(remaining)
+            return None
+
+    def posted_to_webhook(self, update: dict[str, Any], *, confirmed: bool) -> None:
+        """The webhook answered: a 2xx confirms the update, anything else leaves it to be posted again."""
+        with self._cond:
+            self._posting.discard(_update_chat(update))
+            if confirmed:
+                self._updates = [u for u in self._updates if u["update_id"] != update["update_id"]]
+                self._confirmed = self._updates[0]["update_id"] - 1 if self._updates else self._last_update_id
+            self._cond.notify_all()
 
     def _get_updates(self, params: Params, uploads: Uploads) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
@@ -619,6 +654,16 @@ class BotApiDouble:
     def pending_updates(self) -> int:
         with self._cond:
             return len(self._updates)
+
+
+def _update_chat(update: dict[str, Any]) -> int:
+    """The chat an update belongs to (its sender's id when it has no chat)."""
+    for value in update.values():
+        if isinstance(value, dict):
+            chat = value.get("chat") or (value.get("message") or {}).get("chat") or value.get("from") or value.get("user") or {}
+            if isinstance(chat.get("id"), int):
+                return int(chat["id"])
+    return 0
 
 
 class FakeUser:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from typing import Any
 
+import httpx
 import tornado.httpserver
 import tornado.netutil
 import tornado.web
@@ -14,6 +16,7 @@ import tornado.web
 from devtools.double.core import AcceptedThenLost, BotApiDouble
 
 LOST_ANSWER_DELAY = 8.0  # seconds; PTB reads for 5 by default
+WEBHOOK_RETRY = 0.2  # seconds before an update the webhook refused is posted again (Telegram backs off longer)
 
 
 class _MethodHandler(tornado.web.RequestHandler):
@@ -67,6 +70,9 @@ class DoubleServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._started = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="bot-api-double", daemon=True)
+        self._posters: dict[str, list[threading.Thread]] = {}  # webhook URL -> the threads posting to it
+        self._stopping = threading.Event()
+        double.on_webhook = self._post_updates
 
     def _serve(self) -> None:
         self._loop = asyncio.new_event_loop()
@@ -83,12 +89,44 @@ class DoubleServer:
         server.stop()
         self._loop.close()
 
+    def _post_updates(self) -> None:
+        """Post waiting updates to the webhook as Telegram does: up to max_connections at once, one
+        chat's in turn, each again until the webhook answers 2xx."""
+        url = self.double.webhook_url
+        if any(thread.is_alive() for thread in self._posters.get(url, [])):
+            return  # set again by a restarted bot: already posting there
+        threads = [
+            threading.Thread(target=self._post_loop, args=(url,), name=f"webhook-post-{n}", daemon=True)
+            for n in range(self.double.webhook_connections)
+        ]
+        self._posters[url] = threads
+        for thread in threads:
+            thread.start()
+
+    def _post_loop(self, url: str) -> None:
+        with httpx.Client(timeout=60) as client:
+            while not self._stopping.is_set():
+                update = self.double.next_for_webhook(url, timeout=0.5)
+                if update is None:
+                    if self.double.webhook_url != url:
+                        return
+                    continue
+                headers = {"X-Telegram-Bot-Api-Secret-Token": self.double.webhook_secret} if self.double.webhook_secret else {}
+                try:
+                    confirmed = client.post(url, json=update, headers=headers).is_success
+                except httpx.HTTPError:
+                    confirmed = False
+                self.double.posted_to_webhook(update, confirmed=confirmed)
+                if not confirmed:
+                    time.sleep(WEBHOOK_RETRY)
+
     def start(self) -> DoubleServer:
         self._thread.start()
         self._started.wait(10)
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
