@@ -22,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,14 +72,20 @@ class ObservedDouble(BotApiDouble):
 
     def __init__(self, token: str) -> None:
         super().__init__(token)
-        self.answers: queue.SimpleQueue[tuple[int, float]] = queue.SimpleQueue()
+        self.answers: queue.SimpleQueue[tuple[int, float, bool]] = queue.SimpleQueue()  # chat, when, a repeat
+        self.repeated = 0  # answers identical to the one before in the chat: a reply sent again after a kill
+        self._last: dict[int, str | None] = {}
 
     def _record(
         self, method: str, chat: Chat, message: dict[str, Any], raw: str | None, parse_mode: str | None, stored: StoredFile | None = None
     ) -> dict[str, Any]:
         result = super()._record(method, chat, message, raw, parse_mode, stored)
         if not method.startswith("edit"):
-            self.answers.put((chat.id, time.monotonic()))
+            with self._cond:
+                again = raw is not None and self._last.get(chat.id) == raw
+                self._last[chat.id] = raw
+                self.repeated += again
+            self.answers.put((chat.id, time.monotonic(), again))
         return result
 
 
@@ -119,8 +126,16 @@ def stored(url: str, alumnae: int, data_dir: Path) -> str:
     )
 
 
-def drive(double: ObservedDouble, users: list[FakeUser], scripts: list[list[tuple[str, str | None]]], in_flight: int, echo: bool) -> Pass:
-    """Each alumna sends her next update when her last one is answered; return what was measured."""
+def drive(
+    double: ObservedDouble,
+    users: list[FakeUser],
+    scripts: list[list[tuple[str, str | None]]],
+    in_flight: int,
+    echo: bool,
+    on_answer: Callable[[int], None] | None = None,
+) -> Pass:
+    """Each alumna sends her next update when her last one is answered; return what was measured.
+    `on_answer` is told how many updates are answered so far, after each."""
     cursor = {user.id: 0 for user in users}
     by_id = {user.id: (user, script) for user, script in zip(users, scripts, strict=True)}
     waiting = list(reversed(users))
@@ -146,17 +161,23 @@ def drive(double: ObservedDouble, users: list[FakeUser], scripts: list[list[tupl
     last = started
     while pushed_at:
         try:
-            chat_id, at = double.answers.get(timeout=30)
+            chat_id, at, repeat = double.answers.get(timeout=30)
         except queue.Empty as empty:
             stuck = sorted(pushed_at)[:5]
             raise RuntimeError(
                 f"no answer for 30 s; {len(pushed_at)} alumnae waiting, e.g. {stuck}: "
                 + "; ".join(f"{by_id[c][1][cursor[c]]} after {[s.text[:40] for s in by_id[c][0].messages()[-2:]]}" for c in stuck)
             ) from empty
+        if repeat:  # her question asked again after a kill: a person taps the new copy, the old one's buttons are spent
+            if chat_id in pushed_at and by_id[chat_id][1][cursor[chat_id]][0] == "tap":
+                push(by_id[chat_id][0])
+            continue
         if chat_id not in pushed_at:
             extra += 1  # a second answer to one update: the driver would go out of step
             continue
         latencies.append(at - pushed_at.pop(chat_id))
+        if on_answer is not None:
+            on_answer(len(latencies))
         last = max(last, at)
         cursor[chat_id] += 1
         user, script = by_id[chat_id]
