@@ -16,7 +16,7 @@ Reported per pass: updates per second, p50 and p99 from update to answer, the CP
 process and this driver (the double and its users) spent per update, answers beyond one per update
 (none expected), answers sent twice in a row (a kill between a reply and its commit repeats
 the reply: README, "at least once"; the driver sets them aside), and whether every answer was
-stored once. A chat's updates answered out of
+stored once; the peak RSS is the largest process's. A chat's updates answered out of
 order derail her script: the run stops with "no answer", or stores less than it should.
 """
 
@@ -89,9 +89,10 @@ def run_pass(url: str, folder: Path, alumnae: int, in_flight: int, workers: int,
         try:
             result = drive(double, users, scripts, in_flight, echo=False, on_answer=halfway)
             spent["driver and double"] = time.process_time() - driver_before
-            for name, process in processes.items():
-                if process.process is not None and process.process.poll() is None:
-                    spent[name] = cpu_seconds(process)
+            alive = {name: process for name, process in processes.items() if process.process is not None and process.process.poll() is None}
+            spent.update({name: cpu_seconds(process) for name, process in alive.items()})
+            result.peak_rss_mib = max(process.peak_rss_mib() for process in alive.values())
+            result.api_calls = sum(1 for method, _ in double.calls if method.lower() not in ("getupdates", "setmycommands"))
         finally:
             for process in processes.values():
                 process.stop()

@@ -17,6 +17,8 @@ import hmac
 import json
 import logging
 import signal
+from collections import deque
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -29,6 +31,7 @@ from telegram import Update
 
 from bot.app import EcoachApplication, post_init, stop_application
 from bot.kernel.incidents import keep_dead_letter, tell_organizers
+from db.engine import is_sqlite
 from db.inbox import MAX_ATTEMPTS, claim_next, finish, listen, store
 from db.models import InboxStatus
 
@@ -42,8 +45,8 @@ class TooLarge(Exception):
     """The body is over MAX_BODY."""
 
 
-def endpoint(application: EcoachApplication, path: str, secret: str, arrived: asyncio.Event) -> Starlette:
-    """The ASGI app that takes Telegram's POSTs at `path`."""
+def endpoint(application: EcoachApplication, path: str, secret: str, on_stored: Callable[[], None]) -> Starlette:
+    """The ASGI app that takes Telegram's POSTs at `path`; `on_stored` is called after each commit."""
     expected = secret.encode()
 
     async def receive(request: Request) -> Response:
@@ -67,7 +70,7 @@ def endpoint(application: EcoachApplication, path: str, secret: str, arrived: as
         async with runtime.open_session() as session:
             await store(session=session, bot_id=application.bot.id, payload=payload, now=runtime.clock.now())
             await session.commit()
-        arrived.set()
+        on_stored()
         return Response(status_code=200)
 
     return Starlette(routes=[Route("/" + path.lstrip("/"), receive, methods=["POST"])])
@@ -82,17 +85,52 @@ async def _read_capped(request: Request) -> bytes:
     return bytes(body)
 
 
-async def work(application: EcoachApplication, stop: asyncio.Event, arrived: asyncio.Event) -> None:
+class Doorbell:
+    """Wakes one idle worker per update stored; a ring while none waits is kept for the next to wait
+    (up to one per worker), so an update stored between a worker's empty claim and its wait is taken."""
+
+    def __init__(self, workers: int) -> None:
+        self._waiting: deque[asyncio.Future[None]] = deque()
+        self._kept = 0
+        self._most = workers
+
+    def ring(self) -> None:
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._kept = min(self._kept + 1, self._most)
+
+    def ring_all(self) -> None:
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def wait(self) -> None:
+        """Until a ring, or IDLE_WAIT seconds."""
+        if self._kept:
+            self._kept -= 1
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiter)
+        try:
+            await asyncio.wait_for(waiter, IDLE_WAIT)
+        except TimeoutError:
+            with contextlib.suppress(ValueError):
+                self._waiting.remove(waiter)
+
+
+async def work(application: EcoachApplication, stop: asyncio.Event, bell: Doorbell) -> None:
     """One worker: take the next update the inbox allows, handle it, mark it; until `stop`."""
     runtime, bot = application.runtime, application.bot
     while not stop.is_set():
-        arrived.clear()  # before the claim: an update stored after it wakes the wait below
         async with runtime.open_session() as session:
             row = await claim_next(session=session, bot_id=bot.id, now=runtime.clock.now(), lease=runtime.settings.lease)
             await session.commit()
         if row is None:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(_first(arrived, stop), timeout=IDLE_WAIT)
+            await bell.wait()
             continue
         status = InboxStatus.DONE
         try:
@@ -112,23 +150,18 @@ async def work(application: EcoachApplication, stop: asyncio.Event, arrived: asy
             await session.commit()
 
 
-async def _first(*events: asyncio.Event) -> None:
-    waits = [asyncio.ensure_future(event.wait()) for event in events]
-    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-    for waiting in waits:
-        waiting.cancel()
-
-
 async def run_webhook(application: EcoachApplication, *, receive_only: bool = False) -> int:
     """Set the webhook, serve it, and (unless `receive_only`, when `ecoach worker` processes do it) run
     the workers and the sweeps; stop cleanly on SIGINT or SIGTERM."""
     settings = application.runtime.settings
     assert settings.webhook_url is not None and settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
-    stop, arrived = _stop_on_signals(), asyncio.Event()
+    stop, bell = _stop_on_signals(), Doorbell(settings.concurrent_updates)
     await application.initialize()
     await post_init(application)
-    app = endpoint(application, urlparse(settings.webhook_url).path, secret, arrived)
+    # On PostgreSQL the workers are rung by NOTIFY, whichever process stored the update; on SQLite, here.
+    on_stored = bell.ring if is_sqlite(settings.database_url) and not receive_only else _nothing
+    app = endpoint(application, urlparse(settings.webhook_url).path, secret, on_stored)
     config = uvicorn.Config(
         app, host=settings.webhook_listen, port=settings.webhook_port, log_level="warning", access_log=False, lifespan="off"
     )
@@ -143,7 +176,7 @@ async def run_webhook(application: EcoachApplication, *, receive_only: bool = Fa
         if receive_only:
             await stop.wait()
         else:
-            await _work_until(application, stop, arrived)
+            await _work_until(application, stop, bell)
     finally:
         server.should_exit = True
         await asyncio.wait({serving}, timeout=1)
@@ -160,7 +193,7 @@ async def run_worker(application: EcoachApplication) -> int:
     await post_init(application)
     log.info("Application started (worker)")
     try:
-        await _work_until(application, stop, asyncio.Event())
+        await _work_until(application, stop, Doorbell(application.runtime.settings.concurrent_updates))
     finally:
         await stop_application(application)
     return 0
@@ -174,21 +207,26 @@ def _stop_on_signals() -> asyncio.Event:
     return stop
 
 
-async def _work_until(application: EcoachApplication, stop: asyncio.Event, arrived: asyncio.Event) -> None:
-    """The sweeps and ECOACH_CONCURRENT_UPDATES workers, woken by this process's endpoint or, on
-    PostgreSQL, by any process's; the updates in hand are finished when `stop` is set."""
+async def _work_until(application: EcoachApplication, stop: asyncio.Event, bell: Doorbell) -> None:
+    """The sweeps and ECOACH_CONCURRENT_UPDATES workers, rung by this process's endpoint or, on
+    PostgreSQL, by any process's NOTIFY; the updates in hand are finished when `stop` is set."""
     runtime = application.runtime
     assert runtime.engine is not None
-    listening = await listen(runtime.engine, arrived.set)
+    listening = await listen(runtime.engine, bell.ring)
     if application.job_queue is not None:
         await application.job_queue.start()
-    workers = [asyncio.create_task(work(application, stop, arrived)) for _ in range(runtime.settings.concurrent_updates)]
+    workers = [asyncio.create_task(work(application, stop, bell)) for _ in range(runtime.settings.concurrent_updates)]
     try:
         await stop.wait()
     finally:
+        bell.ring_all()
         await _finish(workers, grace=1.0)
         if listening is not None:
             await listening.close()
+
+
+def _nothing() -> None:
+    pass
 
 
 async def _finish(tasks: list[asyncio.Task[Any]], grace: float) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -62,9 +63,20 @@ async def listen(engine: AsyncEngine, on_arrival: Callable[[], None]) -> AsyncCo
     return connection
 
 
-async def claim_next(*, session: AsyncSession, bot_id: int, now: datetime, lease: timedelta) -> InboxUpdate | None:
+@dataclass(frozen=True)
+class Taken:
+    """An inbox update a worker holds under its lease."""
+
+    id: int
+    update_id: int
+    payload: dict[str, Any]
+    attempts: int
+
+
+async def claim_next(*, session: AsyncSession, bot_id: int, now: datetime, lease: timedelta) -> Taken | None:
     """The oldest update no worker holds whose chat has no earlier update waiting or being handled;
-    held under a lease, so a worker that dies gives it back."""
+    held under a lease, so a worker that dies gives it back. One statement: an UPDATE of the row a
+    SKIP LOCKED subquery picks, returning it."""
     takeable = or_(
         InboxUpdate.status == InboxStatus.PENDING, and_(InboxUpdate.status == InboxStatus.HANDLING, lease_expired(InboxUpdate, now))
     )
@@ -75,23 +87,22 @@ async def claim_next(*, session: AsyncSession, bot_id: int, now: datetime, lease
         earlier.id < InboxUpdate.id,
         earlier.status.in_((InboxStatus.PENDING, InboxStatus.HANDLING)),
     )
-    candidate = await session.scalar(
+    candidate = (
         select(InboxUpdate.id)
         .where(InboxUpdate.bot_id == bot_id, takeable, ~blocked)
         .order_by(InboxUpdate.id)
         .limit(1)
         .with_for_update(skip_locked=True)
+        .scalar_subquery()
     )
-    if candidate is None:
-        return None
     taken = await session.execute(
         update(InboxUpdate)
-        .where(InboxUpdate.id == candidate, takeable)
+        .where(InboxUpdate.id == candidate, takeable)  # again: a worker that took it first leaves nothing here
         .values(status=InboxStatus.HANDLING, lease_until=now + lease, attempts=InboxUpdate.attempts + 1)
+        .returning(InboxUpdate.id, InboxUpdate.update_id, InboxUpdate.payload, InboxUpdate.attempts)
     )
-    if cast("CursorResult[Any]", taken).rowcount != 1:
-        return None
-    return await session.get(InboxUpdate, candidate, populate_existing=True)
+    row = taken.first()
+    return None if row is None else Taken(id=row.id, update_id=row.update_id, payload=row.payload, attempts=row.attempts)
 
 
 async def finish(*, session: AsyncSession, row_id: int, status: InboxStatus, now: datetime) -> None:

@@ -24,17 +24,25 @@ ECOACH = str(Path(sys.executable).parent / "ecoach")
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed here")
-def test_the_systemd_unit_is_valid(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("unit", "instance", "runs"),
+    [
+        ("ecoach.service", "ecoach.service", "ecoach run"),
+        ("ecoach-webhook.service", "ecoach-webhook.service", "ecoach run --webhook --receive-only"),
+        ("ecoach-worker@.service", "ecoach-worker@1.service", "ecoach worker"),
+    ],
+)
+def test_the_systemd_units_are_valid(tmp_path: Path, unit: str, instance: str, runs: str) -> None:
     """`systemd-analyze verify`, with the unit's paths pointed at this checkout's virtualenv."""
-    unit = (DEPLOY / "ecoach.service").read_text()
-    assert "ExecStart=/srv/ecoach/app/.venv/bin/ecoach run" in unit and "User=ecoach" in unit and "RestartPreventExitStatus=2" in unit
+    text = (DEPLOY / unit).read_text()
+    assert f"ExecStart=/srv/ecoach/app/.venv/bin/{runs}\n" in text and "User=ecoach" in text and "RestartPreventExitStatus=2" in text
     env_file = tmp_path / "ecoach.env"
     env_file.write_text("TELEGRAM_BOT_TOKEN=1:x\n")
-    here = unit.replace("/srv/ecoach/app/.venv/bin/ecoach", ECOACH).replace("/srv/ecoach/ecoach.env", str(env_file))
+    here = text.replace("/srv/ecoach/app/.venv/bin/ecoach", ECOACH).replace("/srv/ecoach/ecoach.env", str(env_file))
     here = here.replace("/srv/ecoach/app", str(ROOT)).replace("User=ecoach", "User=root").replace("Group=ecoach", "Group=root")
-    (tmp_path / "ecoach.service").write_text(here)
-    done = subprocess.run(["systemd-analyze", "verify", str(tmp_path / "ecoach.service")], capture_output=True, text=True, timeout=60)
-    problems = [line for line in done.stderr.splitlines() if "ecoach.service" in line]
+    (tmp_path / instance).write_text(here)
+    done = subprocess.run(["systemd-analyze", "verify", str(tmp_path / instance)], capture_output=True, text=True, timeout=60)
+    problems = [line for line in done.stderr.splitlines() if instance in line or unit in line]
     assert done.returncode == 0 and not problems, done.stderr
 
 
