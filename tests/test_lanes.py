@@ -4,12 +4,16 @@ before the sweeps' queued bulk calls; calls to no chat are not paced."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.app import build_application
 from bot.kernel.context import UpdateScope, current_scope
 from bot.kernel.lanes import Lanes
+from bot.kernel.settings import Settings
+from tests.support.bots import TOKEN
 
 
 async def _send(lanes: Lanes, order: list[str], name: str, *, chat_id: int | None, while_handling: bool) -> None:
@@ -86,3 +90,14 @@ async def test_a_bulk_send_cancelled_while_waiting_gives_its_slot_away() -> None
     await asyncio.gather(first, last)
     assert order == ["bulk 0", "bulk 2"]
     await lanes.shutdown()
+
+
+def test_processes_that_send_share_the_rate(tmp_path: Path) -> None:
+    """Two workers at 30 each would be 60 a second to Telegram: each keeps its share."""
+    settings = Settings(
+        _env_file=None, TELEGRAM_BOT_TOKEN=TOKEN, ECOACH_DATA_DIR=str(tmp_path), ECOACH_SEND_RATE=30, ECOACH_SENDING_PROCESSES=2
+    )
+    limiter = build_application(settings).bot.rate_limiter
+    assert isinstance(limiter, Lanes) and limiter.rate == 15
+    alone = build_application(Settings(_env_file=None, TELEGRAM_BOT_TOKEN=TOKEN, ECOACH_DATA_DIR=str(tmp_path))).bot.rate_limiter
+    assert isinstance(alone, Lanes) and alone.rate == 30
