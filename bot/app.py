@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,7 +42,9 @@ class EcoachApplication(Application[ExtBot[None], EcoachContext, dict[Any, Any],
         super().__init__(**kwargs)
         self.runtime = runtime
 
-    async def process_update(self, update: object) -> None:
+    async def process_update(self, update: object, *, before_commit: Callable[[AsyncSession], Awaitable[None]] | None = None) -> None:
+        """Handle the update in one session; `before_commit` joins its last transaction (a webhook
+        worker marks the inbox row done there), and is not called when the update is dropped or fails."""
         if not await self._admitted(update):
             return
         scope: UpdateScope | None = None
@@ -58,6 +61,8 @@ class EcoachApplication(Application[ExtBot[None], EcoachContext, dict[Any, Any],
                         await self._after_redelivery(update)
                     if isinstance(update, Update):
                         await finish_update(session=session, bot_id=self.bot.id, update_id=update.update_id)
+                    if before_commit is not None:
+                        await before_commit(session)
                     await session.commit()
                 finally:
                     current_scope.reset(token)

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import uvicorn
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -32,7 +33,7 @@ from telegram import Update
 from bot.app import EcoachApplication, post_init, stop_application
 from bot.kernel.incidents import keep_dead_letter, tell_organizers
 from db.engine import is_sqlite
-from db.inbox import MAX_ATTEMPTS, claim_next, finish, listen, store
+from db.inbox import MAX_ATTEMPTS, Taken, claim_next, finish, listen, store
 from db.models import InboxStatus
 
 log = logging.getLogger(__name__)
@@ -132,22 +133,37 @@ async def work(application: EcoachApplication, stop: asyncio.Event, bell: Doorbe
         if row is None:
             await bell.wait()
             continue
-        status = InboxStatus.DONE
-        try:
-            if row.attempts > MAX_ATTEMPTS:
-                raise RuntimeError(f"update took its worker down {row.attempts - 1} times")
-            update = Update.de_json(row.payload, bot)
-        except Exception as exc:  # noqa: BLE001 - a poison update is passed over, never fatal
-            kind = f"unreadable update: {type(exc).__name__}"
-            log.error("inbox update %s could not be handled (%s); kept as a dead letter", row.update_id, type(exc).__name__)
-            await keep_dead_letter(runtime, bot.id, row.payload, kind, update_id=row.update_id, telegram_id=None)
-            await tell_organizers(runtime, bot, "errors.admin_notice", update_id=row.update_id, kind=kind)
-            status = InboxStatus.DEAD
-        else:
-            await application.process_update(update)
-        async with runtime.open_session() as session:
-            await finish(session=session, row_id=row.id, status=status, now=runtime.clock.now())
-            await session.commit()
+        status = await _handle(application, row)
+        if status is not None:
+            async with runtime.open_session() as session:
+                await finish(session=session, row_id=row.id, status=status, now=runtime.clock.now())
+                await session.commit()
+
+
+async def _handle(application: EcoachApplication, row: Taken) -> InboxStatus | None:
+    """Handle one inbox update; None when its mark joined the update's own last transaction (if that
+    commit failed, the lease brings the update back), else the status still to record: done when
+    the throttle dropped it or a handler failed, dead when it cannot be read."""
+    runtime, bot = application.runtime, application.bot
+    try:
+        if row.attempts > MAX_ATTEMPTS:
+            raise RuntimeError(f"update took its worker down {row.attempts - 1} times")
+        update = Update.de_json(row.payload, bot)
+    except Exception as exc:  # noqa: BLE001 - a poison update is passed over, never fatal
+        kind = f"unreadable update: {type(exc).__name__}"
+        log.error("inbox update %s could not be handled (%s); kept as a dead letter", row.update_id, type(exc).__name__)
+        await keep_dead_letter(runtime, bot.id, row.payload, kind, update_id=row.update_id, telegram_id=None)
+        await tell_organizers(runtime, bot, "errors.admin_notice", update_id=row.update_id, kind=kind)
+        return InboxStatus.DEAD
+    marked = False
+
+    async def mark_done(session: AsyncSession) -> None:
+        nonlocal marked
+        await finish(session=session, row_id=row.id, status=InboxStatus.DONE, now=runtime.clock.now())
+        marked = True
+
+    await application.process_update(update, before_commit=mark_done)
+    return None if marked else InboxStatus.DONE
 
 
 async def run_webhook(application: EcoachApplication, *, receive_only: bool = False) -> int:
