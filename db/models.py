@@ -318,6 +318,10 @@ class Pap(Base):
     updated_at: Mapped[datetime]
     progress_changed_at: Mapped[datetime | None]  # the last time a milestone's progress moved
     last_activity_at: Mapped[datetime | None]  # her last logbook entry, check-in answer or reflection
+    # Her check-in facts for the status rules, kept by database triggers on `checkins` (migration 0020)
+    # in the same transaction as any write to her check-ins: never written here.
+    checkin_said: Mapped[PapStatus | None] = mapped_column(_enum(PapStatus))  # her word in her latest answered check-in
+    checkins_missed_last_two: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     person: Mapped[Person] = relationship(back_populates="paps")
     cohort: Mapped[Cohort] = relationship()

@@ -216,30 +216,7 @@ def standing_select(*, cohort: Cohort, today: date, stalled_days: int = STALLED_
         .group_by(Milestone.pap_id)
         .subquery()
     )
-    answered = (CheckIn.status == CheckInStatus.ANSWERED) & CheckIn.pap_status.is_not(None)
-    answered_first = case((answered, 0), else_=1)  # her latest word is the first answered one, newest first
-    due = (
-        select(
-            CheckIn.person_id,
-            CheckIn.status,
-            CheckIn.pap_status,
-            func.row_number().over(partition_by=CheckIn.person_id, order_by=CheckIn.sequence.desc()).label("recent"),
-            func.row_number().over(partition_by=CheckIn.person_id, order_by=(answered_first, CheckIn.sequence.desc())).label("said_rank"),
-            answered.label("answered"),
-        )
-        .where(CheckIn.cohort_id == cohort.id, CheckIn.status.in_(DUE_CHECKIN))
-        .subquery()
-    )
-    checkins = (
-        select(
-            due.c.person_id,
-            func.count(case(((due.c.recent <= 2) & (due.c.status == CheckInStatus.MISSED), 1))).label("missed_recent"),
-            func.max(case(((due.c.said_rank == 1) & due.c.answered, due.c.pap_status))).label("said"),
-        )
-        .group_by(due.c.person_id)
-        .subquery()
-    )
-    said, first_due = checkins.c.said, milestones.c.first_open_due
+    said, first_due = Pap.checkin_said, milestones.c.first_open_due  # her check-in facts, kept on the PAP
     active_day = counted_from(Pap.last_activity_at)
     moved_from = counted_from(Pap.progress_changed_at)
     quiet_since, stuck_since = today - timedelta(days=stalled_days), today - timedelta(days=NO_PROGRESS_DAYS)
@@ -249,7 +226,7 @@ def standing_select(*, cohort: Cohort, today: date, stalled_days: int = STALLED_
             REASONS,
             [
                 active_day <= quiet_since,
-                checkins.c.missed_recent == 2,
+                Pap.checkins_missed_last_two,
                 said.in_([PapStatus.STUCK, PapStatus.ABANDONED]),
                 (first_due <= stuck_since) & (moved_from <= stuck_since),
             ],
@@ -285,7 +262,6 @@ def standing_select(*, cohort: Cohort, today: date, stalled_days: int = STALLED_
         .join(Person, Pap.person_id == Person.id)
         .join(Membership, (Membership.person_id == Person.id) & (Membership.cohort_id == Pap.cohort_id) & (Membership.role == Role.ALUMNI))
         .outerjoin(milestones, milestones.c.pap_id == Pap.id)
-        .outerjoin(checkins, checkins.c.person_id == Person.id)
         .where(Pap.cohort_id == cohort.id)
     )
 

@@ -8,14 +8,14 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.coaching import cohort_statuses, stalled, stalled_page, status_counts
 from db.enrolment import enrol_coach
 from db.models import CheckIn, CheckInKind, CheckInStatus, Cohort, Milestone, MilestoneStatus, Pap, PapStatus
 from db.report import cohort_report
-from db.status import Facts, MilestoneFact, ProjectStatus, assess, standing_from_row, standing_select
+from db.status import Facts, MilestoneFact, ProjectStatus, assess, gather, standing_from_row, standing_select
 from handlers.checkins import sweep_checkins
 from handlers.report import CohortReport, to_xlsx
 from tests.support import factories
@@ -148,6 +148,46 @@ async def test_the_database_and_python_read_the_same_status(session: AsyncSessio
             counted = await status_counts(session=session, cohort=cohort, today=today)
             assert counted == {status: sum(1 for s in python if s.status == status) for status in ProjectStatus}
             assert all(counted.values()), counted  # every status occurs: the comparison covers each rule
+
+
+async def test_her_check_in_facts_on_the_pap_follow_every_write_to_her_check_ins(session: AsyncSession) -> None:
+    """The database keeps her latest word and her last two missed on the PAP (migration 0020's
+    triggers), whatever writes her check-ins: an ORM insert or change, a Core UPDATE as the sweeps'
+    claims make, a delete. After each write they equal what `gather` reads from the check-ins."""
+    now = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
+    cohort = await factories.cohort(session, now)
+    sari = await factories.alumna(session, now, cohort, 61_001, name="Sari", checkins=True)
+    other = await factories.alumna(session, now, cohort, 61_002, name="Dewi", checkins=True)
+    await session.commit()
+    pap = await session.scalar(select(Pap).where(Pap.person_id == sari.id))
+    assert pap is not None
+    rows = list(await session.scalars(select(CheckIn).where(CheckIn.person_id == sari.id).order_by(CheckIn.sequence)))
+    assert len(rows) >= 4
+
+    async def holds(said: PapStatus | None, missed: bool) -> None:
+        await session.commit()
+        stored = (await session.execute(select(Pap.checkin_said, Pap.checkins_missed_last_two).where(Pap.id == pap.id))).one()
+        read = (await gather(session=session, cohort=cohort, pap_ids=[pap.id]))[pap.id]
+        assert (stored.checkin_said, stored.checkins_missed_last_two) == (read.self_assessment, read.missed_last_two) == (said, missed)
+
+    await holds(None, False)  # all planned
+    for checkin in rows[:2]:
+        await session.execute(update(CheckIn).where(CheckIn.id == checkin.id).values(status=CheckInStatus.SENT))
+    await holds(None, False)
+    await session.execute(update(CheckIn).where(CheckIn.id.in_([rows[0].id, rows[1].id])).values(status=CheckInStatus.MISSED))
+    await holds(None, True)  # her last two went unanswered
+    rows[0].status, rows[0].pap_status = CheckInStatus.ANSWERED, PapStatus.STUCK  # answered late, through the ORM
+    await holds(PapStatus.STUCK, False)
+    await session.execute(update(CheckIn).where(CheckIn.id == rows[2].id).values(status=CheckInStatus.MISSED))
+    await holds(PapStatus.STUCK, True)
+    await session.execute(
+        update(CheckIn).where(CheckIn.id == rows[3].id).values(status=CheckInStatus.ANSWERED, pap_status=PapStatus.DELAYED)
+    )
+    await holds(PapStatus.DELAYED, False)
+    await session.execute(delete(CheckIn).where(CheckIn.id == rows[3].id))
+    await holds(PapStatus.STUCK, True)
+    other_pap = await session.scalar(select(Pap).where(Pap.person_id == other.id))
+    assert other_pap is not None and (other_pap.checkin_said, other_pap.checkins_missed_last_two) == (None, False)  # hers only
 
 
 async def test_a_page_past_the_end_shows_the_last_page(session: AsyncSession) -> None:
