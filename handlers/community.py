@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,7 +24,7 @@ from bot.kernel.callbacks import TipsSwitch
 from bot.kernel.context import EcoachContext, Runtime
 from bot.kernel.guards import answer_button, in_private, is_admin, not_enrolled, requires_admin, requires_alumna
 from bot.kernel.parsing import SWITCH
-from bot.kernel.sending import MAX_ATTEMPTS, Verdict, attempt, classify, retry_at
+from bot.kernel.sending import MAX_ATTEMPTS, Verdict, attempt, classify, retry_at, send_claimed
 from bot.kernel.tips import tip_library, tip_message
 from conversations import announce
 from db.broadcasts import claim_batch, recent_broadcasts, record_quiz_answer, schedule_tip_week, settle, stop_sending_to, upcoming_events
@@ -32,7 +33,7 @@ from db.people import person_by_telegram_id
 from db.schedule import iso_week, local, next_slot
 
 log = logging.getLogger(__name__)
-BATCH = 30
+CLAIM_AHEAD = 10  # deliveries claimed per round trip: a kill leaves at most IN_FLIGHT + CLAIM_AHEAD to their lease
 TIP_CATCH_UP = timedelta(hours=24)  # a tip missed by downtime still goes out within a day, not later
 
 
@@ -320,21 +321,36 @@ async def _deliver_and_settle(runtime: Runtime, bot: Bot, delivery: Delivery) ->
 
 
 async def sweep_broadcasts(runtime: Runtime, bot: Bot) -> int:
-    """Send every due delivery, a batch at a time at Telegram's pace; return how many were sent.
+    """Send every due delivery at Telegram's pace; return how many were sent.
 
-    A batch is claimed under a lease: deliveries a dead process held are sent again once it runs out
-    (at least once), and a send that timed out after Telegram may have taken it is left to the lease.
+    Deliveries are claimed a batch at a time under a lease, and the next batch is claimed while the
+    last is still going out (send_claimed), so a broadcast keeps the bulk lane full. Deliveries a dead
+    process held are sent again once their lease runs out (at least once), and a send that timed out
+    after Telegram may have taken it is left to the lease.
     """
-    sent = 0
-    while not runtime.stopping:
-        now = runtime.clock.now()
-        async with runtime.open_session() as session:
-            batch = await claim_batch(session=session, now=now, size=BATCH, lease=runtime.settings.lease)
-            await session.commit()
-        if not batch:
-            return sent
-        sent += sum(await asyncio.gather(*(_deliver_and_settle(runtime, bot, delivery) for delivery in batch)))
-    return sent
+    claimed: deque[Delivery] = deque()
+
+    async def claim_next() -> Delivery | None:
+        if not claimed:
+            async with runtime.open_session() as session:
+                claimed.extend(await claim_batch(session=session, now=runtime.clock.now(), size=CLAIM_AHEAD, lease=runtime.settings.lease))
+                await session.commit()
+        return claimed.popleft() if claimed else None
+
+    async def send(delivery: Delivery) -> int:
+        return int(await _deliver_and_settle(runtime, bot, delivery))
+
+    try:
+        return await send_claimed(claim_next, send, lambda: runtime.stopping)
+    finally:
+        if claimed:  # stopping: what was claimed and not yet sent goes back as it was, not to its lease
+            async with runtime.open_session() as session:
+                for delivery in claimed:
+                    await settle(
+                        session=session, delivery_id=delivery.id, status=DeliveryStatus.PENDING, now=runtime.clock.now(),
+                        retry_at=delivery.due_at, stage=delivery.stage,
+                    )  # fmt: skip
+                await session.commit()
 
 
 async def sweep_tips(runtime: Runtime, bot: Bot) -> int:

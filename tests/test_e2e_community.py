@@ -9,12 +9,14 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from bot.kernel.sending import IN_FLIGHT
 from db.broadcasts import create_broadcast
 from db.engine import create_engine, session_factory
 from db.enrolment import enrol_coach
 from db.models import BroadcastKind, Delivery, DeliveryStatus, Person, QuizAnswer
 from devtools.double import BotApiDouble, FakeUser
 from devtools.process import BotProcess
+from handlers.community import CLAIM_AHEAD
 from tests.support import factories
 from tests.support.live import query, say, tap, wait_until
 
@@ -141,7 +143,7 @@ def test_a_restart_mid_broadcast_resumes_without_duplicates(live_bot: BotProcess
     assert received_before < 150, "the broadcast finished before the kill; the test proves nothing"
     sending = select(func.count()).select_from(Delivery).where(Delivery.status == DeliveryStatus.SENDING)
     unconfirmed = query(database_url, sending)[0][0]  # claimed by the killed process, never sent again
-    assert unconfirmed <= 30  # at most the one batch in flight
+    assert unconfirmed <= IN_FLIGHT + CLAIM_AHEAD  # at most those being sent and those claimed next
     restart_at(live_bot, "2026-03-02 03:00:30")
     sent = select(func.count()).select_from(Delivery).where(Delivery.status == DeliveryStatus.SENT)
     wait_until(lambda: query(database_url, sent)[0][0] == 150 - unconfirmed, timeout=40)
