@@ -117,4 +117,8 @@ class Lanes(BaseRateLimiter[int]):
             turn.set_result(None)
             self._window.append(now)
             if queue is self._bulk:
-                self._next_bulk = now + self.bulk_interval
+                # While bulk calls keep coming, the next slot follows this one's slot, not the moment the nap
+                # ended: late wake-ups must not add up (~1.4 ms each made 28 a second into 27). After a quiet
+                # spell it is a whole interval from now.
+                on_time = now - self._next_bulk < self.bulk_interval
+                self._next_bulk = (self._next_bulk if on_time else now) + self.bulk_interval
