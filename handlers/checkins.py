@@ -73,7 +73,6 @@ async def _claim_invitation(runtime: Runtime, now: datetime, passed_over: set[in
             checkin = await next_due(session=session, now=now, passed_over=passed_over)
             if checkin is None:
                 return None
-            passed_over.add(checkin.id)
             person = checkin.person
             if not (person.active and person.consent_at is not None):
                 await claim(session=session, model=CheckIn, row_id=checkin.id, from_status=checkin.status, to_status=CheckInStatus.SKIPPED)
@@ -83,6 +82,8 @@ async def _claim_invitation(runtime: Runtime, now: datetime, passed_over: set[in
                 if checkin.status == CheckInStatus.PLANNED:
                     checkin.due_at = deliverable(person, now)
                     await session.commit()
+                else:
+                    passed_over.add(checkin.id)  # still selectable: not again in this sweep
                 continue
             held = await claim(
                 session=session,
@@ -132,8 +133,8 @@ async def _claim_reminder(runtime: Runtime, now: datetime, passed_over: set[int]
             checkin = await next_to_remind(session=session, now=now, passed_over=passed_over)
             if checkin is None:
                 return None
-            passed_over.add(checkin.id)
             if deliverable(checkin.person, now) > now or not checkin.person.active:
+                passed_over.add(checkin.id)  # still selectable: not again in this sweep
                 continue
             held = await claim(
                 session=session,
