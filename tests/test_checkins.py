@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.kernel.clock import FrozenClock
 from bot.kernel.context import Runtime
@@ -162,6 +163,27 @@ async def test_two_sweeps_at_once_send_each_checkin_exactly_once(bot: InProcessB
         assert len(bot.double.user(person.telegram_id, person.name).messages()) == 1
     firsts = [c for c in await checkins(bot) if c.sequence == 1]
     assert {c.status for c in firsts} == {CheckInStatus.SENT}
+
+
+async def test_each_claim_costs_the_same_however_far_the_sweep_has_come(bot: InProcessBot) -> None:
+    """A sweep of 20,000 check-ins claims one after another: the claim must not carry every row
+    claimed before it (a NOT IN list of thousands made each claim slower than the last)."""
+    await seed(bot, training_end=date(2026, 5, 1), months=3, people=30)
+    due = max(c.due_at for c in await checkins(bot) if c.sequence == 1)
+    engine = bot.app.runtime.engine
+    assert engine is not None
+    claims: list[int] = []
+
+    def count(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        if statement.lstrip().startswith("SELECT") and "FROM checkins" in statement and "ORDER BY checkins.due_at" in statement:
+            claims.append(len(parameters))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        assert await sweep_at(bot, due) == 30
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert len(claims) >= 30 and max(claims) < 10, claims  # a few parameters each, not one more per row claimed before
 
 
 async def test_feedback_is_released_per_closed_round_and_nothing_can_be_subtracted(bot: InProcessBot) -> None:
