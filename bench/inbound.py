@@ -150,8 +150,8 @@ def drive(
             user.send(value or "")
         elif action == "photo":
             user.send_photo(PHOTO)
-        elif echo:
-            user.press_data("echo", user.messages()[-1])
+        elif echo:  # the label as data: the echo bot's answer differs from the one before, as a new question does
+            user.press_data(value or "", user.messages()[-1])
         else:
             user.press(value or "")
 
