@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import random
 import secrets
 import sys
@@ -20,6 +21,7 @@ from bot.kernel.clock import SystemClock
 from db.cohorts import create_cohort
 from db.engine import create_engine, is_sqlite, session_factory
 from db.models import Cohort, CompetencyDomain, LogEntry, Membership, Milestone, Pap, Person, Reflection, Role
+from devtools.process import BotProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -39,6 +41,13 @@ async def _admin(server_url: str, sql: str) -> None:
         await connection.execute(sql)
     finally:
         await connection.close()
+
+
+def cpu_seconds(process: BotProcess) -> float:
+    """CPU the process has spent so far (user + system), read from /proc."""
+    assert process.process is not None
+    fields = Path(f"/proc/{process.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @contextlib.contextmanager

@@ -1,15 +1,16 @@
 """Benchmark: inbound throughput of `ecoach run` against a bare python-telegram-bot echo bot.
 
-    .venv/bin/python bench/inbound.py [--alumnae 500] [--in-flight 500]
+    .venv/bin/python bench/inbound.py [--workload flows|pap] [--alumnae 500] [--in-flight 500]
         [--postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
 
-500 enrolled alumnae send 10 updates each (5,000 in all) through the loopback Bot API double: half
-write a reflection, half a logbook entry with a photo, each opens /pap before and after; a third
-of the updates are button presses. Each alumna sends her next update when the answer to the
+Two workloads. `flows`: 500 enrolled alumnae send 10 updates each (5,000 in all) through the
+loopback Bot API double: half write a reflection, half a logbook entry with a photo, each opens
+/pap before and after; a third of the updates are button presses. `pap`: a burst of read-only
+commands, each alumna asking /pap 10 times. Each alumna sends her next update when the answer to the
 last one arrives, and up to --in-flight alumnae are waiting at once. The echo bot gets the same
 updates in the same run, right before each ecoach pass, so the ratio holds on a noisy machine.
-Reported: updates per second, p50 and p99 from update to answer, the ratio ecoach / echo, the
-bot's peak RSS, and whether every answer was stored. Both bots run without a send-rate limit:
+Reported: updates per second, the bot's CPU ms per update, p50 and p99 from update to answer, the
+ratio ecoach / echo, the bot's peak RSS, and whether every answer was stored. Both bots run without a send-rate limit:
 this measures the software, not Telegram's 30 messages a second (bench/broadcast.py does that).
 """
 
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from common import POSTGRES_HELP, ROOT, percentile, seed_enrolled, throwaway_postgres
+from common import POSTGRES_HELP, ROOT, cpu_seconds, percentile, seed_enrolled, throwaway_postgres
 from sqlalchemy import func, select
 
 from db.engine import create_engine, session_factory
@@ -65,13 +66,17 @@ LOGBOOK = [
     ("tap", "Selesai"),
     ("say", "/pap"),
 ]
+PAP = [("say", "/pap")] * 10
 
 
 class ObservedDouble(BotApiDouble):
-    """The double, telling the driver the moment each answer (a new message, not an edit) lands."""
+    """The double, telling the driver the moment each answer (a new message, not an edit) lands.
+    With `watch_repeats` (runs that kill the bot), an answer identical to the one before in its chat
+    is flagged as a question asked again after a kill."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, *, watch_repeats: bool = False) -> None:
         super().__init__(token)
+        self.watch_repeats = watch_repeats
         self.answers: queue.SimpleQueue[tuple[int, float, bool]] = queue.SimpleQueue()  # chat, when, a repeat
         self.repeated = 0  # answers identical to the one before in the chat: a reply sent again after a kill
         self._last: dict[int, str | None] = {}
@@ -82,7 +87,7 @@ class ObservedDouble(BotApiDouble):
         result = super()._record(method, chat, message, raw, parse_mode, stored)
         if not method.startswith("edit"):
             with self._cond:
-                again = raw is not None and self._last.get(chat.id) == raw
+                again = self.watch_repeats and raw is not None and self._last.get(chat.id) == raw
                 self._last[chat.id] = raw
                 self.repeated += again
             self.answers.put((chat.id, time.monotonic(), again))
@@ -96,6 +101,7 @@ class Pass:
     latencies: list[float] = field(default_factory=list)
     extra_answers: int = 0
     peak_rss_mib: float = 0.0
+    cpu_seconds: float = 0.0  # the bot's, while the driver ran
     api_calls: int = 0  # every Bot API call but getUpdates
     stored: str = ""
 
@@ -104,7 +110,7 @@ class Pass:
         return self.updates / self.seconds
 
 
-def stored(url: str, alumnae: int, data_dir: Path) -> str:
+def stored(url: str, alumnae: int, data_dir: Path, workload: str = "flows") -> str:
     async def run() -> tuple[int, int, int, list[str]]:
         engine = create_engine(url)
         async with session_factory(engine)() as session:
@@ -117,6 +123,8 @@ def stored(url: str, alumnae: int, data_dir: Path) -> str:
         return reflections or 0, entries or 0, len(paths), paths
 
     reflections, entries, evidence, paths = asyncio.run(run())
+    if workload == "pap":
+        return "read-only: " + ("nothing stored" if reflections == entries == evidence == 0 else "SOMETHING STORED")
     on_disk = sum(1 for path in paths if path and (data_dir / path).read_bytes() == PHOTO)
     expected = alumnae // 2
     ok = reflections == alumnae - expected and entries == expected and on_disk == expected
@@ -192,11 +200,11 @@ def drive(
     return Pass(updates=len(latencies), seconds=last - started, latencies=latencies, extra_answers=extra)
 
 
-def run_pass(alumnae: int, in_flight: int, url: str | None, folder: Path) -> Pass:
+def run_pass(alumnae: int, in_flight: int, url: str | None, folder: Path, workload: str = "flows") -> Pass:
     """One pass: ecoach on `url`, or the echo bot when `url` is None."""
     double = ObservedDouble(TOKEN)
     users = [double.user(BASE_ID + n, f"Alumna {n}") for n in range(alumnae)]
-    scripts = [REFLECTION if n % 2 == 0 else LOGBOOK for n in range(alumnae)]
+    scripts = [PAP if workload == "pap" else REFLECTION if n % 2 == 0 else LOGBOOK for n in range(alumnae)]
     data_dir = folder / "data"
     if url is not None:
         upgrade(url)
@@ -215,13 +223,15 @@ def run_pass(alumnae: int, in_flight: int, url: str | None, folder: Path) -> Pas
     with DoubleServer(double) as server:
         process = BotProcess(double, server.url, env, folder / ("bot.log" if url else "echo.log"), command=command).start()
         try:
+            before = cpu_seconds(process)
             result = drive(double, users, scripts, in_flight, echo=url is None)
+            result.cpu_seconds = cpu_seconds(process) - before
             result.peak_rss_mib = process.peak_rss_mib()
             result.api_calls = sum(1 for method, _ in double.calls if method.lower() != "getupdates")
         finally:
             process.stop()
     if url is not None:
-        result.stored = stored(url, alumnae, data_dir)
+        result.stored = stored(url, alumnae, data_dir, workload)
     return result
 
 
@@ -229,6 +239,7 @@ def report(name: str, result: Pass, echo: Pass | None = None) -> None:
     ms = [value * 1000 for value in result.latencies]
     line = (
         f"{name:20} {result.updates} updates in {result.seconds:6.1f} s = {result.rate:7.1f} updates/s   "
+        f"{result.cpu_seconds * 1000 / result.updates:5.1f} ms CPU/update   "
         f"p50 {statistics.median(ms):7.1f} ms   p99 {percentile(ms, 0.99):7.1f} ms   "
         f"{result.api_calls / result.updates:.1f} API calls/update   peak RSS {result.peak_rss_mib:5.0f} MiB"
     )
@@ -241,24 +252,25 @@ def report(name: str, result: Pass, echo: Pass | None = None) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workload", choices=("flows", "pap"), default="flows", help="answers within flows, or /pap over and over")
     parser.add_argument("--alumnae", type=int, default=500, help="each sends 10 updates")
     parser.add_argument("--in-flight", type=int, default=500, help="alumnae waiting for an answer at once")
     parser.add_argument("--postgres", help=POSTGRES_HELP)
     args = parser.parse_args()
     in_flight = min(args.in_flight, args.alumnae)
-    print(f"{args.alumnae} alumnae x 10 updates, {in_flight} in flight, sends unthrottled", flush=True)
+    print(f"{args.workload}: {args.alumnae} alumnae x 10 updates, {in_flight} in flight, sends unthrottled", flush=True)
     databases: list[tuple[str, Any]] = [("SQLite", None)]
     if args.postgres:
         databases.append(("PostgreSQL", args.postgres))
     for label, server in databases:
         folder = Path(tempfile.mkdtemp(prefix="ecoach-inbound-"))
-        echo = run_pass(args.alumnae, in_flight, None, folder)
+        echo = run_pass(args.alumnae, in_flight, None, folder, args.workload)
         report("echo bot (PTB)", echo)
         if server is None:
-            result = run_pass(args.alumnae, in_flight, f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}", folder)
+            result = run_pass(args.alumnae, in_flight, f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}", folder, args.workload)
         else:
             with throwaway_postgres(server) as url:
-                result = run_pass(args.alumnae, in_flight, url, folder)
+                result = run_pass(args.alumnae, in_flight, url, folder, args.workload)
         report(f"ecoach, {label}", result, echo)
 
 

@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import POSTGRES_HELP, seed_enrolled, throwaway_postgres
+from common import POSTGRES_HELP, cpu_seconds, seed_enrolled, throwaway_postgres
 from inbound import BASE_ID, LOGBOOK, REFLECTION, TOKEN, ObservedDouble, Pass, drive, report, stored
 
 from db.migrate import upgrade
@@ -37,13 +37,6 @@ from devtools.double import DoubleServer
 from devtools.process import BotProcess
 
 LEASE = "5"  # seconds before a killed worker's updates are taken again
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(process: BotProcess) -> float:
-    assert process.process is not None
-    fields = Path(f"/proc/{process.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
 def free_port() -> int:
@@ -56,7 +49,7 @@ def free_port() -> int:
 
 def run_pass(url: str, folder: Path, alumnae: int, in_flight: int, workers: int, *, kill: bool = False) -> tuple[Pass, str]:
     """One pass; `workers` 0 is polling. Returns the measures and a line of CPU per update."""
-    double = ObservedDouble(TOKEN)
+    double = ObservedDouble(TOKEN, watch_repeats=True)
     users = [double.user(BASE_ID + n, f"Alumna {n}") for n in range(alumnae)]
     scripts = [REFLECTION if n % 2 == 0 else LOGBOOK for n in range(alumnae)]
     data_dir = folder / "data"
