@@ -7,18 +7,19 @@ from datetime import date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from db.models import Cohort, ConsentRefusal, Membership, Milestone, Pap, Person, PositionLevel, Role
 
 
 async def membership(*, session: AsyncSession, telegram_id: int, role: Role, cohort_id: int | None = None) -> Membership | None:
-    """Her latest membership in that role (in that cohort, if given), with person and cohort loaded."""
+    """Her latest membership in that role (in that cohort, if given), with person and cohort loaded in
+    the same statement (every update an alumna sends starts here)."""
     query = (
         select(Membership)
         .join(Person)
         .where(Person.telegram_id == telegram_id, Membership.role == role)
-        .options(selectinload(Membership.person), selectinload(Membership.cohort))
+        .options(contains_eager(Membership.person), joinedload(Membership.cohort, innerjoin=True))
         .order_by(Membership.joined_at.desc(), Membership.id.desc())
         .limit(1)
     )

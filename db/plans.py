@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from db.models import Milestone, MilestoneStatus, Pap, Person
 
@@ -20,7 +20,7 @@ async def current_pap(*, session: AsyncSession, telegram_id: int) -> Pap | None:
         select(Pap)
         .join(Person)
         .where(Person.telegram_id == telegram_id)
-        .options(selectinload(Pap.milestones), selectinload(Pap.cohort))
+        .options(selectinload(Pap.milestones), joinedload(Pap.cohort, innerjoin=True))
         .order_by(Pap.created_at.desc(), Pap.id.desc())
         .limit(1)
     )

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from db.models import CheckIn, CheckInStatus, Cohort, Membership, Milestone, MilestoneStatus, Pap, PapStatus, Person, Role
+from db.models import CheckInStatus, Cohort, Membership, Milestone, MilestoneStatus, Pap, PapStatus, Person, Role
 
 STALLED_DAYS = 14  # without any activity
 NO_PROGRESS_DAYS = 30  # a milestone overdue this long without any progress since its due date
@@ -132,11 +132,16 @@ def assess(facts: Facts, today: date, stalled_days: int = STALLED_DAYS) -> Stand
 
 
 async def gather(*, session: AsyncSession, cohort: Cohort, pap_ids: list[int] | None = None) -> dict[int, Facts]:
-    """The facts of the cohort's PAPs (or just `pap_ids`), by PAP id, in a few set-based queries."""
+    """The facts of the cohort's PAPs (or just `pap_ids`), by PAP id, in two set-based queries: her
+    check-in facts are kept on the PAP by triggers (migration 0020)."""
     where: ColumnElement[bool] = Pap.cohort_id == cohort.id
     if pap_ids is not None:
         where = where & Pap.id.in_(pap_ids)
-    paps = (await session.execute(select(Pap.id, Pap.person_id, Pap.last_activity_at, Pap.progress_changed_at).where(where))).all()
+    paps = (
+        await session.execute(
+            select(Pap.id, Pap.last_activity_at, Pap.progress_changed_at, Pap.checkin_said, Pap.checkins_missed_last_two).where(where)
+        )
+    ).all()
     chosen = select(Pap.id).where(where).scalar_subquery()
     milestones: dict[int, list[MilestoneFact]] = defaultdict(list)
     for pap_id, due, milestone_status, progress in await session.execute(
@@ -145,26 +150,16 @@ async def gather(*, session: AsyncSession, cohort: Cohort, pap_ids: list[int] | 
         .order_by(Milestone.due_date, Milestone.id)
     ):
         milestones[pap_id].append(MilestoneFact(due, milestone_status == MilestoneStatus.DONE, progress))
-    people = [person_id for _, person_id, _, _ in paps]
-    checkins: dict[int, list[tuple[CheckInStatus, PapStatus | None]]] = defaultdict(list)
-    for person_id, status, said in await session.execute(
-        select(CheckIn.person_id, CheckIn.status, CheckIn.pap_status)
-        .where(CheckIn.cohort_id == cohort.id, CheckIn.person_id.in_(people), CheckIn.status.in_(DUE_CHECKIN))
-        .order_by(CheckIn.person_id, CheckIn.sequence)
-    ):
-        checkins[person_id].append((status, said))
-    facts = {}
-    for pap_id, person_id, last_activity, progress_changed in paps:
-        mine = checkins[person_id]
-        answered = [said for status, said in mine if status == CheckInStatus.ANSWERED and said is not None]
-        facts[pap_id] = Facts(
+    return {
+        pap_id: Facts(
             milestones=tuple(milestones[pap_id]),
             last_activity=_day(last_activity, cohort.training_end),
             progress_changed=_day(progress_changed, cohort.training_end),
-            self_assessment=answered[-1] if answered else None,
-            missed_last_two=len(mine) >= 2 and all(status == CheckInStatus.MISSED for status, _ in mine[-2:]),
+            self_assessment=said,
+            missed_last_two=missed,
         )
-    return facts
+        for pap_id, last_activity, progress_changed, said, missed in paps
+    }
 
 
 def _day(moment: datetime | None, training_end: date) -> date:
