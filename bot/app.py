@@ -28,8 +28,7 @@ from bot.scheduler import schedule_sweeps, stop_sweeps
 from conversations.engine import reprompt
 from db.drafts import has_draft, stored_draft_locale
 from db.engine import create_engine, session_factory
-from db.people import stored_locale
-from db.updates import Delivery, claim_update, digest, finish_update
+from db.updates import Claim, Delivery, claim_update, digest, finish_update
 from handlers import register_handlers
 
 log = logging.getLogger(__name__)
@@ -50,14 +49,14 @@ class EcoachApplication(Application[ExtBot[None], EcoachContext, dict[Any, Any],
         scope: UpdateScope | None = None
         try:
             async with self.runtime.open_session() as session:
-                locale, known = await self._who(session, update)
+                claim = await self._claim(session, update)
+                locale, known = await self._who(session, update, claim.locale)
                 scope = UpdateScope(session, locale)
                 token = current_scope.set(scope)
                 try:
-                    delivery = await self._delivery(session, update)
-                    if delivery is Delivery.FIRST and (known or self._may_answer_stranger(update)):
+                    if claim.delivery is Delivery.FIRST and (known or self._may_answer_stranger(update)):
                         await super().process_update(update)
-                    elif delivery is Delivery.UNFINISHED:
+                    elif claim.delivery is Delivery.UNFINISHED:
                         await self._after_redelivery(update)
                     if isinstance(update, Update):
                         await finish_update(session=session, bot_id=self.bot.id, update_id=update.update_id)
@@ -71,16 +70,18 @@ class EcoachApplication(Application[ExtBot[None], EcoachContext, dict[Any, Any],
         if scope is not None and scope.notices:
             await self._send_notices(scope.notices)
 
-    async def _delivery(self, session: AsyncSession, update: object) -> Delivery:
-        """Telegram redelivers updates a killed process had not confirmed; apply each once."""
+    async def _claim(self, session: AsyncSession, update: object) -> Claim:
+        """Telegram redelivers updates a killed process had not confirmed; apply each once. The same
+        statement reads the sender's stored locale."""
         if not isinstance(update, Update):
-            return Delivery.FIRST
+            return Claim(Delivery.FIRST, None)
         return await claim_update(
             session=session,
             bot_id=self.bot.id,
             update_id=update.update_id,
             fingerprint=digest(update.to_dict()),
             now=self.runtime.clock.now(),
+            sender=update.effective_user.id if update.effective_user else None,
         )
 
     async def _send_notices(self, ids: list[int]) -> None:
@@ -122,14 +123,14 @@ class EcoachApplication(Application[ExtBot[None], EcoachContext, dict[Any, Any],
             return True
         return self.runtime.strangers.admit(user.id, time.monotonic()) is Admission.ADMIT
 
-    async def _who(self, session: AsyncSession, update: object) -> tuple[str, bool]:
-        """Her locale, and whether the bot knows her (a stored person, or a conversation begun)."""
+    async def _who(self, session: AsyncSession, update: object, stored: str | None) -> tuple[str, bool]:
+        """Her locale, and whether the bot knows her (a stored person, or a conversation begun).
+        `stored` is the locale stored with her person, read with the update's claim."""
         user = update.effective_user if isinstance(update, Update) else None
         if user is None:
             return self.runtime.settings.default_locale, True
-        chosen = await stored_locale(session=session, telegram_id=user.id)
-        if chosen is not None:
-            return chosen, True
+        if stored is not None:
+            return stored, True
         chosen = await stored_draft_locale(session=session, telegram_id=user.id)
         known = chosen is not None or await has_draft(session=session, telegram_id=user.id)
         return chosen or self.runtime.texts.locale_for(user.language_code), known

@@ -6,14 +6,16 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import DeadLetter, InboxStatus, InboxUpdate, ProcessedUpdate
+from db.models import DeadLetter, InboxStatus, InboxUpdate, Person, ProcessedUpdate
+from db.people import stored_locale
 
 KEEP_PROCESSED = timedelta(hours=48)  # Telegram keeps an unconfirmed update no longer than a day
 KEEP_DEAD = timedelta(days=30)
@@ -23,6 +25,12 @@ class Delivery(enum.Enum):
     FIRST = "first"  # apply it
     DONE = "done"  # applied and answered before: ignore it
     UNFINISHED = "unfinished"  # applied, but the process died before it finished answering
+
+
+@dataclass(frozen=True)
+class Claim:
+    delivery: Delivery
+    locale: str | None  # the locale the sender chose, None if the bot has not stored her
 
 
 def digest(payload: dict[str, Any]) -> str:
@@ -36,18 +44,33 @@ def _insert(session: AsyncSession) -> Any:
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
-async def claim_update(*, session: AsyncSession, bot_id: int, update_id: int, fingerprint: str, now: datetime) -> Delivery:
-    """Record the update in this transaction, or tell how far an earlier delivery of it got.
+async def claim_update(
+    *, session: AsyncSession, bot_id: int, update_id: int, fingerprint: str, now: datetime, sender: int | None = None
+) -> Claim:
+    """Record the update in this transaction, or tell how far an earlier delivery of it got; with the
+    locale of `sender` (a Telegram user id), which every update needs first.
 
-    One INSERT ... ON CONFLICT DO NOTHING: a first delivery, nearly every update, costs one statement.
+    One INSERT ... ON CONFLICT DO NOTHING RETURNING her locale: a first delivery, nearly every update,
+    costs one statement.
     """
-    inserted = await session.execute(
-        _insert(session)(ProcessedUpdate)
-        .values(bot_id=bot_id, update_id=update_id, digest=fingerprint, processed_at=now, completed=False)
-        .on_conflict_do_nothing()
+    locale = select(Person.locale).where(Person.telegram_id == sender).scalar_subquery()
+    inserted = (
+        await session.execute(
+            _insert(session)(ProcessedUpdate)
+            .values(bot_id=bot_id, update_id=update_id, digest=fingerprint, processed_at=now, completed=False)
+            .on_conflict_do_nothing()
+            .returning(locale)
+        )
+    ).first()
+    if inserted is not None:
+        return Claim(Delivery.FIRST, inserted[0])
+    return Claim(
+        await _earlier_delivery(session=session, bot_id=bot_id, update_id=update_id, fingerprint=fingerprint, now=now),
+        None if sender is None else await stored_locale(session=session, telegram_id=sender),
     )
-    if cast("CursorResult[Any]", inserted).rowcount == 1:
-        return Delivery.FIRST
+
+
+async def _earlier_delivery(*, session: AsyncSession, bot_id: int, update_id: int, fingerprint: str, now: datetime) -> Delivery:
     row = (
         await session.execute(
             select(ProcessedUpdate.digest, ProcessedUpdate.completed).where(
