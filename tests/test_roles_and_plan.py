@@ -259,6 +259,30 @@ async def test_a_redelivered_update_is_applied_once(bot: InProcessBot) -> None:
         assert draft.step == "short_name" and "short_name" not in draft.data
 
 
+async def test_a_redelivery_is_answered_in_her_language(bot: InProcessBot) -> None:
+    """Her stored locale comes with the update's claim; a redelivery finds the claim made and reads it apart."""
+    from sqlalchemy import update as sql_update
+    from telegram import Update
+
+    from db.models import ProcessedUpdate
+    from tests.support import factories
+
+    async with bot.app.runtime.open_session() as session:
+        cohort = await factories.cohort(session, bot.clock.now())
+        await factories.alumna(session, bot.clock.now(), cohort, 4021, name="Maya", locale="en")
+        await session.commit()
+    maya = bot.double.user(4021, "Maya")  # her Telegram speaks Indonesian; she chose English here
+    update = maya.send("/pap")
+    await bot.run_pending()
+    first = maya.next_message().text
+    assert "Problem:" in first
+    async with bot.app.runtime.open_session() as session:  # as if the process died before it finished
+        await session.execute(sql_update(ProcessedUpdate).where(ProcessedUpdate.update_id == update["update_id"]).values(completed=False))
+        await session.commit()
+    await bot.app.process_update(Update.de_json(update, bot.app.bot))
+    assert maya.next_message().text == first
+
+
 async def test_edited_message_is_not_a_new_answer(bot: InProcessBot) -> None:
     cohort = await make_cohort(bot)
     sari = bot.double.user(4012, "Sari")
