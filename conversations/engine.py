@@ -188,26 +188,40 @@ async def on_callback(update: Update, context: EcoachContext) -> None:
         await answer_button(update)
         await ask(turn, error=turn.text(invalid.key, **invalid.values))
         return
-    await context.session.commit()  # the answer is stored before anything is shown
+    target = _move(turn, outcome)
+    # The answer and the step it leads to are stored in one commit before anything is shown: after a
+    # crash, the redelivered press finds the update unfinished and asks that step again.
+    await context.session.commit()
     await answer_button(update)
     await mark_chosen(query.message, query.data)
-    await advance(turn, outcome)
+    await _arrive(turn, target)
 
 
 async def advance(turn: Turn, outcome: str | None) -> None:
     """Move to the step the answer leads to, and ask it."""
+    await _arrive(turn, _move(turn, outcome))
+
+
+def _move(turn: Turn, outcome: str | None) -> str:
+    """The step the answer leads to (or DONE, END), set on the draft when it is a step."""
     if outcome == STAY:
         outcome = turn.draft.step
     elif outcome is None:
         outcome = turn.flow.after(turn, turn.draft.step)
-    if outcome == END:
+    if outcome not in (DONE, END):
+        turn.draft.step = outcome
+        turn.draft.updated_at = turn.now
+    return outcome
+
+
+async def _arrive(turn: Turn, target: str) -> None:
+    """Ask the step `_move` set, or finish the flow."""
+    if target == END:
         return
-    if outcome == DONE:
+    if target == DONE:
         await turn.session.delete(turn.draft)
         await turn.flow.finish(turn)  # its reply commits the deletion and the result together
         return
-    turn.draft.step = outcome
-    turn.draft.updated_at = turn.now
     await ask(turn)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from db.models import CompetencyDomain, Draft, Reflection
 from tests.support.bots import InProcessBot
@@ -65,6 +65,34 @@ async def test_complete_reflection_then_edit_the_same_week(bot: InProcessBot) ->
         [row] = (await session.scalars(select(Reflection))).all()
         assert await session.scalar(select(func.count()).select_from(Draft)) == 0
     assert (row.went_well, row.challenge, row.confidence, row.shared) == ("Rapat koordinasi lancar", "Tantangan: anggaran", 5, True)
+
+
+async def test_a_button_answer_and_the_step_it_leads_to_are_stored_in_one_commit(bot: InProcessBot) -> None:
+    """One commit before her next question is shown (her answer and the step it leads to), one after
+    it (the update finished): a crash between the two asks that step again (tests/test_kill_matrix.py)."""
+    bot.clock.set(FRIDAY)
+    await seed_alumnae(bot, {"telegram_id": 7002})
+    sari = bot.double.user(7002, "Sari")
+    await say(bot, sari, "/refleksi")
+    await say(bot, sari, "Rapat koordinasi lancar")
+    before = len(sari.messages())
+    questions_at_commit: list[int] = []
+
+    def on_commit(_connection: object) -> None:
+        questions_at_commit.append(len(sari.messages()) - before)
+
+    assert bot.app.runtime.engine is not None
+    engine = bot.app.runtime.engine.sync_engine
+    event.listen(engine, "commit", on_commit)
+    try:
+        reply = await tap(bot, sari, "Lewati")
+    finally:
+        event.remove(engine, "commit", on_commit)
+    assert "pelajari" in reply.text
+    assert questions_at_commit == [0, 2]  # the edit showing her choice and the question came between
+    async with bot.app.runtime.open_session() as session:
+        draft = await session.scalar(select(Draft))
+    assert draft is not None and draft.step == "learned" and draft.data.get("challenge") is None
 
 
 async def test_keeping_this_weeks_reflection_changes_nothing(bot: InProcessBot) -> None:
