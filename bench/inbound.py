@@ -74,8 +74,8 @@ class ObservedDouble(BotApiDouble):
     With `watch_repeats` (runs that kill the bot), an answer identical to the one before in its chat
     is flagged as a question asked again after a kill."""
 
-    def __init__(self, token: str, *, watch_repeats: bool = False) -> None:
-        super().__init__(token)
+    def __init__(self, token: str, *, watch_repeats: bool = False, rate_limit_per_second: float | None = None) -> None:
+        super().__init__(token, rate_limit_per_second=rate_limit_per_second)
         self.watch_repeats = watch_repeats
         self.answers: queue.SimpleQueue[tuple[int, float, bool]] = queue.SimpleQueue()  # chat, when, a repeat
         self.repeated = 0  # answers identical to the one before in the chat: a reply sent again after a kill
@@ -134,6 +134,19 @@ def stored(url: str, alumnae: int, data_dir: Path, workload: str = "flows") -> s
     )
 
 
+def act(user: FakeUser, step: tuple[str, str | None], *, echo: bool = False) -> None:
+    """She takes one step of her script: says something, sends the photo, or taps a button."""
+    action, value = step
+    if action == "say":
+        user.send(value or "")
+    elif action == "photo":
+        user.send_photo(PHOTO)
+    elif echo:  # the label as data: the echo bot's answer differs from the one before, as a new question does
+        user.press_data(value or "", user.messages()[-1])
+    else:
+        user.press(value or "")
+
+
 def drive(
     double: ObservedDouble,
     users: list[FakeUser],
@@ -152,16 +165,8 @@ def drive(
     extra = 0
 
     def push(user: FakeUser) -> None:
-        action, value = by_id[user.id][1][cursor[user.id]]
         pushed_at[user.id] = time.monotonic()
-        if action == "say":
-            user.send(value or "")
-        elif action == "photo":
-            user.send_photo(PHOTO)
-        elif echo:  # the label as data: the echo bot's answer differs from the one before, as a new question does
-            user.press_data(value or "", user.messages()[-1])
-        else:
-            user.press(value or "")
+        act(user, by_id[user.id][1][cursor[user.id]], echo=echo)
 
     started = time.monotonic()
     while waiting and len(pushed_at) < in_flight:
