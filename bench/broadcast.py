@@ -25,7 +25,7 @@ from db.broadcasts import create_broadcast
 from db.cohorts import create_cohort
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
-from db.models import BroadcastKind, Delivery, DeliveryStatus, Membership, Person, Role
+from db.models import BroadcastKind, Cohort, Delivery, DeliveryStatus, Membership, Person, Role
 from devtools.double import BotApiDouble, DoubleServer
 from devtools.process import BotProcess
 
@@ -61,11 +61,13 @@ async def seed(url: str, recipients: int) -> None:
     await engine.dispose()
 
 
-async def broadcast(url: str) -> None:
+async def broadcast(url: str, *, only_recipients: bool = False) -> None:
+    """An announcement to everyone, or with `only_recipients` to the seeded recipients' cohort alone."""
     engine = create_engine(url)
     async with session_factory(engine)() as session:
+        cohort_id = await session.scalar(select(Cohort.id).where(Cohort.name == "Bench")) if only_recipients else None
         await create_broadcast(
-            session=session, kind=BroadcastKind.GENERAL, cohort_id=None, title="Bench", body="Pengumuman uji", now=datetime.now(UTC)
+            session=session, kind=BroadcastKind.GENERAL, cohort_id=cohort_id, title="Bench", body="Pengumuman uji", now=datetime.now(UTC)
         )
         await session.commit()
     await engine.dispose()

@@ -44,10 +44,16 @@ async def _admin(server_url: str, sql: str) -> None:
 
 
 def cpu_seconds(process: BotProcess) -> float:
-    """CPU the process has spent so far (user + system), read from /proc."""
+    """CPU the process has spent so far (user + system)."""
     assert process.process is not None
-    fields = Path(f"/proc/{process.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return stat_cpu(Path(f"/proc/{process.process.pid}/stat").read_text())[1]
+
+
+def stat_cpu(stat: str) -> tuple[str, float]:
+    """The command name and the CPU seconds (user + system) in the text of a /proc/<pid>/stat."""
+    name, rest = stat.split(" (", 1)[1].rsplit(")", 1)
+    fields = rest.split()
+    return name, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @contextlib.contextmanager

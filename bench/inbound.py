@@ -6,12 +6,12 @@
 Two workloads. `flows`: 500 enrolled alumnae send 10 updates each (5,000 in all) through the
 loopback Bot API double: half write a reflection, half a logbook entry with a photo, each opens
 /pap before and after; a third of the updates are button presses. `pap`: a burst of read-only
-commands, each alumna asking /pap 10 times. Each alumna sends her next update when the answer to the
-last one arrives, and up to --in-flight alumnae are waiting at once. The echo bot gets the same
+commands, each alumna asking /pap 10 times. Each alumna sends her next update when the answer to
+the last one arrives, and up to --in-flight alumnae are waiting at once. The echo bot gets the same
 updates in the same run, right before each ecoach pass, so the ratio holds on a noisy machine.
 Reported: updates per second, the bot's CPU ms per update, p50 and p99 from update to answer, the
-ratio ecoach / echo, the bot's peak RSS, and whether every answer was stored. Both bots run without a send-rate limit:
-this measures the software, not Telegram's 30 messages a second (bench/broadcast.py does that).
+ratio ecoach / echo, the bot's peak RSS, and whether every answer was stored. Both bots run without
+a send-rate limit: this measures the software, not Telegram's 30 messages a second (bench/broadcast.py does that).
 """
 
 from __future__ import annotations

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -26,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from common import POSTGRES_HELP, throwaway_postgres
+from common import POSTGRES_HELP, stat_cpu, throwaway_postgres
 from sqlalchemy.engine import make_url
 
 from db.engine import create_engine, session_factory
@@ -50,12 +49,11 @@ def postgres_cpu() -> dict[int, float]:
     spent = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            name, fields = stat.read_text().split(" (", 1)[1].rsplit(")", 1)
-        except (OSError, IndexError):
+            name, seconds = stat_cpu(stat.read_text())
+        except OSError:
             continue  # gone meanwhile
         if name == "postgres":
-            values = fields.split()
-            spent[int(stat.parent.name)] = (int(values[11]) + int(values[12])) / os.sysconf("SC_CLK_TCK")
+            spent[int(stat.parent.name)] = seconds
     return spent
 
 

@@ -27,18 +27,13 @@ import random
 import statistics
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
-from broadcast import BASE_ID, pending, seed
+from broadcast import BASE_ID, broadcast, pending, seed
 from common import percentile, seed_enrolled
 from inbound import LOGBOOK, REFLECTION, ObservedDouble, act
-from sqlalchemy import select
 
-from db.broadcasts import create_broadcast
-from db.engine import create_engine, session_factory
 from db.migrate import upgrade
-from db.models import BroadcastKind, Cohort
 from devtools.double import DoubleServer, FakeUser
 from devtools.process import BotProcess
 
@@ -93,18 +88,6 @@ def back_to_back(people: list[FakeUser], asks: int) -> list[float]:
     return waits
 
 
-async def broadcast_to_recipients(url: str) -> None:
-    """An announcement to the recipients' cohort only: the alumnae answering questions get none."""
-    engine = create_engine(url)
-    async with session_factory(engine)() as session:
-        cohort_id = await session.scalar(select(Cohort.id).where(Cohort.name == "Bench"))
-        await create_broadcast(
-            session=session, kind=BroadcastKind.GENERAL, cohort_id=cohort_id, title="Bench", body="Pengumuman uji", now=datetime.now(UTC)
-        )
-        await session.commit()
-    await engine.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipients", type=int, default=10_000)
@@ -143,7 +126,7 @@ def main() -> None:
         process = BotProcess(double, server.url, env, folder / "bot.log").start()
         try:
             quiet = phase(people[:alumnae])
-            asyncio.run(broadcast_to_recipients(url))
+            asyncio.run(broadcast(url, only_recipients=True))  # the alumnae answering questions get none
             while not any(double.sent(BASE_ID + i) for i in range(args.recipients)):
                 time.sleep(0.05)
             time.sleep(2)  # well under way
