@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from sqlalchemy import event
@@ -13,12 +14,19 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def application_name(pid: int) -> str:
+    return f"ecoach-{pid}"
+
+
 def create_engine(url: str) -> AsyncEngine:
     """Create the engine; on SQLite turn on WAL, foreign keys and a busy timeout.
 
-    `hide_parameters`: a database error's message would otherwise quote the statement's values, her words."""
+    `hide_parameters`: a database error's message would otherwise quote the statement's values, her words.
+    On PostgreSQL each connection is named after its process (`ecoach-<pid>` in pg_stat_activity), so an
+    operator can tell the workers apart, and a test can tell when a killed one's transactions are over."""
     if not is_sqlite(url):
-        return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
+        named = {"server_settings": {"application_name": application_name(os.getpid())}}
+        return create_async_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=named)
     engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
     @event.listens_for(engine.sync_engine, "connect")

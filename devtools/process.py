@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -11,6 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
+from sqlalchemy import text
+
+from db.engine import application_name, create_engine, is_sqlite
 from devtools.double.core import BotApiDouble
 
 WORKER_STARTED = "Application started (worker)"
@@ -87,6 +91,29 @@ class BotProcess:
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(10)
+            self._wait_backends_gone(self.process.pid)
+
+    def _wait_backends_gone(self, pid: int, timeout: float = 10) -> None:
+        """On PostgreSQL, wait until the server has ended the killed process's connections. A COMMIT
+        already in the socket when the process died is still carried out after its death; a test that
+        counted rows before that would count a moment that never lasted."""
+        url = self.env.get("DATABASE_URL", "")
+        if not url or is_sqlite(url):
+            return  # SQLite's file lock dies with the process: what is committed is all there is
+
+        async def remaining() -> int:
+            engine = create_engine(url)
+            async with engine.connect() as connection:
+                query = text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name")
+                count = (await connection.execute(query, {"name": application_name(pid)})).scalar_one()
+            await engine.dispose()
+            return int(count)
+
+        deadline = time.monotonic() + timeout
+        while asyncio.run(remaining()):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"PostgreSQL still holds connections of the killed process {pid}")
+            time.sleep(0.05)
 
     def stop(self, timeout: float = 30) -> int:
         """SIGTERM and wait for a clean exit; return the exit code."""
