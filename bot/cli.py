@@ -35,7 +35,9 @@ from db.migrate import upgrade
 from db.models import Cohort
 from db.report import cohort_report
 from db.schedule import local
+from db.web import issue_link, may_log_in
 from handlers.report import CohortReport, report_filename, to_csv, to_json, to_xlsx
+from web.serve import DEFAULT_PORT, run_web
 
 # Packages add commands here (pyproject entry points): `register(subparsers)` adds a subparser whose
 # defaults carry `run_plugin(args) -> exit code`. The developer tools add `shell` this way, so the
@@ -104,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--lang", choices=("id", "en"), help="the language of XLSX and CSV (default: ECOACH_DEFAULT_LOCALE)")
     report.add_argument("--out", metavar="FILE_OR_FOLDER", help="a file, or a folder for the dated file name; else standard output")
 
+    web = commands.add_parser("web", help="serve the organizers' web dashboard; `ecoach web link --user ID` prints a login link")
+    web_commands = web.add_subparsers(dest="web_command", metavar="ACTION")
+    link = web_commands.add_parser("link", help="print a one-time login link (10 minutes) for an organizer or approved coach")
+    link.add_argument("--user", type=int, required=True, metavar="TELEGRAM_ID", help="her numeric Telegram user id")
+
     tips = commands.add_parser("tips", help="the microlearning tip library")
     tips_commands = tips.add_subparsers(dest="tips_command", required=True, metavar="ACTION")
     tips_commands.add_parser("check", help="validate every tip: front matter, both locales, Telegram's limits")
@@ -124,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(settings, webhook=args.webhook, receive_only=args.receive_only)
         if args.command == "worker":
             return _run(settings, worker=True)
+        if args.command == "web":
+            return asyncio.run(_web_link(settings, args.user)) if args.web_command == "link" else _web(settings)
         if args.command == "db":
             upgrade(settings.database_url)
             print("database is up to date")
@@ -273,6 +282,24 @@ async def _database(settings: Settings) -> AsyncIterator[AsyncSession]:
             yield session
     finally:
         await engine.dispose()
+
+
+def _web(settings: Settings) -> int:
+    """`ecoach web`: upgrade the database, then serve the dashboard until stopped."""
+    configure_logging(secrets=[settings.telegram_bot_token.get_secret_value()] if settings.telegram_bot_token else [])
+    upgrade(settings.database_url)
+    return asyncio.run(run_web(settings))
+
+
+async def _web_link(settings: Settings, telegram_id: int) -> int:
+    base = settings.web_base_url or f"http://{settings.web_listen}:{DEFAULT_PORT}"
+    async with _database(settings) as session:
+        if not await may_log_in(session=session, telegram_id=telegram_id, organizers=settings.admin_ids):
+            raise SettingsError(f"{telegram_id} is neither an organizer (ECOACH_ADMIN_IDS) nor an approved coach")
+        token = await issue_link(session=session, telegram_id=telegram_id, now=SystemClock().now())
+        await session.commit()
+    print(f"{base}/masuk?t={token}")
+    return 0
 
 
 def _tips_check() -> int:

@@ -32,6 +32,7 @@ from bot.app import EcoachApplication, post_init, post_shutdown, stop_applicatio
 from bot.kernel.incidents import keep_dead_letter, tell_organizers
 from bot.kernel.sending import retry_delay
 from db.poller import PollerLock
+from web.serve import serving
 
 log = logging.getLogger(__name__)
 # getUpdates is asked for raw, so that one unreadable update cannot make the whole batch unreadable.
@@ -210,7 +211,10 @@ async def run_polling(application: EcoachApplication) -> int:
     log.info("Application started")
     code = 0
     try:
-        await poll(application, stop, runtime.settings.concurrent_updates)
+        async with contextlib.AsyncExitStack() as web:
+            if runtime.settings.web_port and runtime.sessions is not None:  # the dashboard, in this process too
+                await web.enter_async_context(serving(runtime.settings, runtime.sessions, runtime.clock, runtime.settings.web_port))
+            await poll(application, stop, runtime.settings.concurrent_updates)
     except AnotherPoller:
         log.error("another process kept polling this bot for %.0f s: this one stops", CONFLICT_GRACE)
         code = EXIT_CONFLICT

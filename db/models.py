@@ -885,6 +885,8 @@ class AuditAction(enum.StrEnum):
     COACH_REVOKED = "coach_revoked"
     CODES_ROTATED = "codes_rotated"
     GROUP_LINKED = "group_linked"
+    ALUMNA_VIEWED = "alumna_viewed"  # her record opened on the web dashboard
+    WEB_LOGIN = "web_login"
 
 
 class AuditEvent(Base):
@@ -899,3 +901,31 @@ class AuditEvent(Base):
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"))
     subject_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
     detail: Mapped[str | None] = mapped_column(String(500))
+
+
+class WebLogin(Base):
+    """A one-time login link to the web dashboard. Only the token's SHA-256 is kept: a copy of the
+    database opens no session."""
+
+    __tablename__ = "web_logins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A browser's session on the dashboard, opened by a login link; kept by its token's SHA-256."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    locale: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]  # logged out

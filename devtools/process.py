@@ -18,6 +18,7 @@ from db.engine import application_name, create_engine, is_sqlite
 from devtools.double.core import BotApiDouble
 
 WORKER_STARTED = "Application started (worker)"
+WEB_STARTED = "Application started (dashboard)"
 
 
 class BotProcess:
@@ -72,10 +73,12 @@ class BotProcess:
         return self
 
     def _readiness(self) -> Callable[[], bool]:
-        """Polling (getUpdates), listening (setWebhook), or for a worker, its "started" line."""
-        if "worker" in self.command + self.args:
-            lines = self.log().count(WORKER_STARTED)
-            return lambda: self.log().count(WORKER_STARTED) > lines
+        """Polling (getUpdates), listening (setWebhook), or for a worker or the dashboard, its "started" line."""
+        words = self.command + self.args
+        line = WORKER_STARTED if "worker" in words else WEB_STARTED if "web" in words else None
+        if line is not None:
+            lines = self.log().count(line)
+            return lambda: self.log().count(line) > lines
         call = "setWebhook" if "--webhook" in self.args else "getUpdates"
         calls = self.double.count_calls(call)
         return lambda: self.double.count_calls(call) > calls

@@ -27,6 +27,7 @@ from handlers import (
     community,
     contact,
     conversation,
+    dashboard,
     errors,
     feedback,
     help_menu,
@@ -106,6 +107,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(_command(c.MY_DATA, privacy.my_data))
     application.add_handler(_command(c.DELETE_DATA, privacy.delete_data))
     application.add_handler(_command(c.REPORT, report.report, private=False))
+    application.add_handler(_command(c.DASHBOARD, dashboard.dashboard_command, private=False))
     application.add_handler(PollAnswerHandler(community.on_poll_answer))
     application.add_handler(ChatMemberHandler(community.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
 

@@ -51,6 +51,7 @@ REPORT = Command("laporan", "report", "report")
 COACHES = Command("daftar_coach", "coaches", "coaches")
 ROTATE_CODES = Command("ganti_kode", "rotate_codes", "rotate_codes")
 AUDIT = Command("audit", "audit", "audit")
+DASHBOARD = Command("dasbor", "dashboard", "dashboard")
 
 # In the order the menu shows them.
 MENU = [
@@ -76,6 +77,6 @@ MENU = [
     MY_ID,
 ]
 # Shown in /bantuan to coaches and organizers, and as the menu in group chats.
-COACH_MENU = [STALLED, SUMMARY, NUDGE, MEMBER, COHORT, LINK, NOTICES, ANNOUNCE, BROADCAST_STATUS, REPORT]
+COACH_MENU = [STALLED, SUMMARY, NUDGE, MEMBER, COHORT, LINK, NOTICES, ANNOUNCE, BROADCAST_STATUS, REPORT, DASHBOARD]
 # Shown in /bantuan to organizers only.
 ADMIN_MENU = [NEW_COHORT, COACHES, ROTATE_CODES, AUDIT, LINK_COP]

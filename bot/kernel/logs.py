@@ -17,7 +17,7 @@ import sys
 import traceback
 from types import TracebackType
 
-OWN_PACKAGES = frozenset({"bot", "handlers", "conversations", "db", "devtools", "__main__"})
+OWN_PACKAGES = frozenset({"bot", "handlers", "conversations", "db", "devtools", "web", "__main__"})
 QUOTED = re.compile(r"""(['"]).*?\1""")
 WITHHELD = "(message withheld: it may hold personal data)"
 

@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(default=None, alias="ECOACH_WEBHOOK_SECRET")
     webhook_listen: str = Field(default="127.0.0.1", alias="ECOACH_WEBHOOK_LISTEN")
     webhook_port: int = Field(default=8080, ge=1, le=65535, alias="ECOACH_WEBHOOK_PORT")
+    # The organizers' web dashboard: served by `ecoach web`, and by `ecoach run` when the port is set.
+    web_listen: str = Field(default="127.0.0.1", alias="ECOACH_WEB_LISTEN")
+    web_port: int | None = Field(default=None, ge=1, le=65535, alias="ECOACH_WEB_PORT")
+    web_url: str | None = Field(default=None, alias="ECOACH_WEB_URL")  # its public base URL behind a reverse proxy
     weekly_tips: bool = Field(default=True, alias="ECOACH_WEEKLY_TIPS")
     tip_weekday: int = Field(default=0, ge=0, le=6, alias="ECOACH_TIP_WEEKDAY")  # 0 = Monday
     tip_time: time = Field(default=time(8, 0), alias="ECOACH_TIP_TIME")  # in ECOACH_DEFAULT_TIMEZONE
@@ -69,6 +73,13 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("web_url")
+    @classmethod
+    def _web_url_shape(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/") if value else value
 
     @field_validator("webhook_secret")
     @classmethod
@@ -125,6 +136,13 @@ class Settings(BaseSettings):
         if self.database_url_override:
             return self.database_url_override
         return f"sqlite+aiosqlite:///{(self.data_dir / 'ecoach.sqlite3').resolve()}"
+
+    @property
+    def web_base_url(self) -> str | None:
+        """Where login links point: ECOACH_WEB_URL, else the address it listens on; None when it is off."""
+        if self.web_url:
+            return self.web_url
+        return f"http://{self.web_listen}:{self.web_port}" if self.web_port else None
 
     @property
     def lease(self) -> timedelta:

@@ -1,0 +1,246 @@
+"""The web dashboard in a real headless Chromium (Debian's `chromium`, driven by Playwright), against
+the real `ecoach web` process with its clock set by libfaketime, on the test's database.
+
+Each test saves screenshots of the pages it visits under test-artifacts/screenshots/, in Indonesian
+and in English."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy import func, select
+
+from db.coaching import stalled_page
+from db.models import AuditAction, AuditEvent, Cohort, Evidence, Person
+from db.web import issue_link
+from devtools.double.core import BotApiDouble
+from devtools.process import BotProcess
+from tests.support import live
+from tests.support.live import bot_env
+from tests.support.seeds import COACHING_NOW, REPORT_NOW, coaching_cohort, report_cohort
+
+ORGANIZER, COACH, OTHER_COACH = 900001, 7100, 7200
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).parent.parent / "test-artifacts" / "screenshots"
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Dashboard:
+    """`ecoach web` on a free port, started at `at` (UTC) by libfaketime."""
+
+    def __init__(self, double: BotApiDouble, database_url: str, tmp_path: Path, at: datetime) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.database_url = database_url
+        self.data_dir = tmp_path / "data"
+        env = bot_env(database_url, tmp_path, ECOACH_WEB_PORT=str(self.port))
+        self.env = env
+        self.process = BotProcess(double, "http://127.0.0.1:9", env, tmp_path / "web.log", command=[sys.executable, "-m", "bot.cli", "web"])
+        self.process.start(fake_time=at.strftime("%Y-%m-%d %H:%M:%S"))
+        self.at = at
+
+    def link(self, telegram_id: int) -> str:
+        """A login link as an operator prints it on the server: `ecoach web link --user`."""
+        env = {**os.environ, **self.env, "ECOACH_WEB_URL": self.url}
+        command = [sys.executable, "-m", "bot.cli", "web", "link", "--user", str(telegram_id)]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+        return done.stdout.strip()
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing: `apt-get install chromium` (.ci/run installs it)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def start(double: BotApiDouble, database_url: str, tmp_path: Path) -> Iterator[Callable[[datetime], Dashboard]]:
+    started: list[Dashboard] = []
+
+    def begin(at: datetime) -> Dashboard:
+        started.append(Dashboard(double, database_url, tmp_path, at))
+        return started[-1]
+
+    yield begin
+    for dashboard in started:
+        dashboard.process.stop()
+
+
+def log_in(browser: Browser, dashboard: Dashboard, telegram_id: int) -> Page:
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(dashboard.link(telegram_id))
+    page.get_by_role("button", name="Masuk").click()
+    page.wait_for_url(f"{dashboard.url}/")
+    return page
+
+
+def screenshot(page: Page, name: str) -> None:
+    """The page in its language, then in the other one through the header's switch, and back."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}-id.png", full_page=True)
+    page.get_by_role("button", name="English").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.screenshot(path=ARTIFACTS / f"{name}-en.png", full_page=True)
+    page.get_by_role("button", name="Bahasa Indonesia").click()
+    page.wait_for_load_state()
+
+
+def _beside(work: Callable[..., Any], *args: Any) -> Any:
+    """Playwright's sync API keeps an event loop running in this thread: database work goes beside it."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(work, *args).result()
+
+
+def query(database_url: str, statement: Any) -> list[Any]:
+    return list(_beside(live.query, database_url, statement))
+
+
+def run(database_url: str, make: Callable[[Any], Any]) -> Any:
+    return _beside(live.run, database_url, make)
+
+
+def seeded(database_url: str, make: Callable[..., Any], *args: Any) -> Any:
+    async def both(session: Any) -> Any:
+        return await make(session, *args)
+
+    return run(database_url, both)
+
+
+def test_a_login_link_works_once_and_not_after_ten_minutes(start: Callable[[datetime], Dashboard], browser: Browser) -> None:
+    dashboard = start(COACHING_NOW)
+    link = dashboard.link(ORGANIZER)
+    page = browser.new_page()
+    page.goto(link)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "login-id.png")
+    page.get_by_role("button", name="Masuk").click()
+    assert page.get_by_role("heading", name="Ikhtisar program").is_visible()
+    again = browser.new_page()  # the same link, in another browser
+    again.goto(link)
+    with again.expect_response(lambda r: r.request.method == "POST") as spent:
+        again.get_by_role("button", name="Masuk").click()
+    assert spent.value.status == 403
+    assert again.get_by_role("heading", name="Tautan tidak berlaku").is_visible()
+    # A link issued eleven minutes before the server's clock started: its ten minutes are over.
+    old = run(dashboard.database_url, lambda s: issue_link(session=s, telegram_id=ORGANIZER, now=COACHING_NOW - timedelta(minutes=11)))
+    late = browser.new_page()
+    late.goto(f"{dashboard.url}/masuk?t={old}")
+    late.get_by_role("button", name="Masuk").click()
+    assert late.get_by_role("heading", name="Tautan tidak berlaku").is_visible()
+    assert late.goto(f"{dashboard.url}/").status == 401  # and no session came of it
+
+
+def test_the_overview_tiles_show_the_seeded_indicators(
+    start: Callable[[datetime], Dashboard], browser: Browser, database_url: str, tmp_path: Path
+) -> None:
+    dashboard = start(REPORT_NOW)
+    seeded(database_url, report_cohort, dashboard.data_dir)
+    page = log_in(browser, dashboard, ORGANIZER)
+    tiles = {
+        name: page.locator(f'[data-indicator="{name}"] .figure').inner_text()
+        for name in ("promoted", "implementation", "checkins", "perception", "forum", "network")
+    }
+    assert tiles == {"promoted": "25%", "implementation": "75%", "checkins": "50%", "perception": "4.0", "forum": "25%", "network": "25%"}
+    assert "Target: 25–30%" in page.locator('[data-indicator="promoted"]').inner_text()
+    assert page.locator("svg.chart rect.bar").count() == 12  # twelve weeks of activity
+    screenshot(page, "overview")
+
+
+def test_the_cohort_table_filtered_to_stalled(start: Callable[[datetime], Dashboard], browser: Browser, database_url: str) -> None:
+    ids = seeded(database_url, coaching_cohort)
+    dashboard = start(COACHING_NOW)
+    page = log_in(browser, dashboard, COACH)
+    page.goto(f"{dashboard.url}/angkatan/{ids['cohort_id']}")
+    assert page.locator("tbody tr").count() == 5
+    page.get_by_label("Status").select_option(label="Mandek")
+    page.get_by_role("button", name="Terapkan").click()
+    page.wait_for_url("**status=stalled**")
+    rows = page.locator("tbody tr")
+    assert {rows.nth(n).get_attribute("data-status") for n in range(rows.count())} == {"stalled"}
+
+    async def mandek(session: Any) -> list[str]:
+        cohort = await session.get(Cohort, ids["cohort_id"])
+        return [row.name for row in (await stalled_page(session=session, cohort=cohort, today=COACHING_NOW.date())).rows]
+
+    assert page.locator("tbody th").all_inner_texts() == run(database_url, mandek) == ["Budi", "Dewi"]
+    screenshot(page, "cohort")
+
+
+def test_an_alumna_page_shows_her_evidence_image_and_is_audited(
+    start: Callable[[datetime], Dashboard], browser: Browser, database_url: str
+) -> None:
+    dashboard = start(REPORT_NOW)
+    seeded(database_url, report_cohort, dashboard.data_dir)
+    [(person_id, telegram_id)] = query(database_url, select(Person.id, Person.telegram_id).where(Person.name == "A"))
+    page = log_in(browser, dashboard, ORGANIZER)
+    page.goto(f"{dashboard.url}/alumni/{person_id}")
+    image = page.locator(".evidence img")
+    image.wait_for()
+    page.wait_for_function("() => [...document.querySelectorAll('.evidence img')].every(i => i.complete)")
+    assert image.evaluate("i => i.naturalWidth") == 40  # the seeded 40×30 photo, served from disk
+    assert "Sosialisasi layanan di kelurahan" in page.locator("#main").inner_text()
+    viewed = select(AuditEvent.actor_telegram_id, AuditEvent.subject_telegram_id).where(AuditEvent.action == AuditAction.ALUMNA_VIEWED)
+    assert query(database_url, viewed) == [(ORGANIZER, telegram_id)]
+    screenshot(page, "alumna")
+
+
+def test_a_coach_is_refused_another_cohorts_pages_and_evidence(
+    start: Callable[[datetime], Dashboard], browser: Browser, database_url: str
+) -> None:
+    ids = seeded(database_url, coaching_cohort)
+    dashboard = start(REPORT_NOW)
+    seeded(database_url, report_cohort, dashboard.data_dir)
+    [(person_id,)] = query(database_url, select(Person.id).where(Person.name == "A"))
+    [(evidence_id,)] = query(database_url, select(func.min(Evidence.id)))
+    organizer = log_in(browser, dashboard, ORGANIZER)
+    organizer.goto(f"{dashboard.url}/alumni/{person_id}")
+    organizer_src = organizer.locator(".evidence img").get_attribute("src")
+    assert organizer_src is not None and organizer.request.get(dashboard.url + organizer_src).status == 200
+
+    coach = log_in(browser, dashboard, OTHER_COACH)  # she coaches "Angkatan Lain" only
+    assert coach.goto(f"{dashboard.url}/angkatan/{ids['cohort_id']}").status == 403
+    assert coach.get_by_role("heading", name="Tidak ada akses").is_visible()
+    assert coach.goto(f"{dashboard.url}/alumni/{person_id}").status == 403
+    assert coach.request.get(dashboard.url + organizer_src).status == 403  # another session's evidence address
+    [cookie] = [c for c in coach.context.cookies() if c["name"] == "ecoach_session"]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    own_key = hmac.new(cookie["value"].encode(), f"evidence:{evidence_id}".encode(), hashlib.sha256).hexdigest()[:32]
+    assert coach.request.get(f"{dashboard.url}/bukti/{evidence_id}?k={own_key}").status == 403  # signed for her, still not hers
+    assert coach.request.get(f"{dashboard.url}/bukti/{evidence_id}").status == 403  # no key at all
+    assert browser.new_page().request.get(dashboard.url + organizer_src).status == 401  # no session
+
+
+def test_a_post_without_its_csrf_token_is_refused(start: Callable[[datetime], Dashboard], browser: Browser) -> None:
+    dashboard = start(COACHING_NOW)
+    page = log_in(browser, dashboard, ORGANIZER)
+    refused = page.request.post(f"{dashboard.url}/keluar", form={"next": "/"})
+    assert refused.status == 403 and "Permintaan ditolak" in refused.text()
+    assert page.goto(f"{dashboard.url}/").status == 200  # still logged in: the forged logout did nothing
+    page.get_by_role("button", name="Keluar").click()  # the real form carries its token
+    assert page.get_by_role("heading", name="Anda sudah keluar").is_visible()
+    assert page.goto(f"{dashboard.url}/").status == 401

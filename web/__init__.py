@@ -1,0 +1,1 @@
+"""The organizers' web dashboard (issue: "dashboard progres online"), served by `ecoach web`."""
