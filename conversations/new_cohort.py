@@ -7,10 +7,24 @@ from datetime import date, timedelta
 from telegram import Update
 
 from bot.kernel.context import EcoachContext
-from bot.kernel.parsing import read_date
+from bot.kernel.parsing import Invalid, clean_text, read_date
 from conversations import engine
 from conversations.engine import ChoiceStep, Flow, Prompt, Step, TextStep, Turn
-from db.cohorts import MAX_MONTHS, MIN_MONTHS, NAME_MAX, create_cohort, invite_link
+from db.cohorts import MAX_MONTHS, MIN_MONTHS, NAME_MAX, create_cohort, invite_link, name_taken
+
+
+class NameStep(TextStep):
+    """Its name, which no other cohort has: two of the same name would be told apart by no one."""
+
+    def __init__(self) -> None:
+        super().__init__("name", key="new_cohort.name", limit=NAME_MAX)
+
+    async def on_text(self, turn: Turn, text: str) -> str | None:
+        name = clean_text(text, NAME_MAX)
+        if await name_taken(session=turn.session, name=name):
+            raise Invalid("new_cohort.name_taken", name=name)
+        turn.set("name", name)
+        return None
 
 
 class TrainingEndStep(Step):
@@ -52,7 +66,7 @@ class NewCohort(Flow):
 NEW_COHORT = engine.register(
     NewCohort(
         [
-            TextStep("name", key="new_cohort.name", limit=NAME_MAX),
+            NameStep(),
             TrainingEndStep(),
             ChoiceStep(
                 "months",

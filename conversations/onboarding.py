@@ -234,6 +234,9 @@ class Onboarding(Flow):
 
     def after(self, turn: Turn, step: str) -> str:
         following = super().after(turn, step)
+        # What her personal link's class list already says is not asked again (she sees it in the summary).
+        while following in turn.data.get("prefilled", ()) and not turn.data.get("editing"):
+            following = super().after(turn, following)
         # While changing one section from the summary, go back to the summary when it ends.
         if turn.data.get("editing") and (following in SECTIONS.values() or following == "summary"):
             turn.pop("editing")
@@ -300,15 +303,19 @@ ONBOARDING = engine.register(
 )
 
 
-async def begin(context: EcoachContext, update: Update, cohort: Cohort) -> None:
-    """Start her onboarding into `cohort`, from the consent question."""
+async def begin(context: EcoachContext, update: Update, cohort: Cohort, known: dict[str, str] | None = None) -> None:
+    """Start her onboarding into `cohort`, from the consent question. `known`: her profile from the
+    class list her personal link came from (name, nip, agency, work_unit), not asked again."""
     default_end = add_months(cohort.training_end, cohort.monitoring_months)
+    prefilled = {key: value[: LIMITS.get(key, len(value))] for key, value in (known or {}).items() if value}
     data: dict[str, Any] = {
         "cohort_id": cohort.id,
         "cohort_name": cohort.name,
         "training_end": cohort.training_end.isoformat(),
         "default_end": default_end.isoformat(),
         "milestones": [],
+        **prefilled,
+        "prefilled": sorted(prefilled),
     }
     await engine.start(context, update, ONBOARDING, data)
 

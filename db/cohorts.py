@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Cohort, Role
@@ -27,14 +27,31 @@ def new_invite_code() -> str:
     return code
 
 
-async def create_cohort(*, session: AsyncSession, name: str, training_end: date, months: int, now: datetime) -> Cohort:
-    name = name.strip()
+async def _checked(session: AsyncSession, name: str, months: int, cohort_id: int | None = None) -> str:
+    """The name as stored, or CohortError: empty, too long, months out of range, or a name another
+    cohort has (ignoring case and spaces): two "Angkatan I 2026" would be told apart by no one."""
+    name = " ".join(name.split())
     if not name:
         raise CohortError("the cohort name is empty")
     if len(name) > NAME_MAX:
         raise CohortError(f"the cohort name is longer than {NAME_MAX} characters")
     if not MIN_MONTHS <= months <= MAX_MONTHS:
         raise CohortError(f"monitoring months must be from {MIN_MONTHS} to {MAX_MONTHS}")
+    if await name_taken(session=session, name=name, cohort_id=cohort_id):
+        raise CohortError(f"a cohort named {name!r} exists already")
+    return name
+
+
+async def name_taken(*, session: AsyncSession, name: str, cohort_id: int | None = None) -> bool:
+    """Another cohort (not `cohort_id`) has this name, ignoring case and spaces."""
+    same = select(Cohort.id).where(func.lower(Cohort.name) == " ".join(name.split()).lower())
+    if cohort_id is not None:
+        same = same.where(Cohort.id != cohort_id)
+    return await session.scalar(same.limit(1)) is not None
+
+
+async def create_cohort(*, session: AsyncSession, name: str, training_end: date, months: int, now: datetime) -> Cohort:
+    name = await _checked(session, name, months)
     cohort = Cohort(
         name=name,
         alumni_code=new_invite_code(),
@@ -46,6 +63,26 @@ async def create_cohort(*, session: AsyncSession, name: str, training_end: date,
     session.add(cohort)
     await session.flush()
     return cohort
+
+
+async def edit_cohort(*, session: AsyncSession, cohort: Cohort, name: str, training_end: date, months: int) -> Cohort:
+    """Rename it or move its dates. Check-ins already planned keep their dates; new joiners get the new ones."""
+    cohort.name = await _checked(session, name, months, cohort.id)
+    cohort.training_end, cohort.monitoring_months = training_end, months
+    await session.flush()
+    return cohort
+
+
+def set_closed(cohort: Cohort, closed: bool, now: datetime) -> None:
+    """Closed: its alumni link and personal links enrol nobody more; everyone enrolled carries on."""
+    cohort.closed_at = now if closed else None
+
+
+def set_archived(cohort: Cohort, archived: bool, now: datetime) -> None:
+    """Archived: out of the dashboard's lists and closed to joins; nothing of it is deleted."""
+    cohort.archived_at = now if archived else None
+    if archived and cohort.closed_at is None:
+        cohort.closed_at = now
 
 
 async def list_cohorts(*, session: AsyncSession) -> list[Cohort]:

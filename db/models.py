@@ -259,6 +259,8 @@ class Cohort(Base):
     # Logbook notices to the coaches' group (name, milestone, progress only), when turned on.
     group_entry_notices: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]  # closed to new joins: its alumni links enrol nobody more
+    archived_at: Mapped[datetime | None]  # archived: out of the dashboard's lists, its data kept
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="cohort")
     chats: Mapped[list[CohortChat]] = relationship(back_populates="cohort")
@@ -929,3 +931,24 @@ class WebSession(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]  # logged out
+
+
+class RosterEntry(Base):
+    """One participant of an imported class list, with her personal single-use invite code. She is
+    "joined" once the person who opened the code is enrolled in the cohort."""
+
+    __tablename__ = "roster_entries"
+    __table_args__ = (UniqueConstraint("cohort_id", "nip"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    nip: Mapped[str | None] = mapped_column(String(18))
+    agency: Mapped[str | None] = mapped_column(String(200))
+    work_unit: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger)  # who opened it first: nobody else can use it
+    created_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]

@@ -101,8 +101,10 @@ async def set_locale(*, session: AsyncSession, session_id: int, locale: str) -> 
     await session.execute(update(WebSession).where(WebSession.id == session_id).values(locale=locale))
 
 
-async def visible_cohorts(*, session: AsyncSession, who: Viewer) -> list[Cohort]:
-    query = select(Cohort).order_by(Cohort.training_end.desc(), Cohort.id.desc())
+async def visible_cohorts(*, session: AsyncSession, who: Viewer, archived: bool = False) -> list[Cohort]:
+    """The cohorts she may see, newest first: the current ones, or (`archived`) those put away."""
+    query = select(Cohort).where(Cohort.archived_at.is_not(None) if archived else Cohort.archived_at.is_(None))
+    query = query.order_by(Cohort.training_end.desc(), Cohort.id.desc())
     if not who.organizer:
         query = query.where(Cohort.id.in_(who.cohort_ids))
     return list(await session.scalars(query))

@@ -10,8 +10,9 @@ from db.access import waiting_request
 from db.cohorts import find_invite
 from db.drafts import ONBOARDING_FLOW, find_draft, resume_draft
 from db.enrolment import membership
-from db.models import Role
+from db.models import Cohort, Role, RosterEntry
 from db.raters import CODE_PREFIX, LinkRefused, open_link
+from db.roster import claim_entry, entry_by_code
 
 
 async def start(update: Update, context: EcoachContext) -> None:
@@ -33,7 +34,14 @@ async def start(update: Update, context: EcoachContext) -> None:
         return
     invite = await find_invite(session=context.session, code=code)
     if invite is None:
-        await context.reply(update, "start.unknown_code")
+        entry = await entry_by_code(session=context.session, code=code)
+        if entry is None:
+            await context.reply(update, "start.unknown_code")
+        else:
+            await _open_personal_link(update, context, entry)
+        return
+    if invite.role == Role.ALUMNI and invite.cohort.closed_at is not None:
+        await context.reply(update, "start.cohort_closed", cohort=invite.cohort.name)
         return
     if invite.role == Role.COACH:
         if await membership(session=context.session, telegram_id=user.id, role=Role.COACH, cohort_id=invite.cohort.id):
@@ -56,6 +64,30 @@ async def start(update: Update, context: EcoachContext) -> None:
         await onboarding.begin_move(context, update, invite.cohort, current.cohort)
         return
     await onboarding.begin(context, update, invite.cohort)
+
+
+async def _open_personal_link(update: Update, context: EcoachContext, entry: RosterEntry) -> None:
+    """Her own link from the class list: the cohort's onboarding, her profile filled in from the list."""
+    assert update.effective_user is not None
+    telegram_id = update.effective_user.id
+    cohort = await context.session.get(Cohort, entry.cohort_id)
+    assert cohort is not None
+    if await membership(session=context.session, telegram_id=telegram_id, role=Role.ALUMNI, cohort_id=cohort.id):
+        await context.reply(update, "start.already_enrolled", cohort=cohort.name)
+        return
+    if cohort.closed_at is not None:
+        await context.reply(update, "start.cohort_closed", cohort=cohort.name)
+        return
+    if not await claim_entry(session=context.session, entry=entry, telegram_id=telegram_id, now=context.runtime.clock.now()):
+        await context.reply(update, "start.link_taken")
+        return
+    draft = await find_draft(session=context.session, telegram_id=telegram_id, flow=ONBOARDING_FLOW)
+    if draft is not None and draft.data.get("cohort_id") == cohort.id:
+        await _resume_onboarding(update, context)
+        return
+    await context.reply(update, "start.personal_link", name=entry.name)
+    known = {"name": entry.name, "nip": entry.nip or "", "agency": entry.agency or "", "work_unit": entry.work_unit or ""}
+    await onboarding.begin(context, update, cohort, known)
 
 
 async def _resume_onboarding(update: Update, context: EcoachContext) -> bool:

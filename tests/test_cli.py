@@ -64,6 +64,10 @@ def test_cohort_create_and_list_as_json(tmp_path: Path, database_url: str) -> No
     assert [c["id"] for c in listed] == [cohort["id"]]
     text = ecoach("cohort", "list", env=env, cwd=tmp_path).stdout
     assert "Angkatan III 2026" in text and cohort["alumni_link"] in text
+    same = ("--name", "angkatan iii  2026", "--training-end", "2026-10-15", "--months", "6")
+    again = ecoach("cohort", "create", *same, env=env, cwd=tmp_path)
+    assert again.returncode == 2 and "exists already" in again.stderr  # one name, one cohort
+    assert len(json.loads(ecoach("cohort", "list", "--json", env=env, cwd=tmp_path).stdout)) == 1
 
 
 def test_cohort_links_use_the_username_from_the_bot_api(tmp_path: Path, database_url: str, api_server: DoubleServer) -> None:

@@ -6,8 +6,10 @@ and in English."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import hmac
+import io
 import os
 import shutil
 import socket
@@ -15,21 +17,27 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from openpyxl import load_workbook
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from db.coaching import stalled_page
+from db.cohorts import create_cohort
+from db.enrolment import enrol_coach
 from db.models import AuditAction, AuditEvent, Cohort, Evidence, Person
 from db.web import issue_link
 from devtools.double.core import BotApiDouble
+from devtools.double.server import DoubleServer
 from devtools.process import BotProcess
 from tests.support import live
-from tests.support.live import bot_env
+from tests.support.inprocess import PAP, SMART
+from tests.support.live import bot_env, say, tap
 from tests.support.seeds import COACHING_NOW, REPORT_NOW, coaching_cohort, report_cohort
 
 ORGANIZER, COACH, OTHER_COACH = 900001, 7100, 7200
@@ -46,18 +54,17 @@ def _free_port() -> int:
 
 
 class Dashboard:
-    """`ecoach web` on a free port, started at `at` (UTC) by libfaketime."""
+    """`ecoach web` on a free port, started at `at` (UTC) by libfaketime (None: the real clock)."""
 
-    def __init__(self, double: BotApiDouble, database_url: str, tmp_path: Path, at: datetime) -> None:
+    def __init__(self, double: BotApiDouble, database_url: str, tmp_path: Path, at: datetime | None, api_url: str) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.database_url = database_url
         self.data_dir = tmp_path / "data"
         env = bot_env(database_url, tmp_path, ECOACH_WEB_PORT=str(self.port))
         self.env = env
-        self.process = BotProcess(double, "http://127.0.0.1:9", env, tmp_path / "web.log", command=[sys.executable, "-m", "bot.cli", "web"])
-        self.process.start(fake_time=at.strftime("%Y-%m-%d %H:%M:%S"))
-        self.at = at
+        self.process = BotProcess(double, api_url, env, tmp_path / "web.log", command=[sys.executable, "-m", "bot.cli", "web"])
+        self.process.start(fake_time=at.strftime("%Y-%m-%d %H:%M:%S") if at else None)
 
     def link(self, telegram_id: int) -> str:
         """A login link as an operator prints it on the server: `ecoach web link --user`."""
@@ -78,11 +85,11 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def start(double: BotApiDouble, database_url: str, tmp_path: Path) -> Iterator[Callable[[datetime], Dashboard]]:
+def start(api_server: DoubleServer, database_url: str, tmp_path: Path) -> Iterator[Callable[..., Dashboard]]:
     started: list[Dashboard] = []
 
-    def begin(at: datetime) -> Dashboard:
-        started.append(Dashboard(double, database_url, tmp_path, at))
+    def begin(at: datetime | None) -> Dashboard:
+        started.append(Dashboard(api_server.double, database_url, tmp_path, at, api_server.url))  # getMe: the bot's @username
         return started[-1]
 
     yield begin
@@ -131,7 +138,7 @@ def seeded(database_url: str, make: Callable[..., Any], *args: Any) -> Any:
     return run(database_url, both)
 
 
-def test_a_login_link_works_once_and_not_after_ten_minutes(start: Callable[[datetime], Dashboard], browser: Browser) -> None:
+def test_a_login_link_works_once_and_not_after_ten_minutes(start: Callable[..., Dashboard], browser: Browser) -> None:
     dashboard = start(COACHING_NOW)
     link = dashboard.link(ORGANIZER)
     page = browser.new_page()
@@ -139,24 +146,24 @@ def test_a_login_link_works_once_and_not_after_ten_minutes(start: Callable[[date
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=ARTIFACTS / "login-id.png")
     page.get_by_role("button", name="Masuk").click()
-    assert page.get_by_role("heading", name="Ikhtisar program").is_visible()
+    expect(page.get_by_role("heading", name="Ikhtisar program")).to_be_visible()
     again = browser.new_page()  # the same link, in another browser
     again.goto(link)
     with again.expect_response(lambda r: r.request.method == "POST") as spent:
         again.get_by_role("button", name="Masuk").click()
     assert spent.value.status == 403
-    assert again.get_by_role("heading", name="Tautan tidak berlaku").is_visible()
+    expect(again.get_by_role("heading", name="Tautan tidak berlaku")).to_be_visible()
     # A link issued eleven minutes before the server's clock started: its ten minutes are over.
     old = run(dashboard.database_url, lambda s: issue_link(session=s, telegram_id=ORGANIZER, now=COACHING_NOW - timedelta(minutes=11)))
     late = browser.new_page()
     late.goto(f"{dashboard.url}/masuk?t={old}")
     late.get_by_role("button", name="Masuk").click()
-    assert late.get_by_role("heading", name="Tautan tidak berlaku").is_visible()
+    expect(late.get_by_role("heading", name="Tautan tidak berlaku")).to_be_visible()
     assert late.goto(f"{dashboard.url}/").status == 401  # and no session came of it
 
 
 def test_the_overview_tiles_show_the_seeded_indicators(
-    start: Callable[[datetime], Dashboard], browser: Browser, database_url: str, tmp_path: Path
+    start: Callable[..., Dashboard], browser: Browser, database_url: str, tmp_path: Path
 ) -> None:
     dashboard = start(REPORT_NOW)
     seeded(database_url, report_cohort, dashboard.data_dir)
@@ -171,7 +178,7 @@ def test_the_overview_tiles_show_the_seeded_indicators(
     screenshot(page, "overview")
 
 
-def test_the_cohort_table_filtered_to_stalled(start: Callable[[datetime], Dashboard], browser: Browser, database_url: str) -> None:
+def test_the_cohort_table_filtered_to_stalled(start: Callable[..., Dashboard], browser: Browser, database_url: str) -> None:
     ids = seeded(database_url, coaching_cohort)
     dashboard = start(COACHING_NOW)
     page = log_in(browser, dashboard, COACH)
@@ -192,7 +199,7 @@ def test_the_cohort_table_filtered_to_stalled(start: Callable[[datetime], Dashbo
 
 
 def test_an_alumna_page_shows_her_evidence_image_and_is_audited(
-    start: Callable[[datetime], Dashboard], browser: Browser, database_url: str
+    start: Callable[..., Dashboard], browser: Browser, database_url: str
 ) -> None:
     dashboard = start(REPORT_NOW)
     seeded(database_url, report_cohort, dashboard.data_dir)
@@ -210,11 +217,11 @@ def test_an_alumna_page_shows_her_evidence_image_and_is_audited(
 
 
 def test_a_coach_is_refused_another_cohorts_pages_and_evidence(
-    start: Callable[[datetime], Dashboard], browser: Browser, database_url: str
+    start: Callable[..., Dashboard], browser: Browser, database_url: str
 ) -> None:
-    ids = seeded(database_url, coaching_cohort)
     dashboard = start(REPORT_NOW)
-    seeded(database_url, report_cohort, dashboard.data_dir)
+    report = seeded(database_url, report_cohort, dashboard.data_dir)
+    seeded(database_url, coach_of_another_cohort)
     [(person_id,)] = query(database_url, select(Person.id).where(Person.name == "A"))
     [(evidence_id,)] = query(database_url, select(func.min(Evidence.id)))
     organizer = log_in(browser, dashboard, ORGANIZER)
@@ -223,8 +230,8 @@ def test_a_coach_is_refused_another_cohorts_pages_and_evidence(
     assert organizer_src is not None and organizer.request.get(dashboard.url + organizer_src).status == 200
 
     coach = log_in(browser, dashboard, OTHER_COACH)  # she coaches "Angkatan Lain" only
-    assert coach.goto(f"{dashboard.url}/angkatan/{ids['cohort_id']}").status == 403
-    assert coach.get_by_role("heading", name="Tidak ada akses").is_visible()
+    assert coach.goto(f"{dashboard.url}/angkatan/{report.id}").status == 403
+    expect(coach.get_by_role("heading", name="Tidak ada akses")).to_be_visible()
     assert coach.goto(f"{dashboard.url}/alumni/{person_id}").status == 403
     assert coach.request.get(dashboard.url + organizer_src).status == 403  # another session's evidence address
     [cookie] = [c for c in coach.context.cookies() if c["name"] == "ecoach_session"]
@@ -235,12 +242,140 @@ def test_a_coach_is_refused_another_cohorts_pages_and_evidence(
     assert browser.new_page().request.get(dashboard.url + organizer_src).status == 401  # no session
 
 
-def test_a_post_without_its_csrf_token_is_refused(start: Callable[[datetime], Dashboard], browser: Browser) -> None:
+async def coach_of_another_cohort(session: Any) -> None:
+    other = await create_cohort(session=session, name="Angkatan Lain", training_end=date(2026, 1, 1), months=6, now=REPORT_NOW)
+    await enrol_coach(
+        session=session, telegram_id=OTHER_COACH, cohort=other, name="Coach Lain", locale="id", timezone="Asia/Jakarta", now=REPORT_NOW
+    )
+
+
+def test_a_post_without_its_csrf_token_is_refused(start: Callable[..., Dashboard], browser: Browser) -> None:
     dashboard = start(COACHING_NOW)
     page = log_in(browser, dashboard, ORGANIZER)
     refused = page.request.post(f"{dashboard.url}/keluar", form={"next": "/"})
     assert refused.status == 403 and "Permintaan ditolak" in refused.text()
     assert page.goto(f"{dashboard.url}/").status == 200  # still logged in: the forged logout did nothing
     page.get_by_role("button", name="Keluar").click()  # the real form carries its token
-    assert page.get_by_role("heading", name="Anda sudah keluar").is_visible()
+    expect(page.get_by_role("heading", name="Anda sudah keluar")).to_be_visible()
     assert page.goto(f"{dashboard.url}/").status == 401
+
+
+def test_a_class_list_is_imported_and_one_personal_link_enrols_her_with_her_nip(
+    cohort: Cohort,
+    api_server: DoubleServer,
+    live_bot: BotProcess,
+    double: BotApiDouble,
+    start: Callable[..., Dashboard],
+    browser: Browser,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    dashboard = start(None)
+    rows = [["Nama", "NIP", "Instansi", "Unit kerja", "Email"]]
+    rows.append(["Dr. Sari Wulandari, M.Si.", "19850312 201001 2 004", "Dinas Kependudukan Kota Makassar", "Bidang Pelayanan", "s@x.id"])
+    rows += [[f"Peserta {n:02d}", f"19800101200501{n % 2 + 1}{n:03d}", "Dinas Kesehatan", "Sekretariat", ""] for n in range(1, 30)]
+    rows.append(["", "198001012005011099", "Dinas Kesehatan", "", ""])  # no name
+    rows.append(["Peserta Ganda", "19850312 201001 2 004", "Dinas Sosial", "", ""])  # Sari's NIP again
+    roster = tmp_path / "peserta.csv"
+    with roster.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, delimiter=";").writerows(rows)  # as Excel in Indonesia saves it
+    page = log_in(browser, dashboard, ORGANIZER)
+    page.goto(f"{dashboard.url}/angkatan/{cohort.id}/peserta")
+    page.get_by_label("Berkas").set_input_files(roster)
+    page.get_by_role("button", name="Periksa").click()
+    expect(page.get_by_role("heading", name="Pratinjau: 30 siap diimpor, 2 perlu diperbaiki")).to_be_visible()
+    assert "nama kosong" in page.locator("tr.bad").nth(0).inner_text()
+    assert "NIP ganda dalam berkas" in page.locator("tr.bad").nth(1).inner_text()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "roster-preview-id.png", full_page=True)
+    page.get_by_role("button", name="Impor 30 peserta").click()
+    expect(page.get_by_role("heading", name="Peserta: 30 · sudah bergabung 0")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Unduh daftar dengan tautan dan QR (XLSX)").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    sheet = load_workbook(io.BytesIO(download.value.path().read_bytes())).active
+    assert sheet is not None
+    links = {row[0]: (row[1], row[6]) for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert len(links) == 30 and len(sheet._images) == 30  # a QR code beside every link
+    nip, link = links["Dr. Sari Wulandari, M.Si."]
+    assert nip == "198503122010012004" and link.startswith("https://t.me/ecoach_test_bot?start=")
+    with page.expect_download() as printed:
+        page.get_by_role("link", name="Cetak kartu undangan (PDF)").click()
+    assert "Dr. Sari Wulandari, M.Si." in PdfReader(printed.value.path()).pages[0].extract_text()
+
+    sari = double.user(5001, "Sari")
+    welcome = say(sari, f"/start {link.split('start=')[1]}")
+    assert "sudah terisi dari daftar peserta" in welcome.text
+    assert "UU 27/2022" in sari.next_message().text
+    assert "panggil" in tap(sari, "Saya setuju").text.lower()  # her name is known: the nickname comes next
+    tap(sari, "Panggil saya Sari")  # agency, work unit and NIP are known too: her position comes next
+    tap(sari, "Pengawas")
+    tap(sari, "WIB")
+    for answer in PAP + SMART:
+        say(sari, answer)
+    tap(sari, "Pakai")
+    for title, due in (("Pemetaan proses", "15-03-2026"), ("Uji coba", "15 Mei 2026")):
+        say(sari, title)
+        say(sari, due)
+    tap(sari, "Selesai")
+    tap(sari, "Jumat")
+    summary = tap(sari, "15.00")
+    assert "198503122010012004" in summary.text and "Bidang Pelayanan" in summary.text
+    assert tap(sari, "Simpan").text.startswith("Tersimpan!")
+    other = double.user(5002, "Orang Lain")
+    assert "sudah dipakai" in say(other, f"/start {link.split('start=')[1]}").text  # single use
+
+    page.goto(f"{dashboard.url}/angkatan/{cohort.id}/peserta")
+    expect(page.get_by_role("heading", name="Peserta: 30 · sudah bergabung 1")).to_be_visible()
+    assert page.locator("tr", has_text="Dr. Sari Wulandari").get_attribute("data-joined") == "yes"
+    screenshot(page, "roster")
+    page.goto(f"{dashboard.url}/angkatan/{cohort.id}")
+    assert page.locator("tbody tr", has_text="Dr. Sari Wulandari").locator(".nip").inner_text() == "198503122010012004"
+
+
+def test_an_organizer_renames_closes_and_archives_a_cohort_and_prints_its_invite(
+    start: Callable[..., Dashboard], browser: Browser, database_url: str
+) -> None:
+    ids = seeded(database_url, coaching_cohort)
+    cohort_id = ids["cohort_id"]
+    dashboard = start(COACHING_NOW)
+    page = log_in(browser, dashboard, ORGANIZER)
+    page.goto(f"{dashboard.url}/angkatan/{cohort_id}/kelola")
+    page.get_by_label("Nama angkatan").fill("angkatan lain")  # another cohort's name, in other letters
+    with page.expect_response(lambda r: r.request.method == "POST") as refused:
+        page.get_by_role("button", name="Simpan").click()
+    assert refused.value.status == 400
+    expect(page.get_by_role("alert")).to_contain_text("sama dengan angkatan lain")
+    page.get_by_label("Nama angkatan").fill("Angkatan I 2026 Makassar")
+    page.get_by_role("button", name="Simpan").click()
+    expect(page.get_by_role("status")).to_have_text("Perubahan tersimpan.")
+    page.get_by_role("button", name="Tutup pendaftaran").click()
+    expect(page.locator(".notice")).to_have_text("Angkatan ini ditutup untuk pendaftaran baru.")
+    screenshot(page, "manage")
+
+    page.goto(f"{dashboard.url}/angkatan/{cohort_id}/undangan")
+    [(old_code,)] = query(database_url, select(Cohort.alumni_code).where(Cohort.id == cohort_id))
+    assert page.locator(".a4 .link").inner_text() == f"https://t.me/ecoach_test_bot?start={old_code}"
+    assert page.locator(".a4 .qr svg path").count() >= 1  # the QR code, drawn inline
+    screenshot(page, "invite")
+    page.get_by_role("button", name="Ganti kode alumni").click()
+    [(new_code,)] = query(database_url, select(Cohort.alumni_code).where(Cohort.id == cohort_id))
+    assert new_code != old_code and page.locator(".a4 .link").inner_text().endswith(new_code)
+
+    page.goto(f"{dashboard.url}/angkatan/{cohort_id}")
+    with page.expect_download() as report:
+        page.get_by_role("link", name="Unduh laporan (XLSX)").click()
+    assert report.value.suggested_filename.startswith("laporan-angkatan-i-2026-makassar-")
+    book = load_workbook(io.BytesIO(report.value.path().read_bytes()))
+    assert book.sheetnames == ["Ringkasan", "Alumni"]
+
+    page.goto(f"{dashboard.url}/angkatan/{cohort_id}/kelola")
+    page.get_by_role("button", name="Arsipkan").click()
+    page.goto(f"{dashboard.url}/")
+    assert "Angkatan I 2026 Makassar" not in page.locator("table").first.inner_text()
+    page.locator("summary", has_text="Arsip").click()
+    expect(page.get_by_role("link", name="Angkatan I 2026 Makassar")).to_be_visible()
+
+    coach = log_in(browser, dashboard, COACH)  # she coaches it, but managing it is for organizers
+    for path in ("kelola", "undangan", "peserta", "peserta.xlsx"):
+        assert coach.goto(f"{dashboard.url}/angkatan/{cohort_id}/{path}").status == 403

@@ -229,6 +229,12 @@ async def test_admin_creates_a_cohort_and_others_cannot(bot: InProcessBot) -> No
     async with bot.app.runtime.open_session() as session:
         cohort = await session.scalar(select(Cohort))
     assert (cohort.name, cohort.training_end, cohort.monitoring_months) == ("Angkatan V 2026", date(2026, 10, 15), 4)
+    await say(bot, admin, "/angkatan_baru")
+    refused = await say(bot, admin, "ANGKATAN V 2026")
+    assert "Nama ANGKATAN V 2026 sudah dipakai angkatan lain" in refused.text
+    assert "Apa nama angkatan baru ini?" in refused.text  # asked again
+    async with bot.app.runtime.open_session() as session:
+        assert len(list(await session.scalars(select(Cohort)))) == 1
     assert f"https://t.me/ecoach_test_bot?start={cohort.alumni_code}" in reply.text
     assert f"https://t.me/ecoach_test_bot?start={cohort.coach_code}" in reply.text
 

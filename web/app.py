@@ -9,22 +9,26 @@ per-session signature, so its address is never guessable nor usable by anyone el
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import logging
+import urllib.parse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -34,12 +38,20 @@ from starlette.staticfiles import StaticFiles
 from bot.kernel.clock import Clock
 from bot.kernel.i18n import Texts
 from bot.kernel.settings import LOCALES, Settings
+from db.access import coaches, rotate_codes
 from db.audit import record
+from db.cells import file_slug
+from db.cohorts import edit_cohort, invite_link, set_archived, set_closed
 from db.dashboard import STATUS_ORDER, Sort, alumna_record, cohort_page, evidence_of, overview
 from db.models import AuditAction, Cohort, Person
+from db.report import cohort_report
+from db.roster import import_roster, nips_on_roster, roster_of
+from db.schedule import local
 from db.status import ProjectStatus
 from db.web import SESSION_LIFETIME, Viewer, end_session, redeem_link, set_locale, viewer, visible_cohorts
+from handlers.report import CohortReport, report_filename, to_csv, to_xlsx
 from web.charts import trend_svg
+from web.roster import MAX_UPLOAD, RosterUnreadable, check_roster, qr_svg, read_table, roster_pdf, roster_xlsx
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -71,6 +83,7 @@ def build_web(web: Web) -> Starlette:
 
     pages.globals["t"] = t
     secure = (web.settings.web_base_url or "").startswith("https://")
+    bot_name: dict[str, str] = {}
 
     def render(request: Request, name: str, locale: str, status_code: int = 200, **values: Any) -> HTMLResponse:
         token = request.cookies.get(COOKIE, "")
@@ -172,6 +185,7 @@ def build_web(web: Web) -> Starlette:
             chart=chart,
             statuses=STATUS_ORDER,
             perception=perception,
+            archived=await visible_cohorts(session=session, who=viewing, archived=True),
         )
 
     async def allowed_cohort(request: Request, session: AsyncSession, viewing: Viewer) -> Cohort:
@@ -181,6 +195,123 @@ def build_web(web: Web) -> Starlette:
         if not viewing.may_see(cohort.id):
             raise HTTPException(403)
         return cohort
+
+    async def organizer_cohort(request: Request, session: AsyncSession, viewing: Viewer) -> Cohort:
+        """Managing a cohort (its list, codes, dates) is for organizers: a coach gets 403."""
+        cohort = await allowed_cohort(request, session, viewing)
+        if not viewing.organizer:
+            raise HTTPException(403)
+        return cohort
+
+    async def username() -> str:
+        """The bot's @username for invite links: ECOACH_BOT_USERNAME, else asked of the Bot API once."""
+        if "name" not in bot_name:
+            bot_name["name"] = web.settings.bot_username or await ask_username(web.settings)
+        return bot_name["name"]
+
+    async def export(request: Request, session: AsyncSession, viewing: Viewer) -> Response:
+        """The cohort's report, the same file as `ecoach report`, in the viewer's language."""
+        cohort = await allowed_cohort(request, session, viewing)
+        fmt = request.path_params["fmt"]
+        if fmt not in ("xlsx", "csv"):
+            raise HTTPException(404)
+        now = web.clock.now()
+        reports = [CohortReport(cohort, *await cohort_report(session=session, cohort=cohort, now=now))]
+        today = local(now, web.settings.default_timezone).date()
+        if fmt == "xlsx":
+            data, media = to_xlsx(web.texts, viewing.locale, reports, today), XLSX
+        else:
+            data, media = to_csv(web.texts, viewing.locale, reports), "text/csv; charset=utf-8"
+        return download(data, media, report_filename(web.texts, viewing.locale, reports, today, fmt))
+
+    async def invite_page(request: Request, session: AsyncSession, viewing: Viewer) -> Response:
+        """The cohort's invite links with QR codes, on one A4 page for the classroom."""
+        cohort = await organizer_cohort(request, session, viewing)
+        name = await username()
+        links = {role: invite_link(name, code) for role, code in (("alumni", cohort.alumni_code), ("coach", cohort.coach_code))}
+        qr = {role: Markup(qr_svg(link)) for role, link in links.items()}
+        return render(request, "invite.html.j2", viewing.locale, who=viewing, cohort=cohort, links=links, qr=qr)
+
+    async def rotate(request: Request, session: AsyncSession, viewing: Viewer) -> Response:
+        cohort = await organizer_cohort(request, session, viewing)
+        which = str((await request.form()).get("which", ""))
+        if which not in ("alumni", "coach", "both"):
+            raise HTTPException(400)
+        await rotate_codes(session=session, cohort=cohort, which=which, by=viewing.telegram_id, now=web.clock.now())
+        return RedirectResponse(f"/angkatan/{cohort.id}/undangan?diganti={which}", status_code=303)
+
+    async def manage(request: Request, session: AsyncSession, viewing: Viewer) -> Response:
+        """Rename, move dates, close to joins or archive: each a POST with its own action."""
+        cohort = await organizer_cohort(request, session, viewing)
+        error, now = None, web.clock.now()
+        if request.method == "POST":
+            form = await request.form()
+            action = str(form.get("action", ""))
+            if action == "edit":
+                try:
+                    day = date.fromisoformat(str(form.get("training_end", "")))
+                    months = int(str(form.get("months", "")))
+                    await edit_cohort(session=session, cohort=cohort, name=str(form.get("name", "")), training_end=day, months=months)
+                except ValueError:  # CohortError is one: a bad date, months or a name in use
+                    await session.rollback()
+                    cohort = await organizer_cohort(request, session, viewing)
+                    error = "web.manage_error"
+            elif action in ("close", "reopen"):
+                set_closed(cohort, action == "close", now)
+            elif action in ("archive", "unarchive"):
+                set_archived(cohort, action == "archive", now)
+            else:
+                raise HTTPException(400)
+            if error is None:
+                return RedirectResponse(f"/angkatan/{cohort.id}/kelola?ok=1", status_code=303)
+        saved = request.query_params.get("ok") == "1"
+        status_code = 400 if error else 200
+        return render(request, "manage.html.j2", viewing.locale, status_code, who=viewing, cohort=cohort, error=error, saved=saved)
+
+    async def roster_page(request: Request, session: AsyncSession, viewing: Viewer) -> Response:
+        """GET: the class list with who joined. POST: an uploaded file, previewed row by row."""
+        cohort = await organizer_cohort(request, session, viewing)
+        lines = await roster_of(session=session, cohort_id=cohort.id)
+        preview, problem, payload, filename = None, None, "", ""
+        if request.method == "POST":
+            upload = (await request.form()).get("file")
+            if not isinstance(upload, UploadFile) or not upload.filename:
+                problem = "web.roster_no_file"
+            else:
+                filename, data = upload.filename, await upload.read(MAX_UPLOAD + 1)
+                try:
+                    preview = check_roster(read_table(filename, data), await nips_on_roster(session=session, cohort_id=cohort.id))
+                    preview.sort(key=lambda row: not row.errors)  # what needs fixing first, in a list of hundreds
+                    payload = base64.b64encode(data).decode()
+                except RosterUnreadable as exc:
+                    problem = str(exc)
+        values = {"who": viewing, "cohort": cohort, "lines": lines, "preview": preview, "problem": problem}
+        return render(request, "roster.html.j2", viewing.locale, 400 if problem else 200, payload=payload, filename=filename, **values)
+
+    async def roster_import(request: Request, session: AsyncSession, viewing: Viewer) -> Response:
+        """Import the rows of the previewed file that have no error: each gets her personal link."""
+        cohort = await organizer_cohort(request, session, viewing)
+        form = await request.form()
+        try:
+            data = base64.b64decode(str(form.get("payload", "")), validate=True)
+            rows = check_roster(read_table(str(form.get("filename", "")), data), await nips_on_roster(session=session, cohort_id=cohort.id))
+        except (ValueError, RosterUnreadable):
+            raise HTTPException(400) from None
+        participants = [row.participant for row in rows if row.participant is not None]
+        await import_roster(session=session, cohort=cohort, participants=participants, now=web.clock.now())
+        return RedirectResponse(f"/angkatan/{cohort.id}/peserta?diimpor={len(participants)}", status_code=303)
+
+    async def roster_download(request: Request, session: AsyncSession, viewing: Viewer) -> Response:
+        cohort = await organizer_cohort(request, session, viewing)
+        fmt = request.path_params["fmt"]
+        if fmt not in ("xlsx", "pdf"):
+            raise HTTPException(404)
+        lines = await roster_of(session=session, cohort_id=cohort.id)
+        name, today = await username(), local(web.clock.now(), web.settings.default_timezone).date()
+        stem = f"peserta-{file_slug(cohort.name)}-{today.isoformat()}"
+        if fmt == "xlsx":
+            return download(roster_xlsx(web.texts, viewing.locale, cohort.name, lines, name), XLSX, f"{stem}.xlsx")
+        return download(roster_pdf(web.texts, viewing.locale, cohort.name, lines, name, today), "application/pdf", f"{stem}.pdf")
 
     async def cohort_view(request: Request, session: AsyncSession, viewing: Viewer) -> Response:
         cohort = await allowed_cohort(request, session, viewing)
@@ -202,6 +333,7 @@ def build_web(web: Web) -> Starlette:
             chosen={"status": status.value if status else "", "agency": agency or "", "sort": sort.value},
             statuses=STATUS_ORDER,
             sorts=list(Sort),
+            coaches=await coaches(session=session, cohort_ids=[cohort.id]),
         )
 
     async def alumna_view(request: Request, session: AsyncSession, viewing: Viewer) -> Response:
@@ -271,9 +403,37 @@ def build_web(web: Web) -> Starlette:
         Route("/angkatan/{cohort_id:int}", page(cohort_view)),
         Route("/alumni/{person_id:int}", page(alumna_view)),
         Route("/bukti/{evidence_id:int}", page(evidence)),
+        Route("/angkatan/{cohort_id:int}/laporan.{fmt:str}", page(export)),
+        Route("/angkatan/{cohort_id:int}/undangan", page(invite_page)),
+        Route("/angkatan/{cohort_id:int}/kode", page(rotate), methods=["POST"]),
+        Route("/angkatan/{cohort_id:int}/kelola", page(manage), methods=["GET", "POST"]),
+        Route("/angkatan/{cohort_id:int}/peserta", page(roster_page), methods=["GET", "POST"]),
+        Route("/angkatan/{cohort_id:int}/peserta/impor", page(roster_import), methods=["POST"]),
+        Route("/angkatan/{cohort_id:int}/peserta.{fmt:str}", page(roster_download)),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     return Starlette(routes=routes, exception_handlers={HTTPException: on_http_error})
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download(data: bytes, media_type: str, filename: str) -> Response:
+    """A file to save, never shown inline: an XLSX or CSV from a cell beginning with '=' stays data."""
+    quoted = urllib.parse.quote(filename)
+    headers = {**_headers(), "Content-Disposition": f"attachment; filename*=UTF-8''{quoted}"}
+    return Response(data, media_type=media_type, headers=headers)
+
+
+async def ask_username(settings: Settings) -> str:
+    """getMe, as `ecoach cohort create` asks it; the token is in the URL, so nothing here is logged."""
+    try:
+        async with httpx.AsyncClient(timeout=15) as client:
+            answer = await client.get(f"{settings.telegram_api_url}/bot{settings.token}/getMe")
+        return str(answer.json()["result"]["username"])
+    except (httpx.HTTPError, ValueError, KeyError):  # its message would hold the URL, and so the token
+        log.warning("the Bot API did not give the bot's username: set ECOACH_BOT_USERNAME")
+        raise HTTPException(503) from None
 
 
 def _headers() -> dict[str, str]:
