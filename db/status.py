@@ -177,7 +177,7 @@ class utc_day(FunctionElement[date]):
 @compiles(utc_day)
 @compiles(utc_day, "sqlite")
 def _utc_day_sqlite(element: utc_day, compiler: Any, **kw: Any) -> str:
-    return f"date({compiler.process(element.clauses, **kw)})"  # stored as UTC text
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 10)"  # stored as UTC text: its first 10 characters
 
 
 @compiles(utc_day, "postgresql")

@@ -3,6 +3,7 @@ report`, login links spent once within ten minutes, and a coach who sees only he
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.access import revoke
 from db.coaching import stalled_page
-from db.dashboard import cohort_page, cohort_tally, overview, share
+from db.dashboard import Overview, Tally, cohort_page, cohort_tally, overview, share
 from db.models import Cohort, Membership, Role
 from db.report import cohort_report
 from db.status import ProjectStatus
@@ -20,6 +21,7 @@ from db.web import LINK_LIFETIME, SESSION_LIFETIME, end_session, issue_link, may
 from tests.support.bots import InProcessBot
 from tests.support.inprocess import say
 from tests.support.seeds import COACHING_NOW, REPORT_NOW, coaching_cohort, report_cohort
+from web.freshness import OverviewCache
 
 ORGANIZERS = frozenset({900001})
 
@@ -119,3 +121,24 @@ async def test_dasbor_sends_a_working_link_to_organizers_and_coaches_only_and_on
         assert token is not None
         who = await viewer(session=session, token=token, organizers=ORGANIZERS, now=bot.clock.now())
         assert who is not None and who.telegram_id == 900001 and who.organizer
+
+
+async def test_the_overview_is_recounted_beside_the_page_once_its_numbers_are_a_minute_old() -> None:
+    counts: list[int] = []
+
+    async def count() -> Overview:
+        counts.append(len(counts))
+        return Overview(total=Tally(alumnae=len(counts)), cohorts=[], perception={}, weeks=[])
+
+    cache, start = OverviewCache(), COACHING_NOW
+    first, at = await cache.get((1, 2), start, count)
+    assert (first.total.alumnae, at) == (1, start)  # the first view waits for its count
+    kept, _ = await cache.get((1, 2), start + timedelta(seconds=59), count)
+    assert kept.total.alumnae == 1 and len(counts) == 1  # under a minute: nothing recounted
+    stale, _ = await cache.get((1, 2), start + timedelta(seconds=61), count)
+    assert stale.total.alumnae == 1  # served at once, with the numbers it has
+    await asyncio.sleep(0)  # the recount runs beside it
+    fresh, at = await cache.get((1, 2), start + timedelta(seconds=62), count)
+    assert (fresh.total.alumnae, at) == (2, start + timedelta(seconds=61))
+    other, _ = await cache.get((1,), start + timedelta(seconds=62), count)  # a coach's narrower view: its own count
+    assert other.total.alumnae == 3

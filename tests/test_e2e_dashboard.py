@@ -210,6 +210,8 @@ def test_an_alumna_page_shows_her_evidence_image_and_is_audited(
     image.wait_for()
     page.wait_for_function("() => [...document.querySelectorAll('.evidence img')].every(i => i.complete)")
     assert image.evaluate("i => i.naturalWidth") == 40  # the seeded 40×30 photo, served from disk
+    assert "klein=1" in (image.get_attribute("src") or "")  # as a thumbnail, made once beside the photo
+    assert (dashboard.data_dir / f"evidence/{person_id}/thumbs/u1.jpg").is_file()
     assert "Sosialisasi layanan di kelurahan" in page.locator("#main").inner_text()
     viewed = select(AuditEvent.actor_telegram_id, AuditEvent.subject_telegram_id).where(AuditEvent.action == AuditAction.ALUMNA_VIEWED)
     assert query(database_url, viewed) == [(ORGANIZER, telegram_id)]
@@ -379,3 +381,22 @@ def test_an_organizer_renames_closes_and_archives_a_cohort_and_prints_its_invite
     coach = log_in(browser, dashboard, COACH)  # she coaches it, but managing it is for organizers
     for path in ("kelola", "undangan", "peserta", "peserta.xlsx"):
         assert coach.goto(f"{dashboard.url}/angkatan/{cohort_id}/{path}").status == 403
+
+
+def test_ecoach_run_serves_the_dashboard_too_once_its_port_is_set(
+    api_server: DoubleServer, database_url: str, tmp_path: Path, browser: Browser
+) -> None:
+    port = _free_port()
+    env = bot_env(database_url, tmp_path, ECOACH_WEB_PORT=str(port))
+    bot = BotProcess(api_server.double, api_server.url, env, tmp_path / "run.log").start()  # polling, and the dashboard beside it
+    try:
+        organizer = api_server.double.user(ORGANIZER, "Penyelenggara")
+        reply = say(organizer, "/dasbor")
+        [link] = [word for word in reply.text.split() if "/masuk?t=" in word]
+        assert link.startswith(f"http://127.0.0.1:{port}/masuk?t=")
+        page = browser.new_page()
+        page.goto(link)
+        page.get_by_role("button", name="Masuk").click()
+        expect(page.get_by_role("heading", name="Ikhtisar program")).to_be_visible()
+    finally:
+        assert bot.stop() == 0  # and both stop cleanly together

@@ -9,14 +9,15 @@ per-session signature, so its address is never guessable nor usable by anyone el
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import logging
 import urllib.parse
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -25,6 +26,7 @@ import httpx
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
+from PIL import Image, ImageOps
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
@@ -42,7 +44,7 @@ from db.access import coaches, rotate_codes
 from db.audit import record
 from db.cells import file_slug
 from db.cohorts import edit_cohort, invite_link, set_archived, set_closed
-from db.dashboard import STATUS_ORDER, Sort, alumna_record, cohort_page, evidence_of, overview
+from db.dashboard import STATUS_ORDER, Overview, Sort, alumna_record, cohort_page, evidence_of, overview
 from db.models import AuditAction, Cohort, Person
 from db.report import cohort_report
 from db.roster import import_roster, nips_on_roster, roster_of
@@ -51,6 +53,7 @@ from db.status import ProjectStatus
 from db.web import SESSION_LIFETIME, Viewer, end_session, redeem_link, set_locale, viewer, visible_cohorts
 from handlers.report import CohortReport, report_filename, to_csv, to_xlsx
 from web.charts import trend_svg
+from web.freshness import OverviewCache
 from web.roster import MAX_UPLOAD, RosterUnreadable, check_roster, qr_svg, read_table, roster_pdf, roster_xlsx
 
 log = logging.getLogger(__name__)
@@ -83,6 +86,7 @@ def build_web(web: Web) -> Starlette:
 
     pages.globals["t"] = t
     secure = (web.settings.web_base_url or "").startswith("https://")
+    overviews = OverviewCache()
     bot_name: dict[str, str] = {}
 
     def render(request: Request, name: str, locale: str, status_code: int = 200, **values: Any) -> HTMLResponse:
@@ -170,10 +174,28 @@ def build_web(web: Web) -> Starlette:
         back = str(form.get("next", "/"))
         return RedirectResponse(back if back.startswith("/") and not back.startswith("//") else "/", status_code=303)
 
+    async def counted(cohorts: list[Cohort]) -> tuple[Overview, datetime]:
+        async def count() -> Overview:  # in a session of its own: it may run after the request that asked
+            async with web.sessions() as own:
+                return await overview(session=own, cohorts=cohorts, now=web.clock.now())
+
+        return await overviews.get(tuple(c.id for c in cohorts), web.clock.now(), count)
+
+    async def warm() -> None:
+        """Count the organizers' overview once at start, so that not even the first view waits for it."""
+        everyone = Viewer(telegram_id=0, organizer=True, cohort_ids=frozenset(), locale=web.settings.default_locale, session_id=0)
+        try:
+            async with web.sessions() as session:
+                cohorts = await visible_cohorts(session=session, who=everyone)
+            await counted(cohorts)
+        except Exception:  # the first view counts instead
+            log.exception("counting the overview at start failed")
+
     async def home(request: Request, session: AsyncSession, viewing: Viewer) -> Response:
-        now = web.clock.now()
         cohorts = await visible_cohorts(session=session, who=viewing)
-        summary = await overview(session=session, cohorts=cohorts, now=now)
+        summary, counted_at = await counted(cohorts)
+        current = {c.id: c for c in cohorts}  # names as they are now, whatever the numbers' age
+        summary = replace(summary, cohorts=[replace(line, cohort=current.get(line.cohort.id, line.cohort)) for line in summary.cohorts])
         chart = trend_svg(summary.weeks, web.texts, viewing.locale)
         perception = {role.value: f"{value:.1f}" if value is not None else "–" for role, value in summary.perception.items()}
         return render(
@@ -186,6 +208,7 @@ def build_web(web: Web) -> Starlette:
             statuses=STATUS_ORDER,
             perception=perception,
             archived=await visible_cohorts(session=session, who=viewing, archived=True),
+            counted_at=local(counted_at, web.settings.default_timezone).strftime("%H.%M"),
         )
 
     async def allowed_cohort(request: Request, session: AsyncSession, viewing: Viewer) -> Cohort:
@@ -380,9 +403,13 @@ def build_web(web: Web) -> Starlette:
         if not path.is_relative_to(data_dir) or not path.is_file():
             raise HTTPException(404)
         inline = (item.mime_type or "").startswith("image/")
+        media_type = item.mime_type or "application/octet-stream"
+        if inline and request.query_params.get("klein") == "1":  # the logbook's thumbnail, not the 3 MB photo
+            small = await asyncio.to_thread(thumbnail, path)
+            path, media_type = small, "image/jpeg" if small != path else media_type
         return FileResponse(
             path,
-            media_type=item.mime_type or "application/octet-stream",
+            media_type=media_type,
             filename=item.name or path.name,
             content_disposition_type="inline" if inline else "attachment",
             headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
@@ -412,10 +439,30 @@ def build_web(web: Web) -> Starlette:
         Route("/angkatan/{cohort_id:int}/peserta.{fmt:str}", page(roster_download)),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    return Starlette(routes=routes, exception_handlers={HTTPException: on_http_error})
+    app = Starlette(routes=routes, exception_handlers={HTTPException: on_http_error})
+    app.state.warm = warm
+    return app
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+THUMBNAIL = (320, 320)
+
+
+def thumbnail(photo: Path) -> Path:
+    """A small JPEG of the photo, made once beside it (evidence/<her id>/thumbs/): erased with her
+    folder, and swept as an orphan a day after its photo's entry is deleted."""
+    small = photo.parent / "thumbs" / f"{photo.stem}.jpg"
+    if small.is_file() and small.stat().st_mtime >= photo.stat().st_mtime:
+        return small
+    try:
+        with Image.open(photo) as opened:
+            image = ImageOps.exif_transpose(opened)
+            image.thumbnail(THUMBNAIL)
+            small.parent.mkdir(parents=True, exist_ok=True)
+            image.convert("RGB").save(small, "JPEG", quality=80)
+    except (OSError, ValueError):  # not an image Pillow reads (HEIC, say): the photo itself
+        return photo
+    return small
 
 
 def download(data: bytes, media_type: str, filename: str) -> Response:

@@ -36,11 +36,15 @@ async def serving(settings: Settings, sessions: async_sessionmaker[AsyncSession]
     if not server.started:
         raise SettingsError(f"the dashboard cannot listen on {settings.web_listen}:{port} (ECOACH_WEB_LISTEN, ECOACH_WEB_PORT)")
     task = asyncio.create_task(server.main_loop())
+    warming = asyncio.create_task(app.state.warm())
     log.info("Dashboard listening on %s:%d", settings.web_listen, port)
     try:
         yield
     finally:
         server.should_exit = True
+        warming.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):  # a count cut short by the stop changes nothing
+            await warming
         await task
         await server.shutdown()
 
