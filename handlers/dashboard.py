@@ -24,5 +24,5 @@ async def dashboard_command(update: Update, context: EcoachContext) -> None:
         await context.reply(update, "web.link_refused")
         return
     token = await issue_link(session=context.session, telegram_id=telegram_id, now=context.runtime.clock.now())
-    url = f"{settings.web_base_url}/masuk?t={token}"
+    url = f"{settings.web_base_url}/masuk?t={token}" + ("&lang=en" if context.locale == "en" else "")  # its page in her language
     await context.reply(update, "web.link", url=url, minutes=int(LINK_LIFETIME.total_seconds() // 60))

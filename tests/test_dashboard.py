@@ -8,12 +8,17 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.kernel.clock import FrozenClock
+from bot.kernel.i18n import Texts
+from bot.kernel.settings import Settings
 from db.access import revoke
 from db.coaching import stalled_page
 from db.dashboard import Overview, Tally, cohort_page, cohort_tally, overview, share
+from db.engine import create_engine, session_factory
 from db.models import Cohort, Membership, Role
 from db.report import cohort_report
 from db.status import ProjectStatus
@@ -21,6 +26,7 @@ from db.web import LINK_LIFETIME, SESSION_LIFETIME, end_session, issue_link, may
 from tests.support.bots import InProcessBot
 from tests.support.inprocess import say
 from tests.support.seeds import COACHING_NOW, REPORT_NOW, coaching_cohort, report_cohort
+from web.app import Web, build_web
 from web.freshness import OverviewCache
 
 ORGANIZERS = frozenset({900001})
@@ -142,3 +148,19 @@ async def test_the_overview_is_recounted_beside_the_page_once_its_numbers_are_a_
     assert (fresh.total.alumnae, at) == (2, start + timedelta(seconds=61))
     other, _ = await cache.get((1,), start + timedelta(seconds=62), count)  # a coach's narrower view: its own count
     assert other.total.alumnae == 3
+
+
+async def test_the_session_cookie_is_httponly_lax_and_secure_behind_https(session: AsyncSession, settings: Settings) -> None:
+    token = await issue_link(session=session, telegram_id=900001, now=COACHING_NOW)
+    await session.commit()
+    settings.web_url = "https://dasbor.example.go.id"
+    engine = create_engine(settings.database_url)
+    app = build_web(Web(settings=settings, texts=Texts(), clock=FrozenClock(COACHING_NOW), sessions=session_factory(engine)))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://dasbor.example.go.id") as client:
+        page = await client.get(f"/masuk?t={token}&lang=en")
+        assert page.status_code == 200 and "Log in to the dashboard" in page.text and token in page.text  # nothing spent yet
+        opened = await client.post("/masuk", data={"t": token})
+    await engine.dispose()
+    assert opened.status_code == 303
+    cookie = opened.headers["set-cookie"].lower()
+    assert all(part in cookie for part in ("httponly", "samesite=lax", "secure", "max-age=28800", "path=/"))

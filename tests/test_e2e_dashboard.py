@@ -145,6 +145,10 @@ def test_a_login_link_works_once_and_not_after_ten_minutes(start: Callable[..., 
     page.goto(link)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=ARTIFACTS / "login-id.png")
+    english = browser.new_page()
+    english.goto(link + "&lang=en")  # her chat is in English: so is the page; looking spends nothing
+    expect(english.get_by_role("button", name="Log in")).to_be_visible()
+    english.screenshot(path=ARTIFACTS / "login-en.png")
     page.get_by_role("button", name="Masuk").click()
     expect(page.get_by_role("heading", name="Ikhtisar program")).to_be_visible()
     again = browser.new_page()  # the same link, in another browser
@@ -176,6 +180,12 @@ def test_the_overview_tiles_show_the_seeded_indicators(
     assert "Target: 25–30%" in page.locator('[data-indicator="promoted"]').inner_text()
     assert page.locator("svg.chart rect.bar").count() == 12  # twelve weeks of activity
     screenshot(page, "overview")
+    page.keyboard.press("Tab")  # the keyboard's first stop skips the header
+    assert page.evaluate("document.activeElement.textContent") == "Langsung ke isi"
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # wide tables scroll in their own box
+    page.screenshot(path=ARTIFACTS / "overview-phone-id.png", full_page=True)
 
 
 def test_the_cohort_table_filtered_to_stalled(start: Callable[..., Dashboard], browser: Browser, database_url: str) -> None:

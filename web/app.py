@@ -134,7 +134,9 @@ def build_web(web: Web) -> Starlette:
 
     async def login_form(request: Request) -> Response:
         """The link's page: a button, so a link preview or a mail scanner fetching it spends nothing."""
-        return render(request, "login.html.j2", web.settings.default_locale, token=request.query_params.get("t", ""), who=None)
+        locale = request.query_params.get("lang", web.settings.default_locale)
+        locale = locale if locale in LOCALES else web.settings.default_locale
+        return render(request, "login.html.j2", locale, token=request.query_params.get("t", ""), who=None)
 
     async def login(request: Request) -> Response:
         form: FormData = await request.form()
