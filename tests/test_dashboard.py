@@ -164,3 +164,20 @@ async def test_the_session_cookie_is_httponly_lax_and_secure_behind_https(sessio
     assert opened.status_code == 303
     cookie = opened.headers["set-cookie"].lower()
     assert all(part in cookie for part in ("httponly", "samesite=lax", "secure", "max-age=28800", "path=/"))
+
+
+async def test_a_form_over_a_megabyte_is_refused_before_it_is_read(session: AsyncSession, settings: Settings) -> None:
+    await coaching_cohort(session)
+    token = await redeem_link(
+        session=session, token=await issue_link(session=session, telegram_id=900001, now=COACHING_NOW), locale="id", now=COACHING_NOW
+    )
+    await session.commit()
+    assert token is not None
+    engine = create_engine(settings.database_url)
+    app = build_web(Web(settings=settings, texts=Texts(), clock=FrozenClock(COACHING_NOW), sessions=session_factory(engine)))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://dasbor", cookies={"ecoach_session": token}
+    ) as client:
+        huge = await client.post("/angkatan/1/peserta", files={"file": ("kelas.csv", b"Nama\n" + b"x" * 2_000_000)})
+    await engine.dispose()
+    assert huge.status_code == 413 and "Berkas terlalu besar" in huge.text

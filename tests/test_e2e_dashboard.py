@@ -358,6 +358,7 @@ def test_an_organizer_renames_closes_and_archives_a_cohort_and_prints_its_invite
         page.get_by_role("button", name="Simpan").click()
     assert refused.value.status == 400
     expect(page.get_by_role("alert")).to_contain_text("sama dengan angkatan lain")
+    expect(page.get_by_label("Nama angkatan")).to_have_value("angkatan lain")  # what she typed, shown again
     page.get_by_label("Nama angkatan").fill("Angkatan I 2026 Makassar")
     page.get_by_role("button", name="Simpan").click()
     expect(page.get_by_role("status")).to_have_text("Perubahan tersimpan.")
@@ -371,6 +372,7 @@ def test_an_organizer_renames_closes_and_archives_a_cohort_and_prints_its_invite
     assert page.locator(".a4 .qr svg path").count() >= 1  # the QR code, drawn inline
     screenshot(page, "invite")
     page.get_by_role("button", name="Ganti kode alumni").click()
+    expect(page.get_by_role("status")).to_contain_text("Kode baru berlaku sekarang")
     [(new_code,)] = query(database_url, select(Cohort.alumni_code).where(Cohort.id == cohort_id))
     assert new_code != old_code and page.locator(".a4 .link").inner_text().endswith(new_code)
 

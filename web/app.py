@@ -120,6 +120,9 @@ def build_web(web: Web) -> Starlette:
                 if viewing is None:
                     return refusal(request, web.settings.default_locale, 401, "logged_out")
                 if request.method == "POST":
+                    length = request.headers.get("content-length", "")
+                    if not length.isdigit() or int(length) > MAX_FORM:  # before a byte is read into a temporary file
+                        return refusal(request, viewing.locale, 413, "too_big")
                     form = await request.form()
                     if not hmac.compare_digest(str(form.get("csrf", "")), _sign(request.cookies[COOKIE], "csrf")):
                         return refusal(request, viewing.locale, 403, "csrf")
@@ -255,7 +258,8 @@ def build_web(web: Web) -> Starlette:
         name = await username()
         links = {role: invite_link(name, code) for role, code in (("alumni", cohort.alumni_code), ("coach", cohort.coach_code))}
         qr = {role: Markup(qr_svg(link)) for role, link in links.items()}
-        return render(request, "invite.html.j2", viewing.locale, who=viewing, cohort=cohort, links=links, qr=qr)
+        rotated = request.query_params.get("diganti") in ("alumni", "coach")
+        return render(request, "invite.html.j2", viewing.locale, who=viewing, cohort=cohort, links=links, qr=qr, rotated=rotated)
 
     async def rotate(request: Request, session: AsyncSession, viewing: Viewer) -> Response:
         cohort = await organizer_cohort(request, session, viewing)
@@ -269,6 +273,7 @@ def build_web(web: Web) -> Starlette:
         """Rename, move dates, close to joins or archive: each a POST with its own action."""
         cohort = await organizer_cohort(request, session, viewing)
         error, now = None, web.clock.now()
+        typed = {"name": cohort.name, "training_end": cohort.training_end.isoformat(), "months": str(cohort.monitoring_months)}
         if request.method == "POST":
             form = await request.form()
             action = str(form.get("action", ""))
@@ -281,6 +286,7 @@ def build_web(web: Web) -> Starlette:
                     await session.rollback()
                     cohort = await organizer_cohort(request, session, viewing)
                     error = "web.manage_error"
+                    typed = {key: str(form.get(key, "")) for key in ("name", "training_end", "months")}  # shown again, not lost
             elif action in ("close", "reopen"):
                 set_closed(cohort, action == "close", now)
             elif action in ("archive", "unarchive"):
@@ -291,7 +297,8 @@ def build_web(web: Web) -> Starlette:
                 return RedirectResponse(f"/angkatan/{cohort.id}/kelola?ok=1", status_code=303)
         saved = request.query_params.get("ok") == "1"
         status_code = 400 if error else 200
-        return render(request, "manage.html.j2", viewing.locale, status_code, who=viewing, cohort=cohort, error=error, saved=saved)
+        values = {"who": viewing, "cohort": cohort, "error": error, "saved": saved, "typed": typed}
+        return render(request, "manage.html.j2", viewing.locale, status_code, **values)
 
     async def roster_page(request: Request, session: AsyncSession, viewing: Viewer) -> Response:
         """GET: the class list with who joined. POST: an uploaded file, previewed row by row."""
@@ -446,6 +453,7 @@ def build_web(web: Web) -> Starlette:
     return app
 
 
+MAX_FORM = 1024 * 1024  # the largest form: a class list's preview carried back (512 KB as base64), with room to spare
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 THUMBNAIL = (320, 320)
 
