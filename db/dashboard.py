@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, case, cast, func, select
+from sqlalchemy import String, case, cast, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -24,9 +24,11 @@ from db.models import (
     CoachingMessage,
     Cohort,
     Evidence,
+    Feedback,
     FeedbackRound,
     LogEntry,
     Membership,
+    Nudge,
     Pap,
     Person,
     QuizAnswer,
@@ -222,6 +224,34 @@ class CohortPage:
     agencies: list[str]
 
 
+NO_COACH = 0
+
+
+def coached_by(coach_id: int | None) -> Any:
+    """The alumnae a coach has worked with: answered in her coaching thread, responded to a logbook
+    entry, or nudged. None: worked with by any coach."""
+
+    def by(column: Any) -> Any:
+        return column.is_not(None) if coach_id is None else column == coach_id
+
+    return union(
+        select(CoachingMessage.person_id).where(by(CoachingMessage.coach_id)),
+        select(LogEntry.person_id).join(Feedback, Feedback.entry_id == LogEntry.id).where(by(Feedback.coach_id)),
+        select(Nudge.person_id).where(by(Nudge.coach_id)),
+    )
+
+
+async def cohort_coaches(*, session: AsyncSession, cohort_id: int) -> list[tuple[int, str]]:
+    """Her cohort's coaches as (person id, name), for the coach filter."""
+    query = (
+        select(Person.id, Person.name)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(Membership.cohort_id == cohort_id, Membership.role == Role.COACH)
+        .order_by(Person.name)
+    )
+    return [(person_id, name) for person_id, name in await session.execute(query)]
+
+
 STATUS_ORDER = [ProjectStatus.STALLED, ProjectStatus.LATE, ProjectStatus.ON_TRACK, ProjectStatus.DONE]
 
 
@@ -234,8 +264,10 @@ async def cohort_page(
     agency: str | None = None,
     sort: Sort = Sort.STATUS,
     page: int = 0,
+    coach: int | None = None,
 ) -> CohortPage:
-    """One page of the cohort's alumnae by the shared status model: filtered, sorted and paged in SQL."""
+    """One page of the cohort's alumnae by the shared status model: filtered, sorted and paged in SQL.
+    `coach`: a coach's person id (the alumnae she has worked with), or NO_COACH (nobody has yet)."""
     rows = standing_select(cohort=cohort, today=today).add_columns(Person.nip.label("nip"), Person.agency.label("agency")).subquery()
     rank = case(*((rows.c.status == s.value, n) for n, s in enumerate(STATUS_ORDER)), else_=len(STATUS_ORDER))
     progress = case((rows.c.milestones > 0, rows.c.progress_sum * 1.0 / rows.c.milestones), else_=0)
@@ -251,6 +283,10 @@ async def cohort_page(
         query = query.where(rows.c.status == status.value)
     if agency:
         query = query.where(rows.c.agency == agency)
+    if coach == NO_COACH:
+        query = query.where(rows.c.person_id.not_in(coached_by(None)))
+    elif coach is not None:
+        query = query.where(rows.c.person_id.in_(coached_by(coach)))
     found = (await session.execute(query.order_by(*order, rows.c.pap_id).offset(page * PAGE_SIZE).limit(PAGE_SIZE))).all()
     total = found[0].total if found else 0
     agencies = [

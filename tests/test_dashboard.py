@@ -17,9 +17,9 @@ from bot.kernel.i18n import Texts
 from bot.kernel.settings import Settings
 from db.access import revoke
 from db.coaching import stalled_page
-from db.dashboard import Overview, Tally, cohort_page, cohort_tally, overview, share
+from db.dashboard import NO_COACH, Overview, Sort, Tally, cohort_coaches, cohort_page, cohort_tally, overview, share
 from db.engine import create_engine, session_factory
-from db.models import Cohort, Membership, Role
+from db.models import CoachingMessage, Cohort, Membership, Nudge, Role
 from db.report import cohort_report
 from db.status import ProjectStatus
 from db.web import LINK_LIFETIME, SESSION_LIFETIME, end_session, issue_link, may_log_in, redeem_link, viewer
@@ -181,3 +181,38 @@ async def test_a_form_over_a_megabyte_is_refused_before_it_is_read(session: Asyn
         huge = await client.post("/angkatan/1/peserta", files={"file": ("kelas.csv", b"Nama\n" + b"x" * 2_000_000)})
     await engine.dispose()
     assert huge.status_code == 413 and "Berkas terlalu besar" in huge.text
+
+
+async def test_the_cohort_table_filters_by_the_coach_who_worked_with_her_or_by_none(session: AsyncSession) -> None:
+    ids = await coaching_cohort(session)
+    cohort = await session.get(Cohort, ids["cohort_id"])
+    assert cohort is not None
+    [(coach_id, _)] = await cohort_coaches(session=session, cohort_id=cohort.id)
+    session.add(CoachingMessage(person_id=ids["Ani"], coach_id=coach_id, from_coach=True, text="Semangat", created_at=COACHING_NOW))
+    session.add(Nudge(person_id=ids["Budi"], coach_id=coach_id, sent_at=COACHING_NOW))
+    session.add(CoachingMessage(person_id=ids["Citra"], coach_id=None, from_coach=False, text="Tanya", created_at=COACHING_NOW))  # hers
+    await session.flush()
+    today = COACHING_NOW.date()
+    worked = await cohort_page(session=session, cohort=cohort, today=today, coach=coach_id, sort=Sort.NAME)
+    assert [row.name for row in worked.rows] == ["Ani", "Budi"]
+    untouched = await cohort_page(session=session, cohort=cohort, today=today, coach=NO_COACH, sort=Sort.NAME)
+    assert [row.name for row in untouched.rows] == ["Citra", "Dewi", "Eka"]  # her own question is not a coach's contact
+
+
+async def test_an_id_or_page_past_a_database_integer_is_not_found_rather_than_an_error(session: AsyncSession, settings: Settings) -> None:
+    await coaching_cohort(session)
+    token = await redeem_link(
+        session=session, token=await issue_link(session=session, telegram_id=900001, now=COACHING_NOW), locale="id", now=COACHING_NOW
+    )
+    await session.commit()
+    assert token is not None
+    engine = create_engine(settings.database_url)
+    app = build_web(Web(settings=settings, texts=Texts(), clock=FrozenClock(COACHING_NOW), sessions=session_factory(engine)))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://dasbor", cookies={"ecoach_session": token}
+    ) as client:
+        statuses = [(await client.get(path)).status_code for path in ("/angkatan/99999999999", "/alumni/99999999999", "/bukti/99999999999")]
+        paged = await client.get("/angkatan/1?page=99999999999999&coach=99999999999999")
+    await engine.dispose()
+    assert statuses == [404, 404, 404]
+    assert paged.status_code == 200 and "Budi" in paged.text  # an impossible page or coach: the first page, unfiltered

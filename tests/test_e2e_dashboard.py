@@ -206,6 +206,7 @@ def test_the_cohort_table_filtered_to_stalled(start: Callable[..., Dashboard], b
 
     assert page.locator("tbody th").all_inner_texts() == run(database_url, mandek) == ["Budi", "Dewi"]
     screenshot(page, "cohort")
+    assert page.url.endswith("status=stalled&agency=&coach=&sort=status")  # switching the language kept her filter
 
 
 def test_an_alumna_page_shows_her_evidence_image_and_is_audited(

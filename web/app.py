@@ -40,11 +40,11 @@ from starlette.staticfiles import StaticFiles
 from bot.kernel.clock import Clock
 from bot.kernel.i18n import Texts
 from bot.kernel.settings import LOCALES, Settings
-from db.access import coaches, rotate_codes
+from db.access import rotate_codes
 from db.audit import record
 from db.cells import file_slug
 from db.cohorts import edit_cohort, invite_link, set_archived, set_closed
-from db.dashboard import STATUS_ORDER, Overview, Sort, alumna_record, cohort_page, evidence_of, overview
+from db.dashboard import NO_COACH, STATUS_ORDER, Overview, Sort, alumna_record, cohort_coaches, cohort_page, evidence_of, overview
 from db.models import AuditAction, Cohort, Person
 from db.report import cohort_report
 from db.roster import import_roster, nips_on_roster, roster_of
@@ -95,6 +95,7 @@ def build_web(web: Web) -> Starlette:
             locale=locale,
             csrf=_sign(token, "csrf") if token else "",
             path=request.url.path,
+            here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),  # a language switch keeps her filters
             week=lambda monday: web.texts.week_range(locale, monday),
             **values,
         )
@@ -217,7 +218,7 @@ def build_web(web: Web) -> Starlette:
         )
 
     async def allowed_cohort(request: Request, session: AsyncSession, viewing: Viewer) -> Cohort:
-        cohort = await session.get(Cohort, int(request.path_params["cohort_id"]))
+        cohort = await session.get(Cohort, row_id(request, "cohort_id"))
         if cohort is None:
             raise HTTPException(404)
         if not viewing.may_see(cohort.id):
@@ -350,10 +351,11 @@ def build_web(web: Web) -> Starlette:
         query = request.query_params
         status = ProjectStatus(query["status"]) if query.get("status") in set(ProjectStatus) else None
         sort = Sort(query["sort"]) if query.get("sort") in set(Sort) else Sort.STATUS
-        number = int(query["page"]) - 1 if query.get("page", "").isdigit() and int(query["page"]) > 0 else 0
+        number = max(0, (number_in(query.get("page", "")) or 1) - 1)
         agency = query.get("agency") or None
+        coach = number_in(query.get("coach", ""))
         listing = await cohort_page(
-            session=session, cohort=cohort, today=web.clock.now().date(), status=status, agency=agency, sort=sort, page=number
+            session=session, cohort=cohort, today=web.clock.now().date(), status=status, agency=agency, sort=sort, page=number, coach=coach
         )
         return render(
             request,
@@ -362,15 +364,21 @@ def build_web(web: Web) -> Starlette:
             who=viewing,
             cohort=cohort,
             listing=listing,
-            chosen={"status": status.value if status else "", "agency": agency or "", "sort": sort.value},
+            chosen={
+                "status": status.value if status else "",
+                "agency": agency or "",
+                "sort": sort.value,
+                "coach": "" if coach is None else str(coach),
+            },
             statuses=STATUS_ORDER,
             sorts=list(Sort),
-            coaches=await coaches(session=session, cohort_ids=[cohort.id]),
+            coaches=await cohort_coaches(session=session, cohort_id=cohort.id),
+            no_coach=NO_COACH,
         )
 
     async def alumna_view(request: Request, session: AsyncSession, viewing: Viewer) -> Response:
         now = web.clock.now()
-        found = await alumna_record(session=session, person_id=int(request.path_params["person_id"]), now=now)
+        found = await alumna_record(session=session, person_id=row_id(request, "person_id"), now=now)
         if found is None:
             raise HTTPException(404)
         if not viewing.may_see(found.cohort.id):
@@ -395,7 +403,7 @@ def build_web(web: Web) -> Starlette:
         )
 
     async def evidence(request: Request, session: AsyncSession, viewing: Viewer) -> Response:
-        evidence_id = int(request.path_params["evidence_id"])
+        evidence_id = row_id(request, "evidence_id")
         expected = _sign(request.cookies.get(COOKIE, ""), f"evidence:{evidence_id}")
         if not hmac.compare_digest(request.query_params.get("k", ""), expected):
             raise HTTPException(403)
@@ -451,6 +459,19 @@ def build_web(web: Web) -> Starlette:
     app = Starlette(routes=routes, exception_handlers={HTTPException: on_http_error})
     app.state.warm = warm
     return app
+
+
+def number_in(text: str) -> int | None:
+    """A page or id typed into an address: digits that fit a database integer, else None."""
+    return int(text) if text.isdigit() and int(text) < 2**31 else None
+
+
+def row_id(request: Request, name: str) -> int:
+    """An id from the path; one past what a database integer holds is simply not there (404)."""
+    found = number_in(str(request.path_params[name]))
+    if found is None:
+        raise HTTPException(404)
+    return found
 
 
 MAX_FORM = 1024 * 1024  # the largest form: a class list's preview carried back (512 KB as base64), with room to spare
