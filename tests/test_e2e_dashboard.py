@@ -370,7 +370,11 @@ def test_an_organizer_renames_closes_and_archives_a_cohort_and_prints_its_invite
     page.goto(f"{dashboard.url}/angkatan/{cohort_id}/undangan")
     [(old_code,)] = query(database_url, select(Cohort.alumni_code).where(Cohort.id == cohort_id))
     assert page.locator(".a4 .link").inner_text() == f"https://t.me/ecoach_test_bot?start={old_code}"
-    assert page.locator(".a4 .qr svg path").count() >= 1  # the QR code, drawn inline
+    qr = page.locator(".a4 .qr svg")
+    [_, _, width, height] = (qr.get_attribute("viewBox") or "").split()
+    assert width == height  # the whole QR code with its border, scaled to the box, never cropped
+    box = qr.bounding_box()
+    assert box is not None and box["width"] == box["height"] > 200
     screenshot(page, "invite")
     page.get_by_role("button", name="Ganti kode alumni").click()
     expect(page.get_by_role("status")).to_contain_text("Kode baru berlaku sekarang")

@@ -135,7 +135,7 @@ def qr_png(url: str) -> bytes:
 def qr_svg(url: str) -> str:
     """An inline SVG, for the printable invite page: sharp at any size, no image request."""
     buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="svg", scale=8, border=2, xmldecl=False, svgns=True, nl=False)
+    segno.make(url, error="m").save(buffer, kind="svg", border=2, xmldecl=False, svgns=True, nl=False, omitsize=True)
     return buffer.getvalue().decode()
 
 
