@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.kernel.clock import SystemClock
 from db.engine import create_engine, session_factory
-from db.models import Draft, Reflection, Reminder, ReminderKind, SendStatus
+from db.models import Cohort, Draft, Reflection, Reminder, ReminderKind, SendStatus
 from devtools.double import BotApiDouble, FakeUser
 from devtools.process import BotProcess
 from tests.support import factories
@@ -25,7 +25,8 @@ def seed(database_url: str, double: BotApiDouble, *telegram_ids: int, now: datet
         engine = create_engine(database_url)
         async with session_factory(engine)() as session:
             moment = now or SystemClock().now()
-            cohort = await factories.cohort(session, moment)
+            # A second seed adds to the cohort the first made: one name, one cohort.
+            cohort = await session.scalar(select(Cohort).where(Cohort.name == "Angkatan I 2026")) or await factories.cohort(session, moment)
             for telegram_id in telegram_ids:
                 await factories.alumna(session, moment, cohort, telegram_id, name=f"Alumna {telegram_id}")
             await session.commit()
