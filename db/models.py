@@ -450,6 +450,12 @@ class Notice(Base):
     about_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(Text)
     markup: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # A file sent with the text as its caption (a session's .ics)
+    attachment_name: Mapped[str | None] = mapped_column(String(100))
+    attachment: Mapped[str | None] = mapped_column(Text)
+    # What a later change may withdraw while it is still pending ("booking:12"), and when it stops being worth sending
+    topic: Mapped[str | None] = mapped_column(String(40), index=True)
+    expires_at: Mapped[datetime | None]
     status: Mapped[SendStatus] = mapped_column(_enum(SendStatus), default=SendStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime]
@@ -643,6 +649,8 @@ class CareerEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id", ondelete="SET NULL"))
+    # Reported by her mentor in a monthly dialogue, not by her: counted, and marked as such.
+    dialogue_id: Mapped[int | None] = mapped_column(ForeignKey("mentor_dialogues.id", ondelete="SET NULL"))
     kind: Mapped[CareerEventKind] = mapped_column(_enum(CareerEventKind))
     event_date: Mapped[date]
     created_at: Mapped[datetime]
@@ -952,3 +960,112 @@ class RosterEntry(Base):
     telegram_id: Mapped[int | None] = mapped_column(BigInteger)  # who opened it first: nobody else can use it
     created_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]
+
+
+class BookingEnd(enum.StrEnum):
+    """How a booked session ended other than by being held."""
+
+    CANCELLED = "cancelled"
+    ALUMNA_ABSENT = "alumna_absent"  # a no-show, marked by the coach
+    COACH_ABSENT = "coach_absent"  # a no-show, marked by the alumna
+
+
+class CoachingSlot(Base):
+    """A time a coach offers for a 1-on-1 session, online (a meeting link) or face to face (a place)."""
+
+    __tablename__ = "coaching_slots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    coach_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime]
+    minutes: Mapped[int] = mapped_column(Integer)
+    link: Mapped[str | None] = mapped_column(Text)  # Zoom or Google Meet
+    place: Mapped[str | None] = mapped_column(String(200))  # tatap muka
+    created_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
+
+    coach: Mapped[Person] = relationship()
+
+
+Index("ix_coaching_slots_coach_start", CoachingSlot.coach_id, CoachingSlot.starts_at)
+
+
+class Booking(Base):
+    """An alumna's booking of a slot. At most one live booking per slot: a partial unique index, so
+    two presses at the same moment give one booking, and a cancelled one frees the slot again."""
+
+    __tablename__ = "bookings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("coaching_slots.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)  # the alumna
+    booked_at: Mapped[datetime]
+    ended: Mapped[BookingEnd | None] = mapped_column(_enum(BookingEnd))
+    ended_at: Mapped[datetime | None]
+    ended_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    # The GROW notes, written by the coach after the session; each part may be skipped.
+    goal: Mapped[str | None] = mapped_column(Text)
+    reality: Mapped[str | None] = mapped_column(Text)
+    options: Mapped[str | None] = mapped_column(Text)
+    noted_at: Mapped[datetime | None]
+
+    slot: Mapped[CoachingSlot] = relationship()
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    actions: Mapped[list[AgreedAction]] = relationship(back_populates="booking", order_by="AgreedAction.id", passive_deletes=True)
+
+
+Index("uq_bookings_live_slot", Booking.slot_id, unique=True, sqlite_where=Booking.ended.is_(None), postgresql_where=Booking.ended.is_(None))
+
+
+class AgreedAction(Base):
+    """The Will of a session's GROW notes: one action she agreed to, by a date, followed up on that date."""
+
+    __tablename__ = "agreed_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    due_date: Mapped[date]
+    first_due_date: Mapped[date]  # "on time" is judged against the date agreed in the session
+    done_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    booking: Mapped[Booking] = relationship(back_populates="actions")
+
+
+class MentorLink(Base):
+    """Her direct supervisor as mentor: invited by a personal link, bound to the first person who
+    consents through it, ended by her at any time."""
+
+    __tablename__ = "mentor_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)  # the alumna
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    mentor_telegram_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    mentor_name: Mapped[str | None] = mapped_column(String(200))
+    locale: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime]
+    consented_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    next_dialogue_at: Mapped[datetime | None]
+
+    person: Mapped[Person] = relationship()
+
+
+class MentorDialogue(Base):
+    """One month's dialogue with the mentor: the two questions and her answers."""
+
+    __tablename__ = "mentor_dialogues"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("mentor_links.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    asked_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    obstacle: Mapped[str | None] = mapped_column(Text)
+    opportunity: Mapped[bool | None]
+    opportunity_text: Mapped[str | None] = mapped_column(Text)
+
+    link: Mapped[MentorLink] = relationship()

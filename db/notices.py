@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,15 +15,41 @@ from db.models import Notice, SendStatus
 KEEP_SENT = timedelta(days=7)  # a sent notice's text is not kept longer than needed
 
 
+@dataclass(frozen=True)
+class Later:
+    """A notice owed later (a session's reminder): when it is due, what may withdraw it, until when it helps."""
+
+    due_at: datetime
+    topic: str | None = None
+    expires_at: datetime | None = None
+
+
 async def enqueue(
-    *, session: AsyncSession, chat_id: int, text: str, markup: dict[str, Any] | None, about_id: int | None, now: datetime
+    *,
+    session: AsyncSession,
+    chat_id: int,
+    text: str,
+    markup: dict[str, Any] | None,
+    about_id: int | None,
+    now: datetime,
+    later: Later | None = None,
+    attachment: tuple[str, str] | None = None,
 ) -> Notice:
+    """Queue a notice, due now or `later`; `attachment` is a (file name, text) sent with it as a document."""
     notice = Notice(
-        chat_id=chat_id, text=text, markup=markup, about_id=about_id, status=SendStatus.PENDING, attempts=0, due_at=now, created_at=now
-    )
+        chat_id=chat_id, text=text, markup=markup, about_id=about_id, status=SendStatus.PENDING, attempts=0,
+        due_at=later.due_at if later else now, topic=later.topic if later else None, expires_at=later.expires_at if later else None,
+        attachment_name=attachment[0] if attachment else None, attachment=attachment[1] if attachment else None, created_at=now,
+    )  # fmt: skip
     session.add(notice)
     await session.flush()
     return notice
+
+
+async def withdraw(*, session: AsyncSession, topic: str) -> None:
+    """Drop what is still pending under `topic`: a cancelled session's reminders, a done action's follow-up.
+    One already claimed by a sender goes out: it was due."""
+    await session.execute(delete(Notice).where(Notice.topic == topic, Notice.status == SendStatus.PENDING))
 
 
 async def claim_due(
@@ -30,6 +57,12 @@ async def claim_due(
 ) -> list[Notice]:
     """Claim up to `limit` notices that are due, or whose sender died (lease run out); `ids` limits
     the claim to those."""
+    await session.execute(
+        update(Notice)
+        .where(Notice.status == SendStatus.PENDING, Notice.expires_at <= now)
+        .values(status=SendStatus.SKIPPED)
+        .execution_options(synchronize_session=False)
+    )  # the bot was down past the moment it spoke of (an "in one hour" after the session began)
     due = or_(
         and_(Notice.status == SendStatus.PENDING, Notice.due_at <= now),
         and_(Notice.status == SendStatus.SENDING, lease_expired(Notice, now)),

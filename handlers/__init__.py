@@ -21,6 +21,7 @@ from bot.kernel.notices import sweep_notices
 from conversations.engine import on_callback
 from handlers import (
     access,
+    bookings,
     checkins,
     coaches,
     cohorts,
@@ -83,6 +84,8 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(_command(c.CHECKIN, checkins.start_checkin))
     application.add_handler(_command(c.FEEDBACK, feedback.feedback_command))
     application.add_handler(_command(c.ASK_COACH, contact.ask_coach))
+    application.add_handler(_command(c.COACHING, bookings.coaching_command))
+    application.add_handler(_command(c.SLOTS, bookings.slots_command, private=False))
     application.add_handler(_command(c.NEW_COHORT, cohorts.start_new_cohort))
     application.add_handler(_command(c.COACHES, access.coaches_command, private=False))
     application.add_handler(_command(c.ROTATE_CODES, access.rotate_codes_command, private=False))
@@ -126,6 +129,11 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(_button(b.FeedbackAction, feedback.on_feedback_button))
     application.add_handler(_button(b.AskCoach, contact.ask_coach))
     application.add_handler(_button(b.PortfolioChoice, portfolio.on_portfolio_choice))
+    application.add_handler(_button(b.SlotAction, bookings.on_slot_button))
+    application.add_handler(_button(b.BookSlot, bookings.on_book))
+    application.add_handler(_button(b.BookingAction, bookings.on_booking_button))
+    application.add_handler(_button(b.MoveBooking, bookings.on_move))
+    application.add_handler(_button(b.FollowUp, bookings.on_follow_up))
     application.add_handler(_button(b.CohortChoice, coaches.on_cohort_choice))
     application.add_handler(_button(b.DeadlineAction, plan.on_deadline_button))
     application.add_handler(_button(b.CoachReply, contact.on_reply_button))

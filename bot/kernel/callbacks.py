@@ -185,3 +185,37 @@ class PortfolioChoice(Button, prefix="pf"):
     """Under /portofolio: with (1) or without (0) her private reflections."""
 
     private: int
+
+
+class SlotAction(Button, prefix="sl"):
+    """Under /jadwal: add slots (slot 0), or cancel one of hers."""
+
+    action: str  # add | cancel | cancel_ok
+    slot_id: int
+
+
+class BookSlot(Button, prefix="bk"):
+    """Under /sesi_coaching: book this free slot."""
+
+    slot_id: int
+
+
+class BookingAction(Button, prefix="bs"):
+    """On a booked session, from either side: move, cancel, mark a no-show, write the GROW notes."""
+
+    action: str  # move | cancel | cancel_ok | absent | notes
+    booking_id: int
+
+
+class MoveBooking(Button, prefix="bm"):
+    """Under the list of other free slots: move the session to this one."""
+
+    booking_id: int
+    slot_id: int
+
+
+class FollowUp(Button, prefix="fu"):
+    """Under an agreed action's follow-up: done, not yet, or another date."""
+
+    action: str  # done | later | move
+    action_id: int

@@ -52,6 +52,8 @@ COACHES = Command("daftar_coach", "coaches", "coaches")
 ROTATE_CODES = Command("ganti_kode", "rotate_codes", "rotate_codes")
 AUDIT = Command("audit", "audit", "audit")
 DASHBOARD = Command("dasbor", "dashboard", "dashboard")
+SLOTS = Command("jadwal", "slots", "slots")
+COACHING = Command("sesi_coaching", "coaching", "coaching")
 
 # In the order the menu shows them.
 MENU = [
@@ -64,6 +66,7 @@ MENU = [
     REMINDERS,
     CHECKIN,
     ASK_COACH,
+    COACHING,
     FEEDBACK,
     TIPS,
     AGENDA,
@@ -77,6 +80,6 @@ MENU = [
     MY_ID,
 ]
 # Shown in /bantuan to coaches and organizers, and as the menu in group chats.
-COACH_MENU = [STALLED, SUMMARY, NUDGE, MEMBER, COHORT, LINK, NOTICES, ANNOUNCE, BROADCAST_STATUS, REPORT, DASHBOARD]
+COACH_MENU = [STALLED, SUMMARY, NUDGE, MEMBER, SLOTS, COHORT, LINK, NOTICES, ANNOUNCE, BROADCAST_STATUS, REPORT, DASHBOARD]
 # Shown in /bantuan to organizers only.
 ADMIN_MENU = [NEW_COHORT, COACHES, ROTATE_CODES, AUDIT, LINK_COP]

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import tomllib
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FunctionLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
 from bot.kernel.settings import LOCALES
+from db.schedule import ZONES
 
 CATALOGS = Path(__file__).parent.parent / "locales"
 DOCUMENTS = Path(__file__).parent.parent / "templates"  # HTML templates of documents, such as the portfolio
@@ -48,6 +50,9 @@ class Texts:
         self._env.filters["weekday"] = self._weekday_filter
         self._env.filters["week"] = self._week_filter
         self._env.filters["day_month"] = self._day_month_filter
+        self._env.filters["moment"] = self._moment_filter
+        self._env.filters["short_moment"] = self._short_moment_filter
+        self._env.filters["zone"] = self._zone_filter
 
     def _source(self, name: str) -> str:
         locale, _, key = name.partition(":")
@@ -95,6 +100,28 @@ class Texts:
         """23 Nov: short, for a chart's axis."""
         day = date.fromisoformat(value) if isinstance(value, str) else value
         return f"{day.day} {self.catalogs[context['_locale']]['format.months'].split()[day.month - 1][:3]}"
+
+    @pass_context
+    def _moment_filter(self, context: Context, value: datetime, zone: str) -> str:
+        """A moment on her clock: "Kamis, 3 Desember 2026 · 09.00 WIB"."""
+        locale, here = context["_locale"], value.astimezone(ZoneInfo(zone))
+        day, clock = self.format_date(locale, here.date()), here.strftime(self.catalogs[locale]["format.clock"])
+        return f"{self.weekday_name(locale, here.weekday())}, {day} · {clock} {self._zone_filter(context, zone)}"
+
+    @pass_context
+    def _zone_filter(self, context: Context, zone: str) -> str:
+        """WIB, WITA, WIT; another zone by its name."""
+        label = {name: key for key, name in ZONES.items()}.get(zone)
+        return self.catalogs[context["_locale"]][f"choices.zone.{label}"] if label else zone
+
+    @pass_context
+    def _short_moment_filter(self, context: Context, value: datetime, zone: str) -> str:
+        """The same, short enough for a button: "Kam 3 Des · 09.00"."""
+        locale, here = context["_locale"], value.astimezone(ZoneInfo(zone))
+        month = self.catalogs[locale]["format.months"].split()[here.month - 1][:3]
+        return (
+            f"{self.weekday_name(locale, here.weekday())[:3]} {here.day} {month} · {here.strftime(self.catalogs[locale]['format.clock'])}"
+        )
 
     @pass_context
     def _weekday_filter(self, context: Context, value: int | str) -> str:

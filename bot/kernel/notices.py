@@ -11,22 +11,31 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, InputFile
+from telegram.constants import ParseMode
 
 from bot.kernel.context import EcoachContext, Runtime
 from bot.kernel.sending import Verdict, attempt, retry_at
 from bot.kernel.telegram import send_html
-from db.models import SendStatus
-from db.notices import claim_due, enqueue, settle
+from db.models import Notice, SendStatus
+from db.notices import Later, claim_due, enqueue, settle
 
 log = logging.getLogger(__name__)
 
 
 async def notify(
-    context: EcoachContext, chat_id: int, body: str, markup: InlineKeyboardMarkup | None = None, *, about: int | None = None
+    context: EcoachContext,
+    chat_id: int,
+    body: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    about: int | None = None,
+    later: Later | None = None,
+    attachment: tuple[str, str] | None = None,
 ) -> None:
     """Queue a notice to `chat_id` in this update's transaction. `about` names the alumna it concerns,
-    whose erasure removes it with her."""
+    whose erasure removes it with her; `later` makes it a scheduled one; `attachment` (file name,
+    text) goes with it as a document, the body its caption."""
     notice = await enqueue(
         session=context.session,
         chat_id=chat_id,
@@ -34,8 +43,11 @@ async def notify(
         markup=markup.to_dict() if markup else None,
         about_id=about,
         now=context.runtime.clock.now(),
+        later=later,
+        attachment=attachment,
     )
-    context.scope.notices.append(notice.id)
+    if later is None or later.due_at <= context.runtime.clock.now():
+        context.scope.notices.append(notice.id)
 
 
 async def send_notices(runtime: Runtime, bot: Bot, ids: list[int] | None = None) -> int:
@@ -50,7 +62,7 @@ async def send_notices(runtime: Runtime, bot: Bot, ids: list[int] | None = None)
             return sent
         for notice in batch:
             markup = InlineKeyboardMarkup.de_json(notice.markup, bot) if notice.markup else None
-            failure = await attempt(send_html(bot, notice.chat_id, notice.text, markup))
+            failure = await attempt(_send(bot, notice, markup))
             if failure is None or failure.may_have_arrived:
                 status, again = SendStatus.SENT, None
                 sent += 1
@@ -67,6 +79,13 @@ async def send_notices(runtime: Runtime, bot: Bot, ids: list[int] | None = None)
             if not ids:
                 return sent
     return sent
+
+
+async def _send(bot: Bot, notice: Notice, markup: InlineKeyboardMarkup | None) -> object:
+    if notice.attachment is None or notice.attachment_name is None:
+        return await send_html(bot, notice.chat_id, notice.text, markup)
+    document = InputFile(notice.attachment.encode(), filename=notice.attachment_name)
+    return await bot.send_document(notice.chat_id, document, caption=notice.text, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
 async def sweep_notices(runtime: Runtime, bot: Bot) -> int:

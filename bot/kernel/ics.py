@@ -1,0 +1,28 @@
+"""A calendar invitation (.ics, RFC 5545) for one event, built by icalendar."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from icalendar import Calendar, Event
+
+
+def invitation(*, uid: str, start: datetime, minutes: int, summary: str, location: str, description: str, stamp: datetime) -> str:
+    """One VEVENT in UTC (`...Z`): every calendar shows it in its owner's own zone. `uid` stays the
+    same for the same session, so a moved session replaces the old entry instead of adding one."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//ecoach//coaching//ID")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", uid)
+    event.add("sequence", int(stamp.timestamp()))  # a later version of the same session wins
+    event.add("dtstamp", stamp.astimezone(UTC))
+    event.add("dtstart", start.astimezone(UTC))
+    event.add("dtend", (start + timedelta(minutes=minutes)).astimezone(UTC))
+    event.add("summary", summary)
+    event.add("location", location)
+    event.add("description", description)
+    calendar.add_component(event)
+    ical: bytes = calendar.to_ical()
+    return ical.decode()
