@@ -15,11 +15,13 @@ from db.engine import is_sqlite
 from db.models import (
     AnonymousOutcome,
     AuditEvent,
+    Booking,
     CareerEvent,
     CareerEventKind,
     CheckIn,
     CheckInStatus,
     CoachingMessage,
+    CoachingSlot,
     CoachRequest,
     Cohort,
     CohortChat,
@@ -31,6 +33,8 @@ from db.models import (
     Evidence,
     LogEntry,
     Membership,
+    MentorDialogue,
+    MentorLink,
     Pap,
     Person,
     QuizAnswer,
@@ -57,6 +61,9 @@ class PersonalData:
     rater_links: list[RaterLink]
     quiz_answers: list[QuizAnswer]
     coaching_thread: list[CoachingMessage]
+    sessions: list[Booking]  # her 1-on-1 coaching sessions, with their GROW notes and agreed actions
+    mentors: list[MentorLink]
+    mentor_dialogues: list[MentorDialogue]
 
 
 async def personal_data(*, session: AsyncSession, person: Person, now: datetime) -> PersonalData:
@@ -85,7 +92,19 @@ async def personal_data(*, session: AsyncSession, person: Person, now: datetime)
     links = list(await session.scalars(select(RaterLink).where(RaterLink.person_id == person.id)))
     quizzes = list(await session.scalars(select(QuizAnswer).where(QuizAnswer.person_id == person.id)))
     messages = await thread(session=session, person_id=person.id, limit=None)
-    return PersonalData(person, paps, entries, reflections, checkins, career, feedback, links, quizzes, messages)
+    sessions = list(
+        await session.scalars(
+            select(Booking)
+            .where(Booking.person_id == person.id)
+            .order_by(Booking.booked_at)
+            .options(selectinload(Booking.slot).selectinload(CoachingSlot.coach), selectinload(Booking.actions))
+        )
+    )
+    mentors = list(await session.scalars(select(MentorLink).where(MentorLink.person_id == person.id).order_by(MentorLink.id)))
+    dialogues = list(await session.scalars(select(MentorDialogue).where(MentorDialogue.person_id == person.id).order_by(MentorDialogue.id)))
+    return PersonalData(
+        person, paps, entries, reflections, checkins, career, feedback, links, quizzes, messages, sessions, mentors, dialogues
+    )
 
 
 def _plain(obj: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -130,6 +149,18 @@ def export_dict(data: PersonalData) -> dict[str, Any]:
             }
             for m in data.coaching_thread
         ],
+        "coaching_sessions": [
+            {
+                "starts_at": b.slot.starts_at.isoformat(),
+                "minutes": b.slot.minutes,
+                "coach": b.slot.coach.name,
+                **_plain(b, ("id", "slot_id", "person_id", "ended_by")),
+                "agreed_actions": [_plain(a, ("booking_id", "person_id")) for a in b.actions],
+            }
+            for b in data.sessions
+        ],
+        "mentors": [_plain(link, ("code", "person_id", "mentor_telegram_id", "locale")) for link in data.mentors],
+        "mentor_dialogues": [_plain(d, ("person_id",)) for d in data.mentor_dialogues],
     }
 
 

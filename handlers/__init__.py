@@ -34,6 +34,7 @@ from handlers import (
     help_menu,
     language,
     logbook,
+    mentors,
     plan,
     portfolio,
     privacy,
@@ -52,6 +53,7 @@ SWEEPS: tuple[Callable[[Runtime, Bot], Awaitable[int]], ...] = (
     reflection.sweep_reminders,
     plan.sweep_deadline_reminders,
     checkins.sweep_checkins,
+    mentors.sweep_mentor_dialogues,
     community.sweep_tips,
     community.sweep_broadcasts,
     sweep_housekeeping,
@@ -86,6 +88,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(_command(c.ASK_COACH, contact.ask_coach))
     application.add_handler(_command(c.COACHING, bookings.coaching_command))
     application.add_handler(_command(c.SLOTS, bookings.slots_command, private=False))
+    application.add_handler(_command(c.MENTOR, mentors.mentor_command, private=False))
     application.add_handler(_command(c.NEW_COHORT, cohorts.start_new_cohort))
     application.add_handler(_command(c.COACHES, access.coaches_command, private=False))
     application.add_handler(_command(c.ROTATE_CODES, access.rotate_codes_command, private=False))
@@ -134,6 +137,8 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(_button(b.BookingAction, bookings.on_booking_button))
     application.add_handler(_button(b.MoveBooking, bookings.on_move))
     application.add_handler(_button(b.FollowUp, bookings.on_follow_up))
+    application.add_handler(_button(b.MentorAction, mentors.on_mentor_button))
+    application.add_handler(_button(b.MentorAnswer, mentors.on_answer_button))
     application.add_handler(_button(b.CohortChoice, coaches.on_cohort_choice))
     application.add_handler(_button(b.DeadlineAction, plan.on_deadline_button))
     application.add_handler(_button(b.CoachReply, contact.on_reply_button))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.kernel.context import EcoachContext
-from conversations import coach_enrolment, engine, onboarding, rater
+from conversations import coach_enrolment, engine, mentor, onboarding, rater
+from db import mentors
 from db.access import waiting_request
 from db.cohorts import find_invite
 from db.drafts import ONBOARDING_FLOW, find_draft, resume_draft
@@ -31,6 +32,9 @@ async def start(update: Update, context: EcoachContext) -> None:
         return
 
     if code.startswith(CODE_PREFIX) and await _open_rater_link(update, context, code):
+        return
+    if code.startswith(mentors.CODE_PREFIX):
+        await _open_mentor_link(update, context, code)
         return
     invite = await find_invite(session=context.session, code=code)
     if invite is None:
@@ -64,6 +68,18 @@ async def start(update: Update, context: EcoachContext) -> None:
         await onboarding.begin_move(context, update, invite.cohort, current.cohort)
         return
     await onboarding.begin(context, update, invite.cohort)
+
+
+async def _open_mentor_link(update: Update, context: EcoachContext, code: str) -> None:
+    """Her supervisor's invitation: the consent screen, which says exactly what a mentor sees."""
+    assert update.effective_user is not None
+    link = await mentors.open_invitation(session=context.session, code=code, telegram_id=update.effective_user.id)
+    if isinstance(link, mentors.Refusal):
+        await context.reply(update, f"mentor.refused_{link.value}")
+    elif link.consented_at is not None:
+        await context.reply(update, "mentor.already", name=link.person.name)
+    else:
+        await mentor.begin_consent(context, update, link)
 
 
 async def _open_personal_link(update: Update, context: EcoachContext, entry: RosterEntry) -> None:

@@ -14,6 +14,7 @@ from db.bookings import Refusal, book
 from db.engine import create_engine, session_factory
 from db.enrolment import enrol_coach
 from db.models import AgreedAction, Booking, BookingEnd, CoachingSlot, Notice, Person
+from db.privacy import export_dict, personal_data
 from devtools.double import FakeUser, Sent
 from tests.support import factories
 from tests.support.bots import InProcessBot
@@ -265,6 +266,11 @@ async def test_grow_notes_with_two_actions_reach_her_and_are_followed_up_on_thei
         assert actions[0].first_due_date == date(2026, 12, 7)
         follow_ups = list(await session.scalars(select(Notice).where(Notice.topic == f"action:{actions[0].id}")))
         assert [n.status.value for n in follow_ups] == ["sent"]
+        person = await session.scalar(select(Person).where(Person.telegram_id == RATNA))
+        assert person is not None
+        [exported] = export_dict(await personal_data(session=session, person=person, now=bot.clock.now()))["coaching_sessions"]
+    assert (exported["coach"], exported["goal"], exported["starts_at"]) == ("Coach Ayu", "Menuntaskan SOP layanan KTP", FIRST.isoformat())
+    assert [a["text"] for a in exported["agreed_actions"]] == ["Rapat dengan kepala bidang", "Kirim draf SOP ke sekretaris dinas"]
 
 
 async def test_bad_inputs_while_publishing_slots_are_refused_and_asked_again(bot: InProcessBot) -> None:

@@ -219,3 +219,16 @@ class FollowUp(Button, prefix="fu"):
 
     action: str  # done | later | move
     action_id: int
+
+
+class MentorAction(Button, prefix="mt"):
+    """Under /mentor: her invite, replace or end (link 0: none yet); a mentor's Send support."""
+
+    action: str  # invite | end | end_ok | keep | support
+    link_id: int
+
+
+class MentorAnswer(Button, prefix="ma"):
+    """Under the monthly summary: the mentor answers this month's two questions."""
+
+    dialogue_id: int

@@ -54,6 +54,7 @@ AUDIT = Command("audit", "audit", "audit")
 DASHBOARD = Command("dasbor", "dashboard", "dashboard")
 SLOTS = Command("jadwal", "slots", "slots")
 COACHING = Command("sesi_coaching", "coaching", "coaching")
+MENTOR = Command("mentor", "mentor", "mentor")
 
 # In the order the menu shows them.
 MENU = [
@@ -67,6 +68,7 @@ MENU = [
     CHECKIN,
     ASK_COACH,
     COACHING,
+    MENTOR,
     FEEDBACK,
     TIPS,
     AGENDA,
