@@ -10,17 +10,24 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.bookings import on_time as is_on_time
 from db.coaching import cohort_statuses
 from db.models import (
+    AgreedAction,
     AnonymousOutcome,
+    Booking,
+    BookingEnd,
     CareerEvent,
     CareerEventKind,
     CheckIn,
     CheckInStatus,
+    CoachingSlot,
     Cohort,
     FeedbackRound,
     LogEntry,
     Membership,
+    MentorDialogue,
+    MentorLink,
     Pap,
     Person,
     QuizAnswer,
@@ -29,7 +36,7 @@ from db.models import (
     Role,
 )
 from db.raters import QUESTIONS, released_rounds
-from db.schedule import add_months
+from db.schedule import add_months, local
 from db.status import ProjectStatus
 
 IMPLEMENTED_FROM = 75  # % implemented that counts as an implemented PAP
@@ -58,6 +65,11 @@ class AlumnaRow:
     rater_comments: str  # theirs, without names, sorted: never in the order they came
     last_activity: date
     reasons: list[str]  # why late or stalled: db/status reason codes
+    coaching_sessions: int  # 1-on-1 sessions held (booked, begun, not missed)
+    no_shows: int  # booked sessions one side missed
+    actions_on_time: str  # agreed actions done by the date agreed, of those due so far: "2/3"
+    mentor: str  # her supervisor-mentor's name, when one consented and she has not ended it
+    mentor_reported: int  # strategic assignments or promotions her mentor reported (counted in career events too)
 
 
 # Columns whose values are codes, and the catalog prefix that names them in a person's language.
@@ -76,6 +88,13 @@ class Indicators:
     cop_engagement: float  # share who answered at least one tip quiz
     quiz_answers: int
     active_30_days: float
+    coaching_sessions: int  # 1-on-1 sessions held
+    sessions_per_alumna: float
+    no_shows: int
+    actions_on_time: float  # share of agreed actions due so far that were done by the date agreed
+    mentors_linked: int  # alumnae whose supervisor consented to mentor them
+    mentors_answering: int  # of those mentors, how many answered at least one monthly dialogue
+    mentor_obstacles: list[tuple[str, str]]  # (alumna, obstacle) as mentors reported them, newest first
 
 
 def _share(part: int, whole: int) -> float:
@@ -134,6 +153,7 @@ async def cohort_report(*, session: AsyncSession, cohort: Cohort, now: datetime)
     quizzes = await per_person(
         select(QuizAnswer.person_id, func.count()).where(QuizAnswer.person_id.in_(ids)).group_by(QuizAnswer.person_id)
     )
+    coaching = await _coaching(session, ids, now)
     checkins: dict[int, list[CheckIn]] = defaultdict(list)
     for checkin in await session.scalars(select(CheckIn).where(CheckIn.cohort_id == cohort.id).order_by(CheckIn.sequence)):
         checkins[checkin.person_id].append(checkin)
@@ -177,6 +197,11 @@ async def cohort_report(*, session: AsyncSession, cohort: Cohort, now: datetime)
                 rater_comments=" / ".join(sorted(comments[person_id], key=str.casefold)),
                 last_activity=last_activity,
                 reasons=list(standing.reasons) if standing else [],
+                coaching_sessions=coaching.held.get(person_id, 0),
+                no_shows=coaching.no_shows.get(person_id, 0),
+                actions_on_time=f"{coaching.on_time.get(person_id, 0)}/{coaching.actions_due.get(person_id, 0)}",
+                mentor=coaching.mentors.get(person_id, ""),
+                mentor_reported=coaching.mentor_reported.get(person_id, 0),
             )
         )
 
@@ -202,8 +227,80 @@ async def cohort_report(*, session: AsyncSession, cohort: Cohort, now: datetime)
         cop_engagement=_share(sum(1 for p in ids if p in quizzes), len(rows)),
         quiz_answers=sum(v[0] for v in quizzes.values()),
         active_30_days=_share(active, len(rows)),
+        coaching_sessions=sum(coaching.held.values()),
+        sessions_per_alumna=round(sum(coaching.held.values()) / len(rows), 2) if rows else 0.0,
+        no_shows=sum(coaching.no_shows.values()),
+        actions_on_time=_share(sum(coaching.on_time.values()), sum(coaching.actions_due.values())),
+        mentors_linked=len(coaching.mentors),
+        mentors_answering=len(coaching.answering),
+        mentor_obstacles=[(people[person_id].name, obstacle) for person_id, obstacle in coaching.obstacles],
     )
     return indicators, rows
+
+
+@dataclass
+class _Coaching:
+    held: dict[int, int]
+    no_shows: dict[int, int]
+    on_time: dict[int, int]
+    actions_due: dict[int, int]
+    mentors: dict[int, str]
+    answering: set[int]
+    mentor_reported: dict[int, int]
+    obstacles: list[tuple[int, str]]
+
+
+async def _coaching(session: AsyncSession, ids: list[int], now: datetime) -> _Coaching:
+    """The 1-on-1 sessions, agreed actions and mentors of these alumnae, counted per alumna."""
+    held: dict[int, int] = defaultdict(int)
+    no_shows: dict[int, int] = defaultdict(int)
+    for person_id, ended in await session.execute(
+        select(Booking.person_id, Booking.ended)
+        .join(CoachingSlot)
+        .where(Booking.person_id.in_(ids), CoachingSlot.starts_at <= now, Booking.ended.is_distinct_from(BookingEnd.CANCELLED))
+    ):
+        if ended is None:
+            held[person_id] += 1
+        else:
+            no_shows[person_id] += 1
+    on_time: dict[int, int] = defaultdict(int)
+    due: dict[int, int] = defaultdict(int)
+    zones = dict((await session.execute(select(Person.id, Person.timezone).where(Person.id.in_(ids)))).all())
+    for action in await session.scalars(select(AgreedAction).where(AgreedAction.person_id.in_(ids))):
+        zone = zones[action.person_id]
+        if action.done_at is not None or local(now, zone).date() > action.first_due_date:
+            due[action.person_id] += 1
+            on_time[action.person_id] += is_on_time(action, zone)
+    linked = (
+        await session.execute(
+            select(MentorLink.person_id, MentorLink.id, MentorLink.mentor_name).where(
+                MentorLink.person_id.in_(ids), MentorLink.consented_at.is_not(None), MentorLink.ended_at.is_(None)
+            )
+        )
+    ).all()
+    answered = list(
+        (
+            await session.execute(
+                select(MentorDialogue.person_id, MentorDialogue.link_id, MentorDialogue.obstacle)
+                .where(MentorDialogue.person_id.in_(ids), MentorDialogue.answered_at.is_not(None))
+                .order_by(MentorDialogue.answered_at.desc())
+            )
+        ).all()
+    )
+    reported = dict(
+        (
+            await session.execute(
+                select(CareerEvent.person_id, func.count())
+                .where(CareerEvent.person_id.in_(ids), CareerEvent.dialogue_id.is_not(None))
+                .group_by(CareerEvent.person_id)
+            )
+        ).all()
+    )
+    return _Coaching(
+        held=held, no_shows=no_shows, on_time=on_time, actions_due=due, mentors={p: name or "" for p, _, name in linked},
+        answering={link_id for _, link_id, _ in answered} & {link_id for _, link_id, _ in linked}, mentor_reported=reported,
+        obstacles=[(person_id, obstacle) for person_id, _, obstacle in answered if obstacle],
+    )  # fmt: skip
 
 
 def report_dict(cohort: Cohort, indicators: Indicators, rows: list[AlumnaRow]) -> dict[str, object]:

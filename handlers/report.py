@@ -146,6 +146,7 @@ def _summary(texts: Texts, locale: str, sheet: Worksheet, report: CohortReport, 
     sheet.append([texts.render(locale, "report.perception")])
     for question, average in indicators.perception.items():
         sheet.append([texts.render(locale, f"rater.label_{question}"), average])
+    _coaching(texts, locale, sheet, indicators)
     sheet.column_dimensions["A"].width = 52
     sheet.column_dimensions["B"].width = 34
     sheet.column_dimensions["C"].width = 30
@@ -159,6 +160,21 @@ def _summary(texts: Texts, locale: str, sheet: Worksheet, report: CohortReport, 
     chart.legend = None
     chart.width, chart.height = 18, 9
     sheet.add_chart(chart, "E4")
+
+
+def _coaching(texts: Texts, locale: str, sheet: Worksheet, indicators: Indicators) -> None:
+    """1-on-1 sessions, agreed actions and mentors; the obstacles mentors reported, one per line."""
+    sheet.append([])
+    sheet.append([texts.render(locale, "report.coaching_heading")])
+    sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+    for name in ("coaching_sessions", "sessions_per_alumna", "no_shows", "actions_on_time", "mentors_linked", "mentors_answering"):
+        sheet.append([texts.render(locale, f"report.{name}"), getattr(indicators, name)])
+    sheet.cell(sheet.max_row - 2, 2).number_format = "0.0%"  # actions on time is a share
+    sheet.append([])
+    sheet.append([texts.render(locale, "report.mentor_obstacles")])
+    sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+    for name, obstacle in indicators.mentor_obstacles or [(str(texts.render(locale, "report.none_reported")), "")]:
+        sheet.append([name, obstacle])
 
 
 def _comparison(texts: Texts, locale: str, sheet: Worksheet, reports: list[CohortReport], today: date) -> None:

@@ -13,8 +13,9 @@ from bot.kernel.notices import sweep_notices
 from db.bookings import Refusal, book
 from db.engine import create_engine, session_factory
 from db.enrolment import enrol_coach
-from db.models import AgreedAction, Booking, BookingEnd, CoachingSlot, Notice, Person
+from db.models import AgreedAction, Booking, BookingEnd, CoachingSlot, Cohort, Notice, Person
 from db.privacy import export_dict, personal_data
+from db.report import cohort_report
 from devtools.double import FakeUser, Sent
 from tests.support import factories
 from tests.support.bots import InProcessBot
@@ -217,6 +218,11 @@ async def test_no_changes_within_two_hours_and_no_show_only_after_the_start(bot:
     async with bot.app.runtime.open_session() as session:
         [booking] = list(await session.scalars(select(Booking)))
         assert booking.ended == BookingEnd.COACH_ABSENT
+        cohort = await session.scalar(select(Cohort))
+        assert cohort is not None
+        indicators, rows = await cohort_report(session=session, cohort=cohort, now=bot.clock.now())
+    assert (indicators.no_shows, indicators.coaching_sessions) == (1, 0)
+    assert [(r.name, r.no_shows, r.coaching_sessions) for r in rows] == [("Dewi", 0, 0), ("Ratna Kusumawati", 1, 0)]
 
 
 async def test_grow_notes_with_two_actions_reach_her_and_are_followed_up_on_their_dates(bot: InProcessBot) -> None:
@@ -271,6 +277,13 @@ async def test_grow_notes_with_two_actions_reach_her_and_are_followed_up_on_thei
         [exported] = export_dict(await personal_data(session=session, person=person, now=bot.clock.now()))["coaching_sessions"]
     assert (exported["coach"], exported["goal"], exported["starts_at"]) == ("Coach Ayu", "Menuntaskan SOP layanan KTP", FIRST.isoformat())
     assert [a["text"] for a in exported["agreed_actions"]] == ["Rapat dengan kepala bidang", "Kirim draf SOP ke sekretaris dinas"]
+    async with bot.app.runtime.open_session() as session:
+        cohort = await session.scalar(select(Cohort))
+        assert cohort is not None
+        indicators, rows = await cohort_report(session=session, cohort=cohort, now=bot.clock.now())
+    # One held session; of the two actions due by 17 December, the first was done on its date, the second not yet.
+    assert (indicators.coaching_sessions, indicators.sessions_per_alumna, indicators.actions_on_time) == (1, 0.5, 0.5)
+    assert [(r.name, r.coaching_sessions, r.actions_on_time) for r in rows] == [("Dewi", 0, "0/0"), ("Ratna Kusumawati", 1, "1/2")]
 
 
 async def test_bad_inputs_while_publishing_slots_are_refused_and_asked_again(bot: InProcessBot) -> None:

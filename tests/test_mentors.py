@@ -3,8 +3,10 @@ and where its answers go, support, ending the link, and what a mentor may never 
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from db.enrolment import enrol_coach
@@ -14,6 +16,7 @@ from db.models import (
     CheckIn,
     CheckInKind,
     CheckInStatus,
+    Cohort,
     CompetencyDomain,
     LogEntry,
     MentorDialogue,
@@ -24,8 +27,10 @@ from db.models import (
     Reflection,
 )
 from db.privacy import delete_personal_data, export_dict, personal_data
+from db.report import cohort_report
 from devtools.double import FakeUser
 from handlers.mentors import sweep_mentor_dialogues
+from handlers.report import CohortReport, to_xlsx
 from tests.support import factories
 from tests.support.bots import InProcessBot
 from tests.support.inprocess import say, tap
@@ -100,6 +105,18 @@ async def test_a_consenting_mentor_gets_the_monthly_summary_and_her_obstacle_rea
         [event] = list(await session.scalars(select(CareerEvent)))
         [dialogue] = list(await session.scalars(select(MentorDialogue)))
     assert event.dialogue_id == dialogue.id and event.kind.value == "assignment"  # counted, and marked as the mentor's word
+    async with bot.app.runtime.open_session() as session:
+        cohort = await session.scalar(select(Cohort))
+        assert cohort is not None
+        indicators, rows = await cohort_report(session=session, cohort=cohort, now=bot.clock.now())
+    assert indicators.promoted_or_assigned == 1.0  # her only career event is her mentor's report
+    assert (indicators.mentors_linked, indicators.mentors_answering) == (1, 1)
+    assert indicators.mentor_obstacles == [("Ratna", "Belum ada SK tim pelaksana dari kepala dinas")]
+    assert [(r.mentor, r.mentor_reported, r.career_events) for r in rows] == [("Budi Santoso", 1, 1)]
+    book = load_workbook(io.BytesIO(to_xlsx(bot.app.runtime.texts, "id", [CohortReport(cohort, indicators, rows)], NOW.date())))
+    summary = [[cell for cell in row if cell is not None] for row in book.worksheets[0].iter_rows(values_only=True)]
+    assert ["Kendala struktural menurut mentor"] in summary and ["Ratna", "Belum ada SK tim pelaksana dari kepala dinas"] in summary
+    assert ["Mentor yang menjawab dialog bulanan", 1] in summary
     for sent in bot.double.sent(BOSS):
         assert not any(secret in sent.text for secret in SECRETS), sent.text
 
