@@ -18,16 +18,21 @@ from sqlalchemy.orm import selectinload
 
 from db.models import (
     AnonymousOutcome,
+    Booking,
+    BookingEnd,
     CareerEvent,
     CheckIn,
     CheckInStatus,
     CoachingMessage,
+    CoachingSlot,
     Cohort,
     Evidence,
     Feedback,
     FeedbackRound,
     LogEntry,
     Membership,
+    MentorDialogue,
+    MentorLink,
     Nudge,
     Pap,
     Person,
@@ -39,7 +44,7 @@ from db.models import (
     Role,
 )
 from db.raters import released_rounds
-from db.report import CAREER_KINDS, IMPLEMENTED_FROM
+from db.report import CAREER_KINDS, IMPLEMENTED_FROM, Coaching, coaching_numbers
 from db.schedule import add_months
 from db.status import DUE_CHECKIN, ProjectStatus, Standing, standing_from_row, standing_select, utc_day
 
@@ -313,6 +318,15 @@ class Record:
     feedback: dict[str, float | None]  # overall 1–5 by rater role, closed rounds only
     raters: int
     thread: list[CoachingMessage]
+    sessions: list[Booking]  # her 1-on-1 sessions, newest first, with their GROW notes and agreed actions
+    mentor: MentorLink | None  # her supervisor-mentor, once consented
+    dialogues: list[MentorDialogue]  # the mentor's answered monthly dialogues, newest first
+
+
+async def cohort_coaching(*, session: AsyncSession, cohort: Cohort, now: datetime) -> Coaching:
+    """The cohort's 1-on-1 sessions, agreed actions and mentors, for its page."""
+    alumnae = select(Membership.person_id).where(Membership.cohort_id == cohort.id, Membership.role == Role.ALUMNI)
+    return await coaching_numbers(session=session, alumnae=alumnae, now=now)
 
 
 async def alumna_record(*, session: AsyncSession, person_id: int, now: datetime) -> Record | None:
@@ -373,7 +387,26 @@ async def alumna_record(*, session: AsyncSession, person_id: int, now: datetime)
             .options(selectinload(CoachingMessage.coach))
         )
     )
-    return Record(person, cohort, pap, standing, entries, checkins, careers, shared, feedback, raters, thread)
+    sessions = list(
+        await session.scalars(
+            select(Booking)
+            .join(CoachingSlot)
+            .where(Booking.person_id == person.id, Booking.ended.is_distinct_from(BookingEnd.CANCELLED))
+            .order_by(CoachingSlot.starts_at.desc())
+            .options(selectinload(Booking.slot).selectinload(CoachingSlot.coach), selectinload(Booking.actions))
+        )
+    )
+    mentor = await session.scalar(
+        select(MentorLink).where(MentorLink.person_id == person.id, MentorLink.consented_at.is_not(None), MentorLink.ended_at.is_(None))
+    )
+    dialogues = list(
+        await session.scalars(
+            select(MentorDialogue)
+            .where(MentorDialogue.person_id == person.id, MentorDialogue.answered_at.is_not(None))
+            .order_by(MentorDialogue.answered_at.desc())
+        )
+    )
+    return Record(person, cohort, pap, standing, entries, checkins, careers, shared, feedback, raters, thread, sessions, mentor, dialogues)
 
 
 async def evidence_of(*, session: AsyncSession, evidence_id: int) -> tuple[Evidence, int] | None:

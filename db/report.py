@@ -153,7 +153,7 @@ async def cohort_report(*, session: AsyncSession, cohort: Cohort, now: datetime)
     quizzes = await per_person(
         select(QuizAnswer.person_id, func.count()).where(QuizAnswer.person_id.in_(ids)).group_by(QuizAnswer.person_id)
     )
-    coaching = await _coaching(session, ids, now)
+    coaching = await coaching_numbers(session=session, alumnae=ids, now=now)
     checkins: dict[int, list[CheckIn]] = defaultdict(list)
     for checkin in await session.scalars(select(CheckIn).where(CheckIn.cohort_id == cohort.id).order_by(CheckIn.sequence)):
         checkins[checkin.person_id].append(checkin)
@@ -227,19 +227,22 @@ async def cohort_report(*, session: AsyncSession, cohort: Cohort, now: datetime)
         cop_engagement=_share(sum(1 for p in ids if p in quizzes), len(rows)),
         quiz_answers=sum(v[0] for v in quizzes.values()),
         active_30_days=_share(active, len(rows)),
-        coaching_sessions=sum(coaching.held.values()),
-        sessions_per_alumna=round(sum(coaching.held.values()) / len(rows), 2) if rows else 0.0,
-        no_shows=sum(coaching.no_shows.values()),
-        actions_on_time=_share(sum(coaching.on_time.values()), sum(coaching.actions_due.values())),
+        coaching_sessions=coaching.sessions,
+        sessions_per_alumna=coaching.per_alumna,
+        no_shows=coaching.no_show_count,
+        actions_on_time=coaching.on_time_share,
         mentors_linked=len(coaching.mentors),
         mentors_answering=len(coaching.answering),
-        mentor_obstacles=[(people[person_id].name, obstacle) for person_id, obstacle in coaching.obstacles],
+        mentor_obstacles=coaching.obstacles,
     )
     return indicators, rows
 
 
 @dataclass
-class _Coaching:
+class Coaching:
+    """1-on-1 sessions, agreed actions and mentors, per alumna (person id)."""
+
+    alumnae: int
     held: dict[int, int]
     no_shows: dict[int, int]
     on_time: dict[int, int]
@@ -247,11 +250,28 @@ class _Coaching:
     mentors: dict[int, str]
     answering: set[int]
     mentor_reported: dict[int, int]
-    obstacles: list[tuple[int, str]]
+    obstacles: list[tuple[str, str]]  # (alumna, obstacle), newest first
+
+    @property
+    def sessions(self) -> int:
+        return sum(self.held.values())
+
+    @property
+    def per_alumna(self) -> float:
+        return round(self.sessions / self.alumnae, 2) if self.alumnae else 0.0
+
+    @property
+    def no_show_count(self) -> int:
+        return sum(self.no_shows.values())
+
+    @property
+    def on_time_share(self) -> float:
+        return _share(sum(self.on_time.values()), sum(self.actions_due.values()))
 
 
-async def _coaching(session: AsyncSession, ids: list[int], now: datetime) -> _Coaching:
-    """The 1-on-1 sessions, agreed actions and mentors of these alumnae, counted per alumna."""
+async def coaching_numbers(*, session: AsyncSession, alumnae: list[int] | Select[int], now: datetime) -> Coaching:
+    """The 1-on-1 sessions, agreed actions and mentors of these alumnae (ids, or a query of them)."""
+    ids = alumnae
     held: dict[int, int] = defaultdict(int)
     no_shows: dict[int, int] = defaultdict(int)
     for person_id, ended in await session.execute(
@@ -281,7 +301,8 @@ async def _coaching(session: AsyncSession, ids: list[int], now: datetime) -> _Co
     answered = list(
         (
             await session.execute(
-                select(MentorDialogue.person_id, MentorDialogue.link_id, MentorDialogue.obstacle)
+                select(MentorDialogue.person_id, MentorDialogue.link_id, MentorDialogue.obstacle, Person.name)
+                .join(Person, Person.id == MentorDialogue.person_id)
                 .where(MentorDialogue.person_id.in_(ids), MentorDialogue.answered_at.is_not(None))
                 .order_by(MentorDialogue.answered_at.desc())
             )
@@ -296,10 +317,12 @@ async def _coaching(session: AsyncSession, ids: list[int], now: datetime) -> _Co
             )
         ).all()
     )
-    return _Coaching(
-        held=held, no_shows=no_shows, on_time=on_time, actions_due=due, mentors={p: name or "" for p, _, name in linked},
-        answering={link_id for _, link_id, _ in answered} & {link_id for _, link_id, _ in linked}, mentor_reported=reported,
-        obstacles=[(person_id, obstacle) for person_id, _, obstacle in answered if obstacle],
+    alumnae_count = len(ids) if isinstance(ids, list) else await session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+    return Coaching(
+        alumnae=alumnae_count, held=held, no_shows=no_shows, on_time=on_time, actions_due=due,
+        mentors={p: name or "" for p, _, name in linked}, mentor_reported=reported,
+        answering={link_id for _, link_id, _, _ in answered} & {link_id for _, link_id, _ in linked},
+        obstacles=[(name, obstacle) for _, _, obstacle, name in answered if obstacle],
     )  # fmt: skip
 
 

@@ -24,6 +24,7 @@ from bot.kernel.parsing import SWITCH
 from bot.kernel.sending import Verdict, attempt
 from bot.kernel.standing import milestone_lines, status_line
 from bot.kernel.telegram import send_html
+from db.bookings import notes_of
 from db.checkins import checkins_of, open_checkin
 from db.coaching import (
     NudgeSkip,
@@ -41,6 +42,7 @@ from db.coaching import (
 from db.cohorts import find_invite
 from db.contact import thread
 from db.logbook import recent_entries
+from db.mentors import current_link, dialogues_of
 from db.models import ChatPurpose, Cohort, Person, Reflection, Role
 from db.people import person_by_telegram_id
 from db.plans import current_pap
@@ -351,6 +353,9 @@ async def member_detail(context: EcoachContext, person: Person) -> tuple[str, In
         said={c.id: texts.render(locale, f"choices.pap_status.{c.pap_status.value}") if c.pap_status else "-" for c in checkins},
         feedback=feedback,
         thread=await thread(session=session, person_id=person.id),
+        sessions=await notes_of(session=session, person=person, limit=3),
+        mentor=await current_link(session=session, alumna=person),
+        dialogues=await dialogues_of(session=session, alumna=person, limit=1),
         cohort=cohort.name if (cohort := await cohort_of_alumna(session=session, person_id=person.id)) else "-",
     )
     keys = [

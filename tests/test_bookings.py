@@ -10,6 +10,7 @@ import icalendar
 from sqlalchemy import select
 
 from bot.kernel.notices import sweep_notices
+from bot.kernel.settings import Settings
 from db.bookings import Refusal, book
 from db.engine import create_engine, session_factory
 from db.enrolment import enrol_coach
@@ -19,6 +20,7 @@ from db.report import cohort_report
 from devtools.double import FakeUser, Sent
 from tests.support import factories
 from tests.support.bots import InProcessBot
+from tests.support.dashboard import cohort_and_alumna_pages
 from tests.support.inprocess import play, say, tap
 
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # Tuesday 09:00 WIB, 10:00 WITA
@@ -248,6 +250,9 @@ async def test_grow_notes_with_two_actions_reach_her_and_are_followed_up_on_thei
     notes = ratna.next_message()
     assert "Catatan sesi coaching" in notes.text and "Goal: Menuntaskan SOP layanan KTP" in notes.text and "Reality" not in notes.text
     assert "1. Rapat dengan kepala bidang — 7 Desember 2026" in notes.text
+    detail = await say(bot, coach, "/alumni Ratna")
+    assert "• 3 Desember 2026 · Coach Ayu · Goal: Menuntaskan SOP layanan KTP" in detail.text
+    assert "⏳ Rapat dengan kepala bidang (7 Desember 2026)" in detail.text
     assert "2. Kirim draf SOP ke sekretaris dinas — 14 Desember 2026" in notes.text
 
     await sweep_at(bot, datetime(2026, 12, 7, 0, 59, tzinfo=UTC))  # 07:59 WIB: not yet
@@ -304,3 +309,16 @@ async def test_bad_inputs_while_publishing_slots_are_refused_and_asked_again(bot
     assert "belum terbaca" in (await say(bot, coach, "zoom.us/j/1 <b>ok</b>")).text
     assert "1 slot terbit" in (await say(bot, coach, "https://meet.google.com/abc-defg-hij")).text
     assert "kosong" in (await say(bot, coach, "/jadwal")).text
+
+
+async def test_the_dashboard_shows_her_sessions_notes_and_the_cohorts_coaching_numbers(bot: InProcessBot, settings: Settings) -> None:
+    coach, ratna, _ = await seed(bot)
+    await book_first(bot, coach, ratna)
+    await sweep_at(bot, FIRST + timedelta(minutes=61))
+    await tap(bot, coach, "Catatan GROW")
+    await play(bot, coach, "Menuntaskan SOP", "[Lewati]", "[Lewati]", "Rapat dengan kepala bidang", "7-12-2026", "[Selesai]")
+    cohort_page, alumna_page = await cohort_and_alumna_pages(bot, settings, RATNA)
+    assert '<dd class="num" data-fact="sessions">1</dd>' in cohort_page and '<dd class="num" data-fact="per-alumna">0.5</dd>' in cohort_page
+    assert '<dd class="num" data-fact="no-shows">0</dd>' in cohort_page
+    assert "<h3>3 Desember 2026 · Coach Ayu</h3>" in alumna_page and "<strong>Goal:</strong> Menuntaskan SOP" in alumna_page
+    assert "<li>Rapat dengan kepala bidang · 7 Desember 2026 · belum</li>" in alumna_page

@@ -4,9 +4,7 @@ report`, login links spent once within ten minutes, and a coach who sees only he
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,6 +24,7 @@ from db.report import cohort_report
 from db.status import ProjectStatus
 from db.web import LINK_LIFETIME, SESSION_LIFETIME, end_session, issue_link, may_log_in, redeem_link, viewer
 from tests.support.bots import InProcessBot
+from tests.support.dashboard import organizer_client
 from tests.support.inprocess import say
 from tests.support.seeds import COACHING_NOW, REPORT_NOW, coaching_cohort, report_cohort
 from web.app import Web, build_web
@@ -168,26 +167,9 @@ async def test_the_session_cookie_is_httponly_lax_and_secure_behind_https(sessio
     assert all(part in cookie for part in ("httponly", "samesite=lax", "secure", "max-age=28800", "path=/"))
 
 
-@contextlib.asynccontextmanager
-async def organizer_client(session: AsyncSession, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """The dashboard app in this process, with an organizer's session opened by a real login link."""
-    link = await issue_link(session=session, telegram_id=900001, now=COACHING_NOW)
-    token = await redeem_link(session=session, token=link, locale="id", now=COACHING_NOW)
-    await session.commit()
-    assert token is not None
-    engine = create_engine(settings.database_url)
-    app = build_web(Web(settings=settings, texts=Texts(), clock=FrozenClock(COACHING_NOW), sessions=session_factory(engine)))
-    transport = httpx.ASGITransport(app=app)
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://dasbor", cookies={"ecoach_session": token}) as client:
-            yield client
-    finally:
-        await engine.dispose()
-
-
 async def test_a_form_over_a_megabyte_is_refused_before_it_is_read(session: AsyncSession, settings: Settings) -> None:
     await coaching_cohort(session)
-    async with organizer_client(session, settings) as client:
+    async with organizer_client(session, settings, COACHING_NOW) as client:
         huge = await client.post("/angkatan/1/peserta", files={"file": ("kelas.csv", b"Nama\n" + b"x" * 2_000_000)})
     assert huge.status_code == 413 and "Berkas terlalu besar" in huge.text
 
@@ -210,7 +192,7 @@ async def test_the_cohort_table_filters_by_the_coach_who_worked_with_her_or_by_n
 
 async def test_an_id_or_page_past_a_database_integer_is_not_found_rather_than_an_error(session: AsyncSession, settings: Settings) -> None:
     await coaching_cohort(session)
-    async with organizer_client(session, settings) as client:
+    async with organizer_client(session, settings, COACHING_NOW) as client:
         statuses = [(await client.get(path)).status_code for path in ("/angkatan/99999999999", "/alumni/99999999999", "/bukti/99999999999")]
         paged = await client.get("/angkatan/1?page=99999999999999&coach=99999999999999")
     assert statuses == [404, 404, 404]

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from bot.kernel.settings import Settings
 from db.enrolment import enrol_coach
 from db.mentors import DIALOGUE_EVERY
 from db.models import (
@@ -33,6 +34,7 @@ from handlers.mentors import sweep_mentor_dialogues
 from handlers.report import CohortReport, to_xlsx
 from tests.support import factories
 from tests.support.bots import InProcessBot
+from tests.support.dashboard import cohort_and_alumna_pages
 from tests.support.inprocess import say, tap
 
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
@@ -183,3 +185,19 @@ async def test_her_export_carries_the_dialogues_and_her_erasure_takes_the_link_a
         assert list(await session.scalars(select(MentorLink))) == []
         assert list(await session.scalars(select(MentorDialogue))) == []
         assert list(await session.scalars(select(Notice).where(Notice.chat_id == BOSS))) == []
+
+
+async def test_the_dashboard_shows_the_mentor_her_answers_and_the_cohorts_obstacles(bot: InProcessBot, settings: Settings) -> None:
+    ratna, _, boss = await seed(bot)
+    await link_mentor(bot, ratna, boss)
+    bot.clock.set(NOW + DIALOGUE_EVERY)
+    await sweep_mentor_dialogues(bot.app.runtime, bot.app.bot)
+    await tap(bot, boss, "Jawab")
+    await say(bot, boss, "Belum ada SK tim pelaksana <script>")
+    await tap(bot, boss, "Ya")
+    await tap(bot, boss, "Lewati")
+    cohort_page, alumna_page = await cohort_and_alumna_pages(bot, settings, RATNA)
+    assert '<dd class="num" data-fact="mentors">1</dd>' in cohort_page and '<dd class="num" data-fact="answering">1</dd>' in cohort_page
+    assert "<li><strong>Ratna</strong>: Belum ada SK tim pelaksana &lt;script&gt;</li>" in cohort_page
+    assert "Budi Santoso, sejak 1 Desember 2026" in alumna_page
+    assert "⭐ Penugasan strategis baru · 31 Desember 2026 · menurut mentor" in alumna_page

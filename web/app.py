@@ -44,7 +44,18 @@ from db.access import rotate_codes
 from db.audit import record
 from db.cells import file_slug
 from db.cohorts import edit_cohort, invite_link, set_archived, set_closed
-from db.dashboard import NO_COACH, STATUS_ORDER, Overview, Sort, alumna_record, cohort_coaches, cohort_page, evidence_of, overview
+from db.dashboard import (
+    NO_COACH,
+    STATUS_ORDER,
+    Overview,
+    Sort,
+    alumna_record,
+    cohort_coaches,
+    cohort_coaching,
+    cohort_page,
+    evidence_of,
+    overview,
+)
 from db.models import AuditAction, Cohort, Person
 from db.report import cohort_report
 from db.roster import import_roster, nips_on_roster, roster_of
@@ -374,6 +385,7 @@ def build_web(web: Web) -> Starlette:
             sorts=list(Sort),
             coaches=await cohort_coaches(session=session, cohort_id=cohort.id),
             no_coach=NO_COACH,
+            coaching=await cohort_coaching(session=session, cohort=cohort, now=web.clock.now()),
         )
 
     async def alumna_view(request: Request, session: AsyncSession, viewing: Viewer) -> Response:
