@@ -102,3 +102,18 @@ def test_albums_are_two_to_ten_of_one_kind_sent_by_file_id(api: httpx.Client, do
     sent = album(("photo", photo), ("photo", other)).json()["result"]
     assert len(sent) == 2 and sent[0]["media_group_id"] == sent[1]["media_group_id"]
     assert [m.file.data for m in double.sent(5) if m.file] == [b"\xff\xd8\xff one", b"\xff\xd8\xff two"]
+
+
+def test_a_redelivered_button_press_carries_the_message_as_it_was_pressed(api: httpx.Client, double: BotApiDouble) -> None:
+    """Telegram stores an update when it is made: editing the message later changes the chat, not the
+    update a restarted bot is given again (the bot's redelivery check compares the two)."""
+    sari = double.user(5, "Sari")
+    sent = api.post(
+        "/sendMessage", data={"chat_id": "5", "text": "Pilih", "reply_markup": '{"inline_keyboard":[[{"text":"A","callback_data":"a"}]]}'}
+    )
+    message_id = sent.json()["result"]["message_id"]
+    sari.press("A")
+    api.post("/editMessageText", data={"chat_id": "5", "message_id": str(message_id), "text": "Pilih\n\n✅ A"})
+    [first] = api.post("/getUpdates", data={"timeout": "0"}).json()["result"]
+    [again] = api.post("/getUpdates", data={"timeout": "0"}).json()["result"]  # not confirmed: given again
+    assert first == again and again["callback_query"]["message"]["text"] == "Pilih"

@@ -6,6 +6,7 @@ The HTTP server (server.py) and the in-process request (request.py) both call
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import secrets
@@ -602,9 +603,10 @@ class BotApiDouble:
             self._confirmed = self._last_update_id = first - 1
 
     def push_update(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Queue an update for getUpdates and return it with its update_id."""
+        """Queue an update for getUpdates and return it with its update_id. Telegram keeps the update as
+        it was made: a later edit of the message a button sits under does not change a redelivery."""
         with self._cond:
-            update = {"update_id": next(self._update_ids), **payload}
+            update = {"update_id": next(self._update_ids), **copy.deepcopy(payload)}
             self._last_update_id = update["update_id"]
             self._updates.append(update)
             self._cond.notify_all()
