@@ -36,6 +36,7 @@ class Refusal(enum.StrEnum):
     TOO_LATE = "too_late"  # less than CHANGE_UNTIL before the session
     TOO_MANY = "too_many"  # she holds MAX_UPCOMING already
     NOT_YET = "not_yet"  # a no-show before the session began
+    YOURS = "yours"  # she holds this slot already (the same press, delivered again after a crash)
 
 
 def slot_starts(*, day: date, at: time, zone: str, weeks: int) -> list[datetime]:
@@ -174,6 +175,9 @@ async def book(*, session: AsyncSession, alumna: Person, slot_id: int, now: date
     slot = await _bookable(session, alumna, slot_id, now)
     if slot is None:
         return Refusal.GONE
+    held = await _live_booking_of(session, slot.id)
+    if held is not None:
+        return Refusal.YOURS if held.person_id == alumna.id else Refusal.TAKEN
     if await _upcoming_count(session, alumna, now) >= MAX_UPCOMING:
         return Refusal.TOO_MANY
     booking = Booking(slot_id=slot.id, person_id=alumna.id, booked_at=now)
@@ -225,8 +229,10 @@ async def move_booking(*, session: AsyncSession, booking: Booking, slot_id: int,
         return Refusal.GONE
     if booking.slot.starts_at - now < CHANGE_UNTIL:
         return Refusal.TOO_LATE
+    if slot_id == booking.slot_id:
+        return Refusal.YOURS
     target = await _bookable(session, booking.person, slot_id, now)
-    if target is None or target.coach_id != booking.slot.coach_id or target.id == booking.slot_id:
+    if target is None or target.coach_id != booking.slot.coach_id:
         return Refusal.GONE
     old = booking.slot_id
     try:

@@ -151,9 +151,9 @@ async def on_book(update: Update, context: EcoachContext, alumna: Person) -> Non
         await _show_sessions(update, context, alumna, note=context.text(f"sessions.refused_{outcome.value}"))
         return
     await _tell_booked(context, outcome, "booked")
+    await context.session.commit()  # stored before she is told
     await answer_button(update, context.text("sessions.booked_short"))
     await mark_chosen(update.callback_query.message, update.callback_query.data)
-    await context.session.commit()
 
 
 async def _tell_booked(context: EcoachContext, booking: Booking, kind: str) -> None:
@@ -293,10 +293,10 @@ async def on_move(update: Update, context: EcoachContext, person: Person) -> Non
     if refusal is not None:
         await answer_button(update, context.text(f"sessions.refused_{refusal.value}"), alert=True)
         return
+    await _tell_booked(context, booking, "moved")
+    await context.session.commit()  # stored before she is told
     await answer_button(update, context.text("sessions.moved_short"))
     await mark_chosen(update.callback_query.message, update.callback_query.data)
-    await _tell_booked(context, booking, "moved")
-    await context.session.commit()
 
 
 # ----- the follow-ups of agreed actions -----------------------------------------------------------

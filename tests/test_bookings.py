@@ -322,3 +322,21 @@ async def test_the_dashboard_shows_her_sessions_notes_and_the_cohorts_coaching_n
     assert '<dd class="num" data-fact="no-shows">0</dd>' in cohort_page
     assert "<h3>3 Desember 2026 · Coach Ayu</h3>" in alumna_page and "<strong>Goal:</strong> Menuntaskan SOP" in alumna_page
     assert "<li>Rapat dengan kepala bidang · 7 Desember 2026 · belum</li>" in alumna_page
+
+
+async def test_the_same_press_delivered_again_after_a_crash_books_nothing_twice(bot: InProcessBot) -> None:
+    """A crash after the booking was stored but before the update was marked done: Telegram gives the
+    press again, and she is told the slot is hers, not that someone else took it; nothing is sent twice."""
+    coach, ratna, _ = await seed(bot)
+    await publish(bot, coach)
+    offer = await say(bot, ratna, "/sesi_coaching")
+    await tap(bot, ratna, "Kam 3 Des · 09.00")
+    async with bot.app.runtime.open_session() as session:
+        alumna = await session.scalar(select(Person).where(Person.telegram_id == RATNA))
+        slot = await session.scalar(select(CoachingSlot).order_by(CoachingSlot.starts_at))
+        assert alumna is not None and slot is not None
+        assert await book(session=session, alumna=alumna, slot_id=slot.id, now=NOW) == Refusal.YOURS
+    ratna.press("Kam 3 Des · 09.00", offer)
+    await bot.run_pending()
+    assert "sudah Ibu pesan" in ratna.next_message().text
+    assert len([m for m in ratna.messages() if m.method == "sendDocument"]) == 1

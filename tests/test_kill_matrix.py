@@ -10,19 +10,25 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.clock import SystemClock
+from db.enrolment import enrol_coach
 from db.models import (
+    Booking,
     CheckIn,
     CheckInStatus,
+    CoachingSlot,
     Evidence,
     FeedbackRound,
     LogEntry,
+    MentorLink,
     Milestone,
+    Notice,
     Pap,
     Person,
     RaterLink,
     RaterResponse,
     RaterRole,
     Reflection,
+    SendStatus,
 )
 from devtools.double import BotApiDouble, FakeUser
 from devtools.process import BotProcess
@@ -187,3 +193,51 @@ def test_kill_at_every_reflection_logbook_checkin_and_rater_step(live_bot: BotPr
     )
     assert (status, implementation, obstacle_text, satisfaction) == (CheckInStatus.ANSWERED, 40, "Tim berganti", 4)
     assert query(database_url, select(RaterResponse.communication, RaterResponse.overall, RaterResponse.comment)) == [(5, 5, "Bagus")]
+
+
+def test_kill_at_every_step_of_publishing_booking_moving_and_mentor_consent(
+    live_bot: BotProcess, double: BotApiDouble, database_url: str
+) -> None:
+    """No slot, booking, confirmation or reminder twice; the mentor's consent survives a kill too."""
+    day = SystemClock().now().date() + timedelta(days=10)
+
+    async def make(session: AsyncSession) -> object:
+        now = SystemClock().now()
+        cohort = await factories.cohort(session, now)
+        await factories.alumna(session, now, cohort, 9103, name="Wulan", reminders=False)
+        await enrol_coach(session=session, telegram_id=9104, cohort=cohort, name="Coach K", locale="id", timezone="Asia/Makassar", now=now)
+        return cohort.id
+
+    run(database_url, make)
+    wulan, coach = double.user(9103, "Wulan"), double.user(9104, "K")
+    publish: list[Step] = [
+        ("say", "/jadwal", "Belum ada slot"),
+        ("tap", "Tambah slot", "Tanggal berapa"),
+        ("say", day.strftime("%d-%m-%Y"), "Pukul berapa"),
+        ("say", "10.00", "Berapa lama"),
+        ("tap", "45 menit", "Ulangi"),
+        ("tap", "2 minggu", "Daring atau tatap muka"),
+        ("tap", "Daring", "tautan rapat"),
+        ("say", "https://meet.google.com/kil-lmat-rix", "2 slot terbit"),
+    ]
+    walk_with_kills(live_bot, coach, publish)
+    booking: list[Step] = [
+        ("say", "/sesi_coaching", "Ketuk untuk memesan"),
+        ("tap", "· 09.00 · Coach K", "Sesi coaching terjadwal"),
+        ("say", "/sesi_coaching", "Sesi Ibu"),
+        ("tap", "Pindah", "ke waktu mana"),
+        ("tap", "· 09.00 · Coach K", "Sesi coaching dipindahkan"),
+        ("say", "/mentor", "Atasan sebagai mentor"),
+        ("tap", "Undang atasan", "start="),
+    ]
+    walk_with_kills(live_bot, wulan, booking)
+    code = next(word for word in wulan.messages()[-1].text.split() if "start=" in word).split("start=")[1]
+    boss = double.user(9105, "Bos")
+    walk_with_kills(live_bot, boss, [("say", f"/start {code}", "Bersedia menjadi mentor"), ("tap", "Saya bersedia", "kini mentor PAP")])
+    assert len(query(database_url, select(CoachingSlot.id))) == 2
+    assert query(database_url, select(Booking.ended)) == [(None,)]
+    assert len([m for m in coach.messages() if m.method == "sendDocument"]) == 2  # booked, then moved: once each
+    assert len([m for m in wulan.messages() if m.method == "sendDocument"]) == 2
+    pending = query(database_url, select(Notice.due_at).where(Notice.status == SendStatus.PENDING, Notice.topic.is_not(None)))
+    assert len(pending) == 5  # 24 h and 1 h before, to each side, and the coach's prompt for notes: of the new time only
+    assert query(database_url, select(MentorLink.mentor_telegram_id)) == [(9105,)]
