@@ -162,16 +162,16 @@ async def _tell_booked(context: EcoachContext, booking: Booking, kind: str) -> N
     await withdraw(session=context.session, topic=_topic(booking))
     slot, alumna, coach = booking.slot, booking.person, booking.slot.coach
     texts, now = context.runtime.texts, context.runtime.clock.now()
-    ics = invitation(
-        uid=f"ecoach-booking-{booking.id}", start=slot.starts_at, minutes=slot.minutes,
-        summary=texts.render(alumna.locale, "sessions.ics_summary", alumna=alumna.name, coach=coach.name),
-        location=slot.link or slot.place or "", description=texts.render(alumna.locale, "sessions.ics_description", slot=slot), stamp=now,
-    )  # fmt: skip
-    file_name = texts.render(alumna.locale, "files.session")
     for person in (alumna, coach):
         other = _other(booking, person)
         body = texts.render(person.locale, f"sessions.{kind}", other=other.name, slot=slot, zone=person.timezone, coach=person is coach)
-        await notify(context, person.telegram_id, body, about=alumna.id, attachment=(file_name, ics))
+        ics = invitation(
+            uid=f"ecoach-booking-{booking.id}", start=slot.starts_at, minutes=slot.minutes,
+            summary=texts.render(person.locale, "sessions.ics_summary", alumna=alumna.name, coach=coach.name),
+            location=slot.link or slot.place or "", description=texts.render(person.locale, "sessions.ics_description", slot=slot),
+            stamp=now, zone=person.timezone,
+        )  # fmt: skip
+        await notify(context, person.telegram_id, body, about=alumna.id, attachment=(texts.render(person.locale, "files.session"), ics))
         for before in REMINDERS:
             if (due := slot.starts_at - before) > now:
                 reminder = texts.render(

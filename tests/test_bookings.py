@@ -87,6 +87,8 @@ async def test_a_slot_published_in_wita_is_booked_in_wib_with_an_ics_both_sides_
         assert event.decoded("dtend") == FIRST + timedelta(minutes=60)
         assert str(event["location"]) == "https://zoom.us/j/123"
     assert ics_of(mine)["uid"] == ics_of(theirs)["uid"]
+    zones = [str(icalendar.Calendar.from_ical(sent.file.data)["x-wr-timezone"]) for sent in (mine, theirs) if sent.file]
+    assert zones == ["Asia/Jakarta", "Asia/Makassar"]  # the same instant, each in her own zone
     schedule = await say(bot, coach, "/jadwal")
     assert "Kamis, 3 Desember 2026 · 10.00 WITA · 60 mnt · 👤 Ratna Kusumawati" in schedule.text
 

@@ -201,3 +201,18 @@ async def test_the_dashboard_shows_the_mentor_her_answers_and_the_cohorts_obstac
     assert "<li><strong>Ratna</strong>: Belum ada SK tim pelaksana &lt;script&gt;</li>" in cohort_page
     assert "Budi Santoso, sejak 1 Desember 2026" in alumna_page
     assert "⭐ Penugasan strategis baru · 31 Desember 2026 · menurut mentor" in alumna_page
+
+
+async def test_a_support_message_refuses_bad_input_and_arrives_exactly_as_written(bot: InProcessBot) -> None:
+    ratna, _, boss = await seed(bot)
+    await link_mentor(bot, ratna, boss)
+    await say(bot, boss, "/mentor")
+    await tap(bot, boss, "Kirim dukungan")
+    assert "1001" in (await say(bot, boss, "x" * 1001)).text  # too long: said so, asked again
+    boss.send_sticker()
+    await bot.run_pending()
+    assert "Tulis pesan dukungan" in boss.next_message().text
+    assert "kosong" in (await say(bot, boss, "   ")).text
+    ratna.skip_read()
+    assert "Terkirim ke Ratna" in (await say(bot, boss, "<b>Hebat</b> & terus 💪")).text
+    assert "<b>Hebat</b> & terus 💪" in ratna.next_message().text  # her words, not markup
