@@ -48,12 +48,13 @@ def _fonts() -> Path:
 
 @requires_alumna
 async def portfolio(update: Update, context: EcoachContext, person: Person) -> None:
-    """Her e-portfolio as a PDF, in her language; private reflections only when she asks for them."""
+    """Her e-portfolio as a PDF, in her language; private reflections and coaching notes only when she
+    asks for them."""
     data = await personal_data(session=context.session, person=person, now=context.runtime.clock.now())
     if not data.paps:
         await not_enrolled(update, context)
         return
-    if any(not r.shared for r in data.reflections):
+    if any(not r.shared for r in data.reflections) or any(b.noted_at for b in data.sessions):
         choices = InlineKeyboardMarkup(
             [[PortfolioChoice(0).key(context.text("portfolio.button_without_private"))],
              [PortfolioChoice(1).key(context.text("portfolio.button_with_private"))]]
@@ -129,6 +130,7 @@ def render_portfolio(
     html = env.get_template("portfolio.html.j2").render(
         t=t, label=label, date=lambda d: texts.format_date(locale, d), data=data, reflections=reflections,
         chart=str(chart) if chart else None, image=image, coaches=coaches or [], cohort=cohort,
+        sessions=[b for b in data.sessions if b.noted_at] if private else [],
         period_end=add_months(cohort.training_end, cohort.monitoring_months) if cohort else None,
     )  # fmt: skip
     html = JOINED_ARABIC.reshape(html)

@@ -4,9 +4,11 @@ reminders, moving and cancelling, no-shows, and the GROW notes with their follow
 from __future__ import annotations
 
 import asyncio
+import io
 from datetime import UTC, date, datetime, timedelta
 
 import icalendar
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from bot.kernel.notices import sweep_notices
@@ -342,3 +344,24 @@ async def test_the_same_press_delivered_again_after_a_crash_books_nothing_twice(
     await bot.run_pending()
     assert "sudah Ibu pesan" in ratna.next_message().text
     assert len([m for m in ratna.messages() if m.method == "sendDocument"]) == 1
+
+
+async def test_her_portfolio_carries_the_session_notes_only_when_she_chooses(bot: InProcessBot) -> None:
+    coach, ratna, _ = await seed(bot)
+    await book_first(bot, coach, ratna)
+    await sweep_at(bot, FIRST + timedelta(minutes=61))
+    await tap(bot, coach, "Catatan GROW")
+    await play(bot, coach, "Menuntaskan SOP", "[Lewati]", "[Lewati]", "Rapat dengan kepala bidang", "7-12-2026", "[Selesai]")
+    ratna.skip_read()
+
+    def pdf_text(sent: Sent) -> str:
+        assert sent.file is not None
+        return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(sent.file.data)).pages)
+
+    assert "catatan sesi coaching" in (await say(bot, ratna, "/portofolio")).text
+    await tap(bot, ratna, "Tanpa refleksi pribadi")
+    assert "Menuntaskan SOP" not in pdf_text(ratna.next_message())
+    await say(bot, ratna, "/portofolio")
+    await tap(bot, ratna, "Sertakan refleksi pribadi")
+    with_notes = pdf_text(ratna.next_message())
+    assert "Catatan sesi coaching 1-on-1" in with_notes and "Menuntaskan SOP" in with_notes and "Rapat dengan kepala bidang" in with_notes

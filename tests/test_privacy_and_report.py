@@ -103,7 +103,9 @@ async def test_report_command_sends_xlsx_to_a_coach(bot: InProcessBot) -> None:
 async def test_portfolio_pdf_contains_her_work(bot: InProcessBot) -> None:
     await seed(bot)
     alumna = bot.double.user(6100, "A")
-    assert "Sertakan juga refleksi yang Ibu simpan pribadi?" in (await say(bot, alumna, "/portofolio")).text
+    assert (
+        "Sertakan juga refleksi yang Ibu simpan pribadi dan catatan sesi coaching 1-on-1?" in (await say(bot, alumna, "/portofolio")).text
+    )
     assert "Menyiapkan" in (await tap(bot, alumna, "Sertakan refleksi pribadi")).text
     pdf = alumna.next_message()
     assert pdf.method == "sendDocument" and pdf.file is not None and pdf.file.name == "e-portofolio.pdf"
