@@ -125,10 +125,16 @@ async def claim_due_dialogues(*, session: AsyncSession, now: datetime, limit: in
     links = list(
         await session.scalars(
             select(MentorLink)
-            .where(MentorLink.consented_at.is_not(None), MentorLink.ended_at.is_(None), MentorLink.next_dialogue_at <= now)
+            .join(Person, Person.id == MentorLink.person_id)
+            .where(
+                MentorLink.consented_at.is_not(None),
+                MentorLink.ended_at.is_(None),
+                MentorLink.next_dialogue_at <= now,
+                Person.consent_at.is_not(None),  # she withdrew her consent: nothing of hers goes out, to her mentor neither
+            )
             .order_by(MentorLink.next_dialogue_at, MentorLink.id)
             .limit(limit)
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, of=MentorLink)
             .options(selectinload(MentorLink.person))
         )
     )

@@ -35,6 +35,7 @@ from db.models import (
     Membership,
     MentorDialogue,
     MentorLink,
+    Notice,
     Pap,
     Person,
     QuizAnswer,
@@ -42,6 +43,7 @@ from db.models import (
     RaterResponse,
     Reflection,
     Role,
+    SendStatus,
 )
 from db.raters import RoundResult, released
 from db.schedule import add_months
@@ -165,13 +167,19 @@ def export_dict(data: PersonalData) -> dict[str, Any]:
 
 
 async def withdraw_consent(*, session: AsyncSession, person: Person, now: datetime) -> None:
-    """No more reminders, check-ins or broadcasts: every sweep checks consent before sending."""
+    """No more reminders, check-ins or broadcasts: every sweep checks consent before sending. Scheduled
+    notices to her (a session's reminders, an action's follow-up) are dropped too."""
     person.consent_at = None
     person.updated_at = now
     await session.execute(
         update(Delivery)
         .where(Delivery.person_id == person.id, Delivery.status == DeliveryStatus.PENDING)
         .values(status=DeliveryStatus.SKIPPED)
+    )
+    await session.execute(
+        update(Notice)
+        .where(Notice.chat_id == person.telegram_id, Notice.topic.is_not(None), Notice.status == SendStatus.PENDING)
+        .values(status=SendStatus.SKIPPED)
     )
 
 

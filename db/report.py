@@ -285,9 +285,9 @@ async def coaching_numbers(*, session: AsyncSession, alumnae: list[int] | Select
             no_shows[person_id] += 1
     on_time: dict[int, int] = defaultdict(int)
     due: dict[int, int] = defaultdict(int)
-    zones = dict((await session.execute(select(Person.id, Person.timezone).where(Person.id.in_(ids)))).all())
-    for action in await session.scalars(select(AgreedAction).where(AgreedAction.person_id.in_(ids))):
-        zone = zones[action.person_id]
+    for action, zone in await session.execute(
+        select(AgreedAction, Person.timezone).join(Person, Person.id == AgreedAction.person_id).where(AgreedAction.person_id.in_(ids))
+    ):
         if action.done_at is not None or local(now, zone).date() > action.first_due_date:
             due[action.person_id] += 1
             on_time[action.person_id] += is_on_time(action, zone)

@@ -17,7 +17,7 @@ from db.bookings import Refusal, book
 from db.engine import create_engine, session_factory
 from db.enrolment import enrol_coach
 from db.models import AgreedAction, Booking, BookingEnd, CoachingSlot, Cohort, Notice, Person
-from db.privacy import export_dict, personal_data
+from db.privacy import export_dict, personal_data, withdraw_consent
 from db.report import cohort_report
 from devtools.double import FakeUser, Sent
 from tests.support import factories
@@ -365,3 +365,17 @@ async def test_her_portfolio_carries_the_session_notes_only_when_she_chooses(bot
     await tap(bot, ratna, "Sertakan refleksi pribadi")
     with_notes = pdf_text(ratna.next_message())
     assert "Catatan sesi coaching 1-on-1" in with_notes and "Menuntaskan SOP" in with_notes and "Rapat dengan kepala bidang" in with_notes
+
+
+async def test_withdrawing_consent_drops_her_scheduled_reminders(bot: InProcessBot) -> None:
+    coach, ratna, _ = await seed(bot)
+    await book_first(bot, coach, ratna)
+    async with bot.app.runtime.open_session() as session:
+        person = await session.scalar(select(Person).where(Person.telegram_id == RATNA))
+        assert person is not None
+        await withdraw_consent(session=session, person=person, now=bot.clock.now())
+        await session.commit()
+    ratna.skip_read()
+    await sweep_at(bot, FIRST - timedelta(hours=1))
+    assert not [m for m in ratna.messages() if "⏰" in m.text]
+    assert len([m for m in coach.messages() if "⏰" in m.text]) == 2  # the coach's own reminders stay

@@ -27,7 +27,7 @@ from db.models import (
     Person,
     Reflection,
 )
-from db.privacy import delete_personal_data, export_dict, personal_data
+from db.privacy import delete_personal_data, export_dict, personal_data, withdraw_consent
 from db.report import cohort_report
 from devtools.double import FakeUser
 from handlers.mentors import sweep_mentor_dialogues
@@ -216,3 +216,16 @@ async def test_a_support_message_refuses_bad_input_and_arrives_exactly_as_writte
     ratna.skip_read()
     assert "Terkirim ke Ratna" in (await say(bot, boss, "<b>Hebat</b> & terus 💪")).text
     assert "<b>Hebat</b> & terus 💪" in ratna.next_message().text  # her words, not markup
+
+
+async def test_when_she_withdraws_consent_her_mentor_gets_no_summary(bot: InProcessBot) -> None:
+    ratna, _, boss = await seed(bot)
+    await link_mentor(bot, ratna, boss)
+    async with bot.app.runtime.open_session() as session:
+        person = await session.scalar(select(Person).where(Person.telegram_id == RATNA))
+        assert person is not None
+        await withdraw_consent(session=session, person=person, now=bot.clock.now())
+        await session.commit()
+    bot.clock.set(NOW + DIALOGUE_EVERY)
+    assert await sweep_mentor_dialogues(bot.app.runtime, bot.app.bot) == 0
+    assert not any("Dialog bulanan" in m.text for m in bot.double.sent(BOSS))
