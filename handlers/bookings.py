@@ -13,7 +13,7 @@ from bot.kernel.context import EcoachContext
 from bot.kernel.guards import answer_button, in_private, requires_alumna, requires_person
 from bot.kernel.ics import invitation
 from bot.kernel.notices import notify
-from bot.kernel.telegram import mark_chosen
+from bot.kernel.telegram import html_to_plain, mark_chosen
 from conversations import grow, slots
 from db.bookings import (
     REMINDERS,
@@ -167,8 +167,9 @@ async def _tell_booked(context: EcoachContext, booking: Booking, kind: str) -> N
         body = texts.render(person.locale, f"sessions.{kind}", other=other.name, slot=slot, zone=person.timezone, coach=person is coach)
         ics = invitation(
             uid=f"ecoach-booking-{booking.id}", start=slot.starts_at, minutes=slot.minutes,
-            summary=texts.render(person.locale, "sessions.ics_summary", alumna=alumna.name, coach=coach.name),
-            location=slot.link or slot.place or "", description=texts.render(person.locale, "sessions.ics_description", slot=slot),
+            summary=html_to_plain(texts.render(person.locale, "sessions.ics_summary", alumna=alumna.name, coach=coach.name)),
+            location=slot.link or slot.place or "",
+            description=html_to_plain(texts.render(person.locale, "sessions.ics_description", slot=slot)),
             stamp=now, zone=person.timezone,
         )  # fmt: skip
         await notify(context, person.telegram_id, body, about=alumna.id, attachment=(texts.render(person.locale, "files.session"), ics))

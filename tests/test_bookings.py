@@ -187,6 +187,8 @@ async def test_moving_and_cancelling_tell_the_other_side_and_withdraw_the_remind
     assert "Sesi coaching dipindahkan" in moved.text and "Kamis, 10 Desember 2026 · 13.00 WIB" in moved.text
     assert "Kamis, 10 Desember 2026 · 14.00 WITA" in told.text and "📍 Ruang Rapat Lt. 2 <Gedung A>" in told.text
     assert ics_of(told).decoded("dtstart") == datetime(2026, 12, 10, 6, 0, tzinfo=UTC)
+    assert str(ics_of(told)["description"]) == "Tempat: Ruang Rapat Lt. 2 <Gedung A>"  # plain text, not HTML entities
+    assert str(ics_of(told)["location"]) == "Ruang Rapat Lt. 2 <Gedung A>"
     await sweep_at(bot, FIRST - timedelta(hours=1))  # the old time's reminders were withdrawn
     assert [m for m in ratna.messages() if "⏰" in m.text] == []
 
