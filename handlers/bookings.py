@@ -251,17 +251,18 @@ async def on_booking_button(update: Update, context: EcoachContext, person: Pers
     if refusal is not None:
         await answer_button(update, context.text(f"sessions.refused_{refusal.value}"), alert=True)
         return
-    await answer_button(update)
-    await mark_chosen(update.callback_query.message, update.callback_query.data)
+    other = _other(booking, person)
     if pressed.action == "cancel_ok":
         await _tell_cancelled(context, booking, by=person)
-        await context.reply(update, "sessions.cancelled", other=_other(booking, person).name, slot=booking.slot, zone=person.timezone)
     else:
         await withdraw(session=context.session, topic=_topic(booking))
-        other = _other(booking, person)
         body = context.runtime.texts.render(other.locale, "sessions.absent_told", other=person.name, slot=booking.slot, zone=other.timezone)
         await notify(context, other.telegram_id, body, about=booking.person_id)
-        await context.reply(update, "sessions.absent_marked", other=other.name, coach=coach_side)
+    await context.session.commit()  # stored before either side is told
+    await answer_button(update)
+    await mark_chosen(update.callback_query.message, update.callback_query.data)
+    key = "sessions.cancelled" if pressed.action == "cancel_ok" else "sessions.absent_marked"
+    await context.reply(update, key, other=other.name, slot=booking.slot, zone=person.timezone, coach=coach_side)
 
 
 async def _offer_moves(update: Update, context: EcoachContext, booking: Booking, person: Person) -> None:
@@ -312,16 +313,18 @@ async def on_follow_up(update: Update, context: EcoachContext, alumna: Person) -
     if pressed is None or action is None or action.done_at is not None:
         await answer_button(update, context.text("sessions.refused_gone"))
         return
-    await answer_button(update)
-    await mark_chosen(update.callback_query.message, update.callback_query.data)
+    if pressed.action == "move":
+        await answer_button(update)
+        await grow.begin_move(context, update, action)
+        return
     now = context.runtime.clock.now()
+    again = now.date() + FOLLOW_UP_AGAIN
     if pressed.action == "done":
         action.done_at = now
         await withdraw(session=context.session, topic=grow.follow_up_topic(action))
-        await context.reply(update, "grow.done", action=action.text)
-    elif pressed.action == "later":
-        again = now.date() + FOLLOW_UP_AGAIN
-        await grow.schedule_follow_up(context, action, alumna, on=again)
-        await context.reply(update, "grow.later", action=action.text, day=again)
     else:
-        await grow.begin_move(context, update, action)
+        await grow.schedule_follow_up(context, action, alumna, on=again)
+    await context.session.commit()  # stored before she is told
+    await answer_button(update)
+    await mark_chosen(update.callback_query.message, update.callback_query.data)
+    await context.reply(update, "grow.done" if pressed.action == "done" else "grow.later", action=action.text, day=again)

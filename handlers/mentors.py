@@ -109,27 +109,26 @@ async def on_mentor_button(update: Update, context: EcoachContext) -> None:
     if pressed is None or member is None or (pressed.link_id and (link is None or link.id != pressed.link_id)):
         await answer_button(update, context.text("input.stale_button"))
         return
+    now = context.runtime.clock.now()
+    if pressed.action == "end_ok" and link is not None:
+        await end(session=context.session, link=link, now=now)
+        await _tell_mentor_ended(context, link, member.person)
+    elif pressed.action == "invite":
+        _, replaced = await invite(session=context.session, alumna=member.person, now=now)
+        if replaced is not None:
+            await _tell_mentor_ended(context, replaced, member.person)
+    await context.session.commit()  # stored before she is told
     await answer_button(update)
     await mark_chosen(update.callback_query.message, update.callback_query.data)
-    now = context.runtime.clock.now()
     if pressed.action == "end":
         markup = InlineKeyboardMarkup(
             [[MentorAction("end_ok", pressed.link_id).key(context.text("mentor.button_end_confirm")),
               MentorAction("keep", pressed.link_id).key(context.text("mentor.button_keep"))]]
         )  # fmt: skip
         await context.reply(update, "mentor.end_confirm", mentor=link.mentor_name if link else "", reply_markup=markup)
-        return
-    if pressed.action == "keep":
-        return
-    if pressed.action == "end_ok" and link is not None:
-        await end(session=context.session, link=link, now=now)
-        await _tell_mentor_ended(context, link, member.person)
+    elif pressed.action == "end_ok" and link is not None:
         await context.reply(update, "mentor.ended", consented=link.consented_at is not None)
-        return
-    if pressed.action == "invite":
-        _, replaced = await invite(session=context.session, alumna=member.person, now=now)
-        if replaced is not None:
-            await _tell_mentor_ended(context, replaced, member.person)
+    elif pressed.action == "invite":
         await _show_hers(update, context, member.person)
 
 
