@@ -734,6 +734,7 @@ class CopChat(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     title: Mapped[str | None] = mapped_column(String(255))
+    is_forum: Mapped[bool] = mapped_column(default=False, server_default=false())  # a supergroup with topics
     linked_by: Mapped[int] = mapped_column(BigInteger)
     linked_at: Mapped[datetime]
 
@@ -1069,3 +1070,29 @@ class MentorDialogue(Base):
     opportunity_text: Mapped[str | None] = mapped_column(Text)
 
     link: Mapped[MentorLink] = relationship()
+
+
+class ForumTopic(enum.StrEnum):
+    """The topics the bot opens in a community group that is a forum; each announcement kind has one."""
+
+    ANNOUNCEMENTS = "announcements"  # Pengumuman
+    JOBS = "jobs"  # Lowongan & Talent Pool
+    AGENDA = "agenda"
+    TIPS = "tips"
+    GALLERY = "gallery"  # Galeri PAP
+    QUESTIONS = "questions"  # Tanya Jawab
+
+
+class CopTopic(Base):
+    """One topic of a forum community group: created once (its row is claimed under a lease before
+    createForumTopic), its thread id kept for every later post."""
+
+    __tablename__ = "cop_topics"
+    __table_args__ = (UniqueConstraint("chat_id", "topic"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    topic: Mapped[ForumTopic] = mapped_column(_enum(ForumTopic, length=24))
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    lease_until: Mapped[datetime | None]  # while being created: no other process creates it too
+    created_at: Mapped[datetime | None]

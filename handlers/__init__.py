@@ -55,6 +55,7 @@ SWEEPS: tuple[Callable[[Runtime, Bot], Awaitable[int]], ...] = (
     checkins.sweep_checkins,
     mentors.sweep_mentor_dialogues,
     community.sweep_tips,
+    community.sweep_forum_topics,
     community.sweep_broadcasts,
     sweep_housekeeping,
 )

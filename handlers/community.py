@@ -28,6 +28,7 @@ from bot.kernel.sending import MAX_ATTEMPTS, Verdict, attempt, classify, retry_a
 from bot.kernel.tips import tip_library, tip_message
 from conversations import announce
 from db.broadcasts import claim_batch, recent_broadcasts, record_quiz_answer, schedule_tip_week, settle, stop_sending_to, upcoming_events
+from db.forum import claim_topics_to_create, thread_for, topic_created, topic_refused
 from db.models import BroadcastKind, Cohort, CopChat, Delivery, DeliveryStatus, Membership, Person, QuizPoll, Role
 from db.people import person_by_telegram_id
 from db.schedule import iso_week, local, next_slot
@@ -139,7 +140,7 @@ async def broadcast_status(update: Update, context: EcoachContext) -> None:
 async def link_cop(update: Update, context: EcoachContext) -> None:
     """/hubungkan_cop in the community group (or with a channel's @name or id, privately): organizers only."""
     assert update.effective_user is not None and update.effective_chat is not None
-    chat_id, title = update.effective_chat.id, update.effective_chat.title
+    chat_id, title, forum = update.effective_chat.id, update.effective_chat.title, bool(update.effective_chat.is_forum)
     if in_private(update):
         if not context.args:
             await context.reply(update, "cop.usage")
@@ -150,12 +151,14 @@ async def link_cop(update: Update, context: EcoachContext) -> None:
         except TelegramError:
             await context.reply(update, "cop.not_found")
             return
-        chat_id, title = found.id, found.title
+        chat_id, title, forum = found.id, found.title, bool(found.is_forum)
     existing = await context.session.scalar(select(CopChat).where(CopChat.chat_id == chat_id))
     if existing is None:
         context.session.add(
-            CopChat(chat_id=chat_id, title=title, linked_by=update.effective_user.id, linked_at=context.runtime.clock.now())
+            CopChat(chat_id=chat_id, title=title, is_forum=forum, linked_by=update.effective_user.id, linked_at=context.runtime.clock.now())
         )
+    else:
+        existing.is_forum = forum  # linking again notices a group that became a forum since
     await context.reply(update, "cop.linked", title=title or str(chat_id))
 
 
@@ -253,7 +256,8 @@ async def _deliver(runtime: Runtime, bot: Bot, delivery: Delivery) -> Outcome:
         text = render(runtime, delivery)
         if text is None:
             return Outcome(DeliveryStatus.FAILED)
-        failure = await attempt(bot.send_message(delivery.chat_id, text, parse_mode=ParseMode.HTML))
+        thread = await _thread(runtime, delivery)
+        failure = await attempt(bot.send_message(delivery.chat_id, text, parse_mode=ParseMode.HTML, message_thread_id=thread))
         if failure is not None:
             if failure.may_have_arrived and delivery.attempts < MAX_ATTEMPTS:
                 return Outcome(DeliveryStatus.SENDING, held=True)  # the lease decides: sent again once it runs out
@@ -264,6 +268,40 @@ async def _deliver(runtime: Runtime, bot: Bot, delivery: Delivery) -> Outcome:
             again = retry_at(failure, delivery.attempts, now)
             return Outcome(DeliveryStatus.PENDING, again) if again is not None else Outcome(DeliveryStatus.FAILED)
     return await _send_quiz(runtime, bot, delivery, now)
+
+
+async def _thread(runtime: Runtime, delivery: Delivery) -> int | None:
+    """Its topic, when it goes to a community group that is a forum."""
+    if delivery.person_id is not None:
+        return None
+    async with runtime.open_session() as session:
+        return await thread_for(session=session, chat_id=delivery.chat_id, kind=delivery.broadcast.kind)
+
+
+async def sweep_forum_topics(runtime: Runtime, bot: Bot) -> int:
+    """Open the topics of a community group that is a forum, once each; return how many were opened."""
+    now = runtime.clock.now()
+    async with runtime.open_session() as session:
+        topics = await claim_topics_to_create(session=session, now=now, lease=runtime.settings.lease)
+        await session.commit()
+    opened = 0
+    for topic in topics:
+        name = runtime.texts.render(runtime.settings.default_locale, f"cop.topic_{topic.topic.value}")
+        try:
+            created = await bot.create_forum_topic(topic.chat_id, str(name))
+        except TelegramError as exc:
+            failure = classify(exc)
+            log.warning("the forum topic %s of chat %s was not opened (%s)", topic.topic.value, topic.chat_id, failure.kind)
+            if not failure.may_have_arrived:  # one that may exist is left to its lease: tried again only once it runs out
+                async with runtime.open_session() as session:
+                    await topic_refused(session=session, topic_id=topic.id, now=runtime.clock.now())
+                    await session.commit()
+            continue
+        async with runtime.open_session() as session:
+            await topic_created(session=session, topic_id=topic.id, thread_id=created.message_thread_id, now=runtime.clock.now())
+            await session.commit()
+        opened += 1
+    return opened
 
 
 async def _send_quiz(runtime: Runtime, bot: Bot, delivery: Delivery, now: datetime) -> Outcome:

@@ -150,3 +150,28 @@ def test_a_restart_mid_broadcast_resumes_without_duplicates(live_bot: BotProcess
     counts = [len(double.sent(p.id)) for p in people]
     assert max(counts) == 1  # no duplicates
     assert sum(counts) >= 150 - unconfirmed
+
+
+def test_a_forum_group_gets_its_topics_once_across_a_restart_and_a_job_lands_in_its_topic(
+    live_bot: BotProcess, double: BotApiDouble, database_url: str
+) -> None:
+    seed(database_url, double)
+    restart_at(live_bot, "2026-03-02 03:00:00")
+    forum = double.group(-100700, "Forum Alumni", forum=True)
+    organizer = double.user(900001, "Penyelenggara")
+    organizer.send("/hubungkan_cop", chat=forum)
+    wait_until(lambda: len([m for m in double.sent(forum.id) if m.method == "createForumTopic"]) == 6)
+    restart_at(live_bot, "2026-03-02 03:05:00")
+    time.sleep(3)  # several sweeps of the restarted process
+    created = [m for m in double.sent(forum.id) if m.method == "createForumTopic"]
+    assert len(created) == 6  # not one more after the restart
+    jobs = next(m.thread_id for m in created if m.raw_text == "Lowongan & Talent Pool")
+    say(organizer, "/umumkan")
+    tap(organizer, "Seluruh komunitas alumni")
+    tap(organizer, "Lowongan jabatan")
+    say(organizer, "Kepala Bidang Pelayanan")
+    say(organizer, "Pendaftaran sampai 20 Maret.")
+    assert "dijadwalkan" in tap(organizer, "Kirim").text
+    wait_until(lambda: any("Kepala Bidang Pelayanan" in m.text for m in double.sent(forum.id)))
+    [post] = [m for m in double.sent(forum.id) if "Kepala Bidang Pelayanan" in m.text]
+    assert post.thread_id == jobs

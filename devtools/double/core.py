@@ -83,6 +83,11 @@ class Sent:
         return self.message.get("text") or self.message.get("caption") or ""
 
     @property
+    def thread_id(self) -> int | None:
+        """The forum topic it was posted in, if any."""
+        return self.message.get("message_thread_id")
+
+    @property
     def buttons(self) -> list[list[dict[str, Any]]]:
         markup = self.message.get("reply_markup") or {}
         return markup.get("inline_keyboard") or markup.get("keyboard") or []
@@ -99,12 +104,16 @@ class Chat:
     title: str | None = None
     first_name: str | None = None
     username: str | None = None
+    is_forum: bool = False  # a supergroup with topics
+    topics: dict[int, str] = field(default_factory=dict)  # message_thread_id -> name
     log: list[Sent] = field(default_factory=list)
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     message_ids: Any = field(default_factory=lambda: itertools.count(1))
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "type": self.type}
+        if self.is_forum:
+            data["is_forum"] = True
         if self.title:
             data["title"] = self.title
         if self.first_name:
@@ -223,6 +232,7 @@ class BotApiDouble:
             "sendchataction": lambda p, u: True,
             "getfile": self._get_file,
             "getchat": lambda p, u: self._chat(p["chat_id"]).as_dict(),
+            "createforumtopic": self._create_forum_topic,
         }
 
     def _get_me(self, params: Params, uploads: Uploads) -> dict[str, Any]:
@@ -512,14 +522,33 @@ class BotApiDouble:
         return plain, entities
 
     def _new_bot_message(self, chat: Chat, params: Params) -> dict[str, Any]:
+        thread = params.get("message_thread_id")
+        if thread is not None and int(thread) not in chat.topics:
+            raise ApiError(400, "Bad Request: message thread not found")
         message: dict[str, Any] = {
             "message_id": next(chat.message_ids),
             "from": self._get_me({}, {}),
             "chat": chat.as_dict(),
             "date": int(time.time()),
         }
+        if thread is not None:
+            message.update(message_thread_id=int(thread), is_topic_message=True)
         _set_markup(message, params)
         return message
+
+    def _create_forum_topic(self, params: Params, uploads: Uploads) -> dict[str, Any]:
+        """A topic in a forum supergroup: its id is the id of the service message that opens it."""
+        chat = self._chat(params.get("chat_id"))
+        if not chat.is_forum:
+            raise ApiError(400, "Bad Request: the chat is not a forum")
+        name = str(params.get("name") or "")
+        if not 1 <= len(name) <= 128:
+            raise ApiError(400, "Bad Request: TOPIC_NAME_INVALID")
+        message = self._new_bot_message(chat, {})
+        chat.topics[message["message_id"]] = name
+        message.update(message_thread_id=message["message_id"], forum_topic_created={"name": name, "icon_color": 7322096})
+        self._record("createForumTopic", chat, message, name, None)
+        return {"message_thread_id": message["message_id"], "name": name, "icon_color": 7322096}
 
     def _record(
         self, method: str, chat: Chat, message: dict[str, Any], raw: str | None, parse_mode: str | None, stored: StoredFile | None = None
@@ -565,12 +594,12 @@ class BotApiDouble:
                 self._chats[user_id] = Chat(user_id, "private", first_name=first_name, username=username)
         return FakeUser(self, user_id, first_name, language_code, last_name, username)
 
-    def group(self, chat_id: int, title: str) -> Chat:
-        """A group chat the bot is a member of (group ids are negative)."""
+    def group(self, chat_id: int, title: str, *, forum: bool = False) -> Chat:
+        """A group chat the bot is a member of (group ids are negative); `forum`: a supergroup with topics."""
         if chat_id >= 0:
             raise ValueError("group chat ids are negative")
         with self._cond:
-            return self._chats.setdefault(chat_id, Chat(chat_id, "supergroup", title=title))
+            return self._chats.setdefault(chat_id, Chat(chat_id, "supergroup", title=title, is_forum=forum))
 
     def block(self, user_id: int, blocked: bool = True) -> None:
         """Make the bot's sends to this user fail with 403, as when she blocks the bot."""
