@@ -1,5 +1,5 @@
 """The community group as a forum: the bot opens its topics once, and posts each kind of broadcast
-into its topic.
+into its topic; with her consent, the days an alumna posts or replies there are counted.
 
 createForumTopic has no idempotency key, so a topic's row is planned first and claimed under a lease
 before the call; its thread id is stored as soon as Telegram answers. Only a call that timed out
@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import BroadcastKind, CopChat, CopTopic, ForumTopic
+from db.models import BroadcastKind, CopChat, CopTopic, ForumDay, ForumTopic, Membership, Person, Role
+from db.schedule import local
 
 TOPIC_OF: dict[BroadcastKind, ForumTopic] = {
     BroadcastKind.GENERAL: ForumTopic.ANNOUNCEMENTS,
@@ -72,3 +73,42 @@ async def thread_for(*, session: AsyncSession, chat_id: int, kind: BroadcastKind
     return await session.scalar(
         select(CopTopic.thread_id).where(CopTopic.chat_id == chat_id, CopTopic.topic == TOPIC_OF[kind], CopTopic.thread_id.is_not(None))
     )
+
+
+async def count_message(*, session: AsyncSession, chat_id: int, telegram_id: int, reply: bool, now: datetime) -> bool:
+    """Count one message of hers in the community group, by her day: only when she agreed to it, and
+    never what she wrote. False when it is not counted (not the community group, or no consent)."""
+    if await session.scalar(select(CopChat.id).where(CopChat.chat_id == chat_id)) is None:
+        return False
+    found = (
+        await session.execute(
+            select(Person.id, Person.timezone)
+            .join(Membership, Membership.person_id == Person.id)
+            .where(
+                Person.telegram_id == telegram_id,
+                Person.consent_at.is_not(None),
+                Person.forum_counted_since.is_not(None),
+                Membership.role == Role.ALUMNI,
+            )
+            .limit(1)
+        )
+    ).first()
+    if found is None:
+        return False
+    person_id, zone = found
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    row = insert(ForumDay).values(person_id=person_id, day=local(now, zone).date(), posts=0 if reply else 1, replies=1 if reply else 0)
+    await session.execute(
+        row.on_conflict_do_update(
+            index_elements=[ForumDay.person_id, ForumDay.day],
+            set_={"posts": ForumDay.posts + row.excluded.posts, "replies": ForumDay.replies + row.excluded.replies},
+        )
+    )
+    return True
+
+
+async def set_counting(*, session: AsyncSession, person: Person, on: bool, now: datetime) -> None:
+    """Her choice in /privasi. Turning it off also forgets the days already counted."""
+    person.forum_counted_since = now if on else None
+    if not on:
+        await session.execute(delete(ForumDay).where(ForumDay.person_id == person.id))

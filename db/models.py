@@ -229,6 +229,8 @@ class Person(Base):
     reminders_on: Mapped[bool] = mapped_column(default=True, server_default=true())
     reminders_paused_until: Mapped[datetime | None]
     tips_on: Mapped[bool] = mapped_column(default=True, server_default=true())  # the weekly microlearning tip
+    # She agreed (in /privasi) that the days she posts or replies in the community group are counted; never what she wrote
+    forum_counted_since: Mapped[datetime | None]
     # A coach of several cohorts: the one her private-chat commands show (/angkatan); None: her latest.
     coaching_cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
@@ -1096,3 +1098,17 @@ class CopTopic(Base):
     thread_id: Mapped[int | None] = mapped_column(BigInteger)
     lease_until: Mapped[datetime | None]  # while being created: no other process creates it too
     created_at: Mapped[datetime | None]
+
+
+class ForumDay(Base):
+    """That she posted or replied in the community group on a day (her calendar), and how often: the
+    forum-participation indicator. Counted only with her consent; no text, no message id."""
+
+    __tablename__ = "forum_days"
+    __table_args__ = (UniqueConstraint("person_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    day: Mapped[date]
+    posts: Mapped[int] = mapped_column(Integer, default=0)
+    replies: Mapped[int] = mapped_column(Integer, default=0)

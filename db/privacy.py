@@ -31,6 +31,7 @@ from db.models import (
     DeliveryStatus,
     Draft,
     Evidence,
+    ForumDay,
     LogEntry,
     Membership,
     MentorDialogue,
@@ -66,6 +67,7 @@ class PersonalData:
     sessions: list[Booking]  # her 1-on-1 coaching sessions, with their GROW notes and agreed actions
     mentors: list[MentorLink]
     mentor_dialogues: list[MentorDialogue]
+    forum_days: list[ForumDay]  # the days she posted or replied in the community group, when she agreed to count them
 
 
 async def personal_data(*, session: AsyncSession, person: Person, now: datetime) -> PersonalData:
@@ -104,8 +106,9 @@ async def personal_data(*, session: AsyncSession, person: Person, now: datetime)
     )
     mentors = list(await session.scalars(select(MentorLink).where(MentorLink.person_id == person.id).order_by(MentorLink.id)))
     dialogues = list(await session.scalars(select(MentorDialogue).where(MentorDialogue.person_id == person.id).order_by(MentorDialogue.id)))
+    forum_days = list(await session.scalars(select(ForumDay).where(ForumDay.person_id == person.id).order_by(ForumDay.day)))
     return PersonalData(
-        person, paps, entries, reflections, checkins, career, feedback, links, quizzes, messages, sessions, mentors, dialogues
+        person, paps, entries, reflections, checkins, career, feedback, links, quizzes, messages, sessions, mentors, dialogues, forum_days
     )
 
 
@@ -163,6 +166,7 @@ def export_dict(data: PersonalData) -> dict[str, Any]:
         ],
         "mentors": [_plain(link, ("code", "person_id", "mentor_telegram_id", "locale")) for link in data.mentors],
         "mentor_dialogues": [_plain(d, ("person_id",)) for d in data.mentor_dialogues],
+        "community_group_days": [_plain(d, ("id", "person_id")) for d in data.forum_days],
     }
 
 

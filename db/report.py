@@ -24,6 +24,7 @@ from db.models import (
     CoachingSlot,
     Cohort,
     FeedbackRound,
+    ForumDay,
     LogEntry,
     Membership,
     MentorDialogue,
@@ -70,6 +71,7 @@ class AlumnaRow:
     actions_on_time: str  # agreed actions done by the date agreed, of those due so far: "2/3"
     mentor: str  # her supervisor-mentor's name, when one consented and she has not ended it
     mentor_reported: int  # strategic assignments or promotions her mentor reported (counted in career events too)
+    forum_days: int  # days in the last 30 she posted or replied in the community group (counted only if she agreed)
 
 
 # Columns whose values are codes, and the catalog prefix that names them in a person's language.
@@ -83,7 +85,8 @@ class Indicators:
     promoted_target: str
     pap_implementation: float
     checkin_response: float
-    forum_participation: float
+    forum_participation: float  # share who named a forum they take part in, in a check-in
+    forum_active: float  # share active in the community group in the last 30 days (of all alumnae; only those who agreed are counted)
     perception: dict[str, float | None]  # averages 1–5 of supervisor, peer and unit raters
     cop_engagement: float  # share who answered at least one tip quiz
     quiz_answers: int
@@ -154,6 +157,11 @@ async def cohort_report(*, session: AsyncSession, cohort: Cohort, now: datetime)
         select(QuizAnswer.person_id, func.count()).where(QuizAnswer.person_id.in_(ids)).group_by(QuizAnswer.person_id)
     )
     coaching = await coaching_numbers(session=session, alumnae=ids, now=now)
+    forum_days = await per_person(
+        select(ForumDay.person_id, func.count())
+        .where(ForumDay.person_id.in_(ids), ForumDay.day > today - timedelta(days=ACTIVE_DAYS))
+        .group_by(ForumDay.person_id)
+    )
     checkins: dict[int, list[CheckIn]] = defaultdict(list)
     for checkin in await session.scalars(select(CheckIn).where(CheckIn.cohort_id == cohort.id).order_by(CheckIn.sequence)):
         checkins[checkin.person_id].append(checkin)
@@ -202,6 +210,7 @@ async def cohort_report(*, session: AsyncSession, cohort: Cohort, now: datetime)
                 actions_on_time=f"{coaching.on_time.get(person_id, 0)}/{coaching.actions_due.get(person_id, 0)}",
                 mentor=coaching.mentors.get(person_id, ""),
                 mentor_reported=coaching.mentor_reported.get(person_id, 0),
+                forum_days=forum_days.get(person_id, (0,))[0],
             )
         )
 
@@ -223,6 +232,7 @@ async def cohort_report(*, session: AsyncSession, cohort: Cohort, now: datetime)
             answered_total + sum(a.checkins_answered for a in anonymous), due_total + sum(a.checkins_due for a in anonymous)
         ),
         forum_participation=_share(forum + sum(a.forum_participant for a in anonymous), whole),
+        forum_active=_share(len(forum_days), len(rows)),
         perception={q: (round(float(v), 2) if v is not None else None) for q, v in zip(QUESTIONS, perception_row, strict=True)},
         cop_engagement=_share(sum(1 for p in ids if p in quizzes), len(rows)),
         quiz_answers=sum(v[0] for v in quizzes.values()),

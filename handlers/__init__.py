@@ -115,6 +115,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(_command(c.DELETE_DATA, privacy.delete_data))
     application.add_handler(_command(c.REPORT, report.report, private=False))
     application.add_handler(_command(c.DASHBOARD, dashboard.dashboard_command, private=False))
+    application.add_handler(MessageHandler(NEW_MESSAGE & filters.ChatType.GROUPS & ~filters.COMMAND, community.on_group_message))
     application.add_handler(PollAnswerHandler(community.on_poll_answer))
     application.add_handler(ChatMemberHandler(community.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
 

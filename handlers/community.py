@@ -28,7 +28,7 @@ from bot.kernel.sending import MAX_ATTEMPTS, Verdict, attempt, classify, retry_a
 from bot.kernel.tips import tip_library, tip_message
 from conversations import announce
 from db.broadcasts import claim_batch, recent_broadcasts, record_quiz_answer, schedule_tip_week, settle, stop_sending_to, upcoming_events
-from db.forum import claim_topics_to_create, thread_for, topic_created, topic_refused
+from db.forum import claim_topics_to_create, count_message, thread_for, topic_created, topic_refused
 from db.models import BroadcastKind, Cohort, CopChat, Delivery, DeliveryStatus, Membership, Person, QuizPoll, Role
 from db.people import person_by_telegram_id
 from db.schedule import iso_week, local, next_slot
@@ -160,6 +160,20 @@ async def link_cop(update: Update, context: EcoachContext) -> None:
     else:
         existing.is_forum = forum  # linking again notices a group that became a forum since
     await context.reply(update, "cop.linked", title=title or str(chat_id))
+
+
+async def on_group_message(update: Update, context: EcoachContext) -> None:
+    """A message in a group: in the community group it counts towards her forum participation, when she
+    agreed to that in /privasi. Only the day and whether it was a post or a reply; never the text."""
+    message = update.message
+    if message is None or update.effective_user is None or update.effective_chat is None:
+        return
+    replied = message.reply_to_message
+    reply = replied is not None and replied.forum_topic_created is None  # in a forum, a topic's messages all answer its opening
+    await count_message(
+        session=context.session, chat_id=update.effective_chat.id, telegram_id=update.effective_user.id, reply=reply,
+        now=context.runtime.clock.now(),
+    )  # fmt: skip
 
 
 POLL_LOOKUPS = 5

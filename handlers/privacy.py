@@ -13,6 +13,7 @@ from telegram import InlineKeyboardMarkup, Update
 from bot.kernel.callbacks import PrivacyAction
 from bot.kernel.context import EcoachContext
 from bot.kernel.guards import answer_button, requires_person
+from db.forum import set_counting
 from db.models import Person
 from db.privacy import clear_deleted, delete_personal_data, export_dict, personal_data, withdraw_consent
 
@@ -71,8 +72,9 @@ async def _ask_delete(update: Update, context: EcoachContext, person: Person) ->
 @requires_person
 async def privacy(update: Update, context: EcoachContext, person: Person) -> None:
     """What is stored and who sees it, with export, deletion, and consent withdrawal or renewal."""
-    consenting = person.consent_at is not None
+    consenting, counted = person.consent_at is not None, person.forum_counted_since is not None
     rows = [
+        [PrivacyAction("forum_off" if counted else "forum_on").key(context.text(f"privacy.button_forum_{'off' if counted else 'on'}"))],
         [PrivacyAction("export").key(context.text("privacy.button_export"))],
         [PrivacyAction("delete").key(context.text("privacy.button_delete"))],
         [
@@ -81,7 +83,7 @@ async def privacy(update: Update, context: EcoachContext, person: Person) -> Non
             )
         ],
     ]
-    await context.reply(update, "privacy.overview", consenting=consenting, reply_markup=InlineKeyboardMarkup(rows))
+    await context.reply(update, "privacy.overview", consenting=consenting, counted=counted, reply_markup=InlineKeyboardMarkup(rows))
 
 
 @requires_person
@@ -114,3 +116,6 @@ async def on_privacy_button(update: Update, context: EcoachContext, person: Pers
     elif action == "consent":
         person.consent_at = now
         await context.reply(update, "privacy.consented")
+    elif action in ("forum_on", "forum_off"):
+        await set_counting(session=context.session, person=person, on=action == "forum_on", now=now)
+        await context.reply(update, f"privacy.{action}")

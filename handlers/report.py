@@ -31,7 +31,10 @@ from db.models import Cohort
 from db.report import LABELLED, AlumnaRow, Indicators, cohort_report, report_dict
 from db.schedule import add_months, local
 
-SHARES = ("promoted_or_assigned", "pap_implementation", "checkin_response", "forum_participation", "cop_engagement", "active_30_days")
+SHARES = (
+    "promoted_or_assigned", "pap_implementation", "checkin_response", "forum_participation", "forum_active", "cop_engagement",
+    "active_30_days",
+)  # fmt: skip
 COLUMNS = [f.name for f in fields(AlumnaRow)]
 DATE_FORMAT = "DD-MM-YYYY"
 MAX_WIDTH = 60

@@ -109,7 +109,7 @@ class TipsSwitch(Button, prefix="tip"):
 
 
 class PrivacyAction(Button, prefix="pv"):
-    action: str  # export | delete | delete_confirmed | cancel | withdraw | consent
+    action: str  # export | delete | delete_confirmed | cancel | withdraw | consent | forum_on | forum_off
 
 
 class MyEntry(Button, prefix="lg"):

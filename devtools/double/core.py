@@ -726,9 +726,22 @@ class FakeUser:
         chat_dict = chat.as_dict() if chat else self.double._chat(self.id).as_dict()
         return {"message_id": next(self._message_ids), "from": self.as_dict(), "chat": chat_dict, "date": int(time.time()), **content}
 
-    def send(self, text: str, *, chat: Chat | None = None, mention: bool = False) -> dict[str, Any]:
-        """Send text; a leading /command gets its bot_command entity (with @botname if `mention`)."""
+    def send(
+        self,
+        text: str,
+        *,
+        chat: Chat | None = None,
+        mention: bool = False,
+        reply_to: dict[str, Any] | None = None,
+        thread: int | None = None,
+    ) -> dict[str, Any]:
+        """Send text; a leading /command gets its bot_command entity (with @botname if `mention`). In a
+        forum, `thread` posts in that topic, whose opening message it then answers, as Telegram shows it."""
         content: dict[str, Any] = {}
+        if thread is not None and chat is not None:
+            content.update(message_thread_id=thread, is_topic_message=True, reply_to_message=chat.messages[thread])
+        if reply_to is not None:
+            content["reply_to_message"] = reply_to
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             if mention and "@" not in command:
