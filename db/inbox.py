@@ -106,4 +106,9 @@ async def claim_next(*, session: AsyncSession, bot_id: int, now: datetime, lease
 
 
 async def finish(*, session: AsyncSession, row_id: int, status: InboxStatus, now: datetime) -> None:
-    await session.execute(update(InboxUpdate).where(InboxUpdate.id == row_id).values(status=status, lease_until=None, handled_at=now))
+    """Record the outcome; a handled update keeps its id (against Telegram's redelivery), not its content:
+    what people wrote is not kept in the inbox once it is handled."""
+    values: dict[str, Any] = {"status": status, "lease_until": None, "handled_at": now}
+    if status == InboxStatus.DONE:
+        values["payload"] = {}
+    await session.execute(update(InboxUpdate).where(InboxUpdate.id == row_id).values(**values))
