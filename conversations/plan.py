@@ -7,17 +7,18 @@ from datetime import date, timedelta
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.kernel.callbacks import PlanAction
+from bot.kernel.callbacks import GalleryAction, PlanAction
 from bot.kernel.context import EcoachContext
 from bot.kernel.parsing import Invalid, clean_text, read_date, read_nip
 from bot.kernel.standing import milestone_lines, status_line
 from conversations import engine
 from conversations.engine import ChoiceStep, Flow, Prompt, Step, Turn
 from conversations.onboarding import LATEST_END_MONTHS, LIMITS
+from db.gallery import entry_of
 from db.models import Milestone, Pap, Person
 from db.plans import MAX_MILESTONES, TEXT_FIELDS, add_milestone, complete_milestone, current_pap, milestone_of, set_field
 from db.schedule import add_months, local
-from db.status import standing_of
+from db.status import ProjectStatus, standing_of
 
 FIELDS = [*TEXT_FIELDS, "end_date", "nip"]  # her NIP lives in her profile, and is changed here too
 
@@ -218,10 +219,10 @@ async def show_plan(update: Update, context: EcoachContext, pap: Pap) -> None:
         status=status_line(texts, locale, standing),
         cohort=pap.cohort.name,
     )
-    markup = InlineKeyboardMarkup(
-        [
-            [PlanAction("edit").key(context.text("plan.button_edit"))],
-            [PlanAction("add").key(context.text("plan.button_add")), PlanAction("milestones").key(context.text("plan.button_milestones"))],
-        ]
-    )
-    await context.send(update, body, markup)
+    rows = [
+        [PlanAction("edit").key(context.text("plan.button_edit"))],
+        [PlanAction("add").key(context.text("plan.button_add")), PlanAction("milestones").key(context.text("plan.button_milestones"))],
+    ]
+    if standing.status == ProjectStatus.DONE and await entry_of(session=context.session, pap=pap) is None:
+        rows.append([GalleryAction("publish").key(context.text("gallery.button_offer_publish"))])  # a finished PAP can inspire others
+    await context.send(update, body, InlineKeyboardMarkup(rows))

@@ -1112,3 +1112,34 @@ class ForumDay(Base):
     day: Mapped[date]
     posts: Mapped[int] = mapped_column(Integer, default=0)
     replies: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class GalleryTheme(enum.StrEnum):
+    """The kinds of PAP the program design names (seed, section 4), as the library's themes."""
+
+    GENDER_RESPONSIVE_SERVICE = "gender_service"  # layanan publik responsif gender
+    WOMEN_FORUM = "women_forum"  # forum perempuan
+    DIGITAL_PROCESS = "digital"  # digitalisasi proses internal
+    OTHER = "other"
+
+
+class GalleryEntry(Base):
+    """A finished PAP she published to the alumni library (Galeri PAP): exactly what she saw in its
+    preview, kept as it was then. Withdrawing it deletes the row."""
+
+    __tablename__ = "gallery_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pap_id: Mapped[int] = mapped_column(ForeignKey("paps.id", ondelete="CASCADE"), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    theme: Mapped[GalleryTheme] = mapped_column(_enum(GalleryTheme))
+    level: Mapped[PositionLevel | None] = mapped_column(_enum(PositionLevel))
+    zone: Mapped[str] = mapped_column(String(64))  # her region, as far as the bot knows it: WIB, WITA or WIT
+    agency: Mapped[str | None] = mapped_column(String(200))
+    result: Mapped[str] = mapped_column(Text)  # what it achieved, against its indicator
+    evidence_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # up to three she picked
+    body: Mapped[str] = mapped_column(Text)  # what full-text search reads: title, problem, goal, result, milestones
+    published_at: Mapped[datetime]
+
+    pap: Mapped[Pap] = relationship()
+    person: Mapped[Person] = relationship()

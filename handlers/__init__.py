@@ -31,6 +31,7 @@ from handlers import (
     dashboard,
     errors,
     feedback,
+    gallery,
     help_menu,
     language,
     logbook,
@@ -90,6 +91,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(_command(c.COACHING, bookings.coaching_command))
     application.add_handler(_command(c.SLOTS, bookings.slots_command, private=False))
     application.add_handler(_command(c.MENTOR, mentors.mentor_command, private=False))
+    application.add_handler(_command(c.GALLERY, gallery.gallery_command))
     application.add_handler(_command(c.NEW_COHORT, cohorts.start_new_cohort))
     application.add_handler(_command(c.COACHES, access.coaches_command, private=False))
     application.add_handler(_command(c.ROTATE_CODES, access.rotate_codes_command, private=False))
@@ -141,6 +143,9 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(_button(b.FollowUp, bookings.on_follow_up))
     application.add_handler(_button(b.MentorAction, mentors.on_mentor_button))
     application.add_handler(_button(b.MentorAnswer, mentors.on_answer_button))
+    application.add_handler(_button(b.GalleryFilter, gallery.on_filter))
+    application.add_handler(_button(b.GalleryOpen, gallery.on_open))
+    application.add_handler(_button(b.GalleryAction, gallery.on_own_action))
     application.add_handler(_button(b.CohortChoice, coaches.on_cohort_choice))
     application.add_handler(_button(b.DeadlineAction, plan.on_deadline_button))
     application.add_handler(_button(b.CoachReply, contact.on_reply_button))

@@ -18,11 +18,19 @@ from db.models import Base
 EXPECTED_TABLES = {"alembic_version", "people", "cohorts", "memberships", "cohort_chats"}
 
 
+def _modelled(obj: object, name: str | None, kind: str, reflected: bool, compare_to: object) -> bool:
+    """The gallery's full-text index is made by its migration alone: an FTS5 table (and its shadow
+    tables) on SQLite, an expression index on PostgreSQL; neither can be a model."""
+    return not (name or "").startswith(("gallery_search", "ix_gallery_search"))
+
+
 async def test_models_and_migrations_do_not_differ(database_url: str) -> None:
     engine = create_engine(database_url)
     async with engine.connect() as connection:
         diff = await connection.run_sync(
-            lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata)
+            lambda sync: compare_metadata(
+                MigrationContext.configure(sync, opts={"compare_type": True, "include_object": _modelled}), Base.metadata
+            )
         )
     await engine.dispose()
     assert diff == []

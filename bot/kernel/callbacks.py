@@ -232,3 +232,22 @@ class MentorAnswer(Button, prefix="ma"):
     """Under the monthly summary: the mentor answers this month's two questions."""
 
     dialogue_id: int
+
+
+class GalleryFilter(Button, prefix="gf"):
+    """Under /galeri's results: narrow by theme, level or region ("" clears it)."""
+
+    field: str  # theme | level | zone
+    value: str
+
+
+class GalleryOpen(Button, prefix="go"):
+    """Under /galeri's results: one project in full, with its evidence."""
+
+    entry_id: int
+
+
+class GalleryAction(Button, prefix="ga"):
+    """Her own PAP: publish it to the library, or withdraw it."""
+
+    action: str  # publish | withdraw

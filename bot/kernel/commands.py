@@ -55,6 +55,7 @@ DASHBOARD = Command("dasbor", "dashboard", "dashboard")
 SLOTS = Command("jadwal", "slots", "slots")
 COACHING = Command("sesi_coaching", "coaching", "coaching")
 MENTOR = Command("mentor", "mentor", "mentor")
+GALLERY = Command("galeri", "gallery", "gallery")
 
 # In the order the menu shows them.
 MENU = [
@@ -69,6 +70,7 @@ MENU = [
     ASK_COACH,
     COACHING,
     MENTOR,
+    GALLERY,
     FEEDBACK,
     TIPS,
     AGENDA,

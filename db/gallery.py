@@ -1,0 +1,128 @@
+"""Galeri PAP: finished projects an alumna chose to publish, found by any enrolled alumna or coach.
+
+Full-text search reads the title, problem, goal, result and milestones: SQLite's FTS5 (the table
+`gallery_search`, which triggers keep beside the rows) and PostgreSQL's tsvector with the `simple` configuration
+(an expression index made by the migration). Both match words and word beginnings, in any case and
+without diacritics; neither stems Indonesian: "digital" finds "digitalisasi", but "digitalisasi" does
+not find "mendigitalkan" (no well-kept Indonesian stemmer is packaged for Python).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import column, func, select, table, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from db.models import Evidence, GalleryEntry, GalleryTheme, LogEntry, Pap, Person, PositionLevel
+from db.schedule import ZONES
+
+MAX_EVIDENCE = 3
+RESULT_MAX = 500
+SHOWN = 5
+_WORD = re.compile(r"\w+", re.UNICODE)
+ZONE_OF = {zone: key for key, zone in ZONES.items()}  # Asia/Makassar -> wita
+FTS = table("gallery_search", column("rowid"), column("rank"), column("gallery_search"))  # SQLite's FTS5 table, made by the migration
+
+
+@dataclass(frozen=True)
+class Filters:
+    theme: GalleryTheme | None = None
+    level: PositionLevel | None = None
+    zone: str | None = None  # wib | wita | wit
+
+
+def _is_postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _body(pap: Pap, result: str) -> str:
+    return "\n".join([pap.title, pap.problem, pap.goal, pap.indicator, result, *(m.title for m in pap.milestones)])
+
+
+async def entry_of(*, session: AsyncSession, pap: Pap) -> GalleryEntry | None:
+    return await session.scalar(select(GalleryEntry).where(GalleryEntry.pap_id == pap.id))
+
+
+async def evidence_choices(*, session: AsyncSession, pap: Pap) -> list[Evidence]:
+    """Her photos and documents of this PAP, newest first: what she may pick to show."""
+    rows = await session.scalars(
+        select(Evidence)
+        .join(LogEntry, Evidence.entry_id == LogEntry.id)
+        .where(LogEntry.pap_id == pap.id, Evidence.file_id.is_not(None))
+        .order_by(Evidence.id.desc())
+        .limit(12)
+        .options(selectinload(Evidence.entry))
+    )
+    return list(rows)
+
+
+async def publish(
+    *, session: AsyncSession, person: Person, pap: Pap, theme: GalleryTheme, result: str, evidence_ids: list[int], now: datetime
+) -> GalleryEntry:
+    """Publish (or publish again) her PAP as she saw it in the preview, and index its words."""
+    await withdraw(session=session, pap=pap)
+    chosen = {e.id for e in await evidence_choices(session=session, pap=pap)}
+    entry = GalleryEntry(
+        pap_id=pap.id, person_id=person.id, theme=theme, level=person.position_level, zone=ZONE_OF.get(person.timezone, person.timezone),
+        agency=person.agency, result=result, evidence_ids=[i for i in evidence_ids if i in chosen][:MAX_EVIDENCE],
+        body=_body(pap, result), published_at=now,
+    )  # fmt: skip
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+async def withdraw(*, session: AsyncSession, pap: Pap) -> bool:
+    """Take it out of the library; False when it was not in it."""
+    entry = await entry_of(session=session, pap=pap)
+    if entry is None:
+        return False
+    await session.delete(entry)
+    await session.flush()
+    return True
+
+
+def _terms(query: str) -> list[str]:
+    return [word.casefold() for word in _WORD.findall(query)][:8]
+
+
+async def search(*, session: AsyncSession, query: str, filters: Filters = Filters(), limit: int = SHOWN) -> list[GalleryEntry]:
+    """Published projects matching every word of `query` (as a word or a word's beginning), best first;
+    the newest first without words."""
+    statement = select(GalleryEntry).options(selectinload(GalleryEntry.pap).selectinload(Pap.milestones), selectinload(GalleryEntry.person))
+    if filters.theme is not None:
+        statement = statement.where(GalleryEntry.theme == filters.theme)
+    if filters.level is not None:
+        statement = statement.where(GalleryEntry.level == filters.level)
+    if filters.zone is not None:
+        statement = statement.where(GalleryEntry.zone == filters.zone)
+    terms = _terms(query)
+    if not terms:
+        return list(await session.scalars(statement.order_by(GalleryEntry.published_at.desc()).limit(limit)))
+    if _is_postgres(session):
+        vector = func.to_tsvector(text("'simple'"), GalleryEntry.body)
+        wanted = func.to_tsquery(text("'simple'"), " & ".join(f"{term}:*" for term in terms))
+        statement = statement.where(vector.op("@@")(wanted)).order_by(func.ts_rank(vector, wanted).desc(), GalleryEntry.id.desc())
+    else:
+        match = " AND ".join(f'"{term}"*' for term in terms)  # each word quoted: her words are never FTS5 syntax
+        hits = select(FTS.c.rowid.label("id"), FTS.c.rank.label("rank")).where(FTS.c.gallery_search.op("MATCH")(match)).subquery()
+        statement = statement.join(hits, hits.c.id == GalleryEntry.id).order_by(hits.c.rank, GalleryEntry.id.desc())
+    return list(await session.scalars(statement.limit(limit)))
+
+
+async def entry_by_id(*, session: AsyncSession, entry_id: int) -> GalleryEntry | None:
+    return await session.scalar(
+        select(GalleryEntry)
+        .where(GalleryEntry.id == entry_id)
+        .options(selectinload(GalleryEntry.pap).selectinload(Pap.milestones), selectinload(GalleryEntry.person))
+    )
+
+
+async def shown_evidence(*, session: AsyncSession, entry: GalleryEntry) -> list[Evidence]:
+    if not entry.evidence_ids:
+        return []
+    return list(await session.scalars(select(Evidence).where(Evidence.id.in_(entry.evidence_ids)).order_by(Evidence.id)))

@@ -1,0 +1,137 @@
+"""Galeri PAP in-process: publishing a finished PAP after a preview of exactly what is shown, finding it
+by a word of its problem (the full-text index of each database), filters, evidence, withdrawal and
+erasure."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select, text
+
+from db.gallery import search
+from db.models import Evidence, EvidenceKind, GalleryEntry, LogEntry, MilestoneStatus, Pap, Person
+from db.privacy import delete_personal_data
+from tests.support import factories
+from tests.support.bots import InProcessBot
+from tests.support.inprocess import say, tap
+
+NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+RATNA, WULAN = 9001, 9002
+PROBLEM = "Surat masuk masih dicatat manual; kami mendigitalkan arsip agar disposisi tidak hilang."
+
+
+async def seed(bot: InProcessBot) -> None:
+    """Ratna's PAP, every milestone done, with two photos in her logbook; Wulan of another cohort."""
+    bot.clock.set(NOW)
+    photos = [bot.double.upload(bytes([n]) * 64, "photo") for n in range(2)]
+    async with bot.app.runtime.open_session() as session:
+        first = await factories.cohort(session, NOW)
+        later = await factories.cohort(session, NOW, name="Angkatan II 2026")
+        ratna = await factories.alumna(session, NOW, first, RATNA, name="Ratna", zone="Asia/Makassar", reminders=False)
+        await factories.alumna(session, NOW, later, WULAN, name="Wulan", reminders=False)
+        pap = await session.scalar(select(Pap).where(Pap.person_id == ratna.id))
+        assert pap is not None
+        await session.refresh(pap, ["milestones"])
+        pap.title, pap.problem, pap.indicator, pap.baseline, pap.target = (
+            "Arsip Surat Digital",
+            PROBLEM,
+            "Surat hilang per bulan",
+            "12",
+            "0",
+        )
+        for milestone in pap.milestones:
+            milestone.status, milestone.progress, milestone.done_at = MilestoneStatus.DONE, 100, NOW
+        entry = LogEntry(person_id=ratna.id, pap_id=pap.id, text="Pemindaian selesai", created_at=NOW, updated_at=NOW)
+        entry.evidence = [
+            Evidence(kind=EvidenceKind.PHOTO, file_id=p.file_id, file_unique_id=p.file_unique_id, created_at=NOW) for p in photos
+        ]
+        session.add(entry)
+        await session.commit()
+
+
+async def publish(bot: InProcessBot) -> None:
+    ratna = bot.double.user(RATNA, "Ratna")
+    ratna.skip_read()
+    offer = await say(bot, ratna, "/galeri")
+    assert "📚 Terbitkan PAP saya ke Galeri" in offer.button_texts
+    assert "Tema apa" in (await tap(bot, ratna, "Terbitkan PAP saya")).text
+    assert "Surat hilang per bulan" in (await tap(bot, ratna, "Digitalisasi proses internal")).text
+    picking = await say(bot, ratna, "Nol surat hilang sejak September <b>2026</b>")
+    assert "(0 dipilih)" in picking.text
+    assert picking.button_texts == [
+        "1. 📷 1 Desember 2026 · Pemindaian selesai",
+        "2. 📷 1 Desember 2026 · Pemindaian selesai",
+        "✅ Selesai",
+    ]
+    await tap(bot, ratna, picking.button_texts[0])
+    await tap(bot, ratna, picking.button_texts[1])
+    preview = await tap(bot, ratna, "Selesai")
+    assert "Beginilah PAP Ibu akan tampil" in preview.text
+    for shown in ("Arsip Surat Digital", "Digitalisasi proses internal", "Dinas A", "oleh Ratna", PROBLEM, "Tujuan",
+                  "Surat hilang per bulan (awal 12, target 0)", "Hasil: Nol surat hilang sejak September <b>2026</b>",
+                  "1. Tahap 1", "2. Tahap 2", "📎 2 bukti terlampir"):  # fmt: skip
+        assert shown in preview.text, shown
+    assert "kini ada di Galeri PAP" in (await tap(bot, ratna, "Terbitkan")).text
+
+
+async def test_a_published_pap_is_found_by_a_word_of_its_problem_and_shows_its_evidence(bot: InProcessBot) -> None:
+    await seed(bot)
+    await publish(bot)
+    wulan = bot.double.user(WULAN, "Wulan")
+    found = await say(bot, wulan, "/galeri arsip")
+    assert "1. Arsip Surat Digital" in found.text and "Dinas A" in found.text
+    await tap(bot, wulan, "1. Arsip Surat Digital")
+    detail = wulan.messages()[-3:]
+    assert "Masalah: " + PROBLEM in detail[0].text
+    assert [m.method for m in detail[1:]] == ["sendMediaGroup", "sendMediaGroup"]  # the two photos she chose, as an album
+    wulan.skip_read()
+
+    assert "Arsip Surat Digital" in (await say(bot, wulan, "/galeri mendigital")).text  # a word's beginning
+    assert "Belum ada PAP yang cocok" in (await say(bot, wulan, "/galeri digitalisasi")).text  # no stemmer: the stated limit
+    assert "Arsip Surat Digital" in (await say(bot, wulan, '/galeri arsip"*(')).text  # FTS syntax in her words is only words
+
+
+async def test_filters_by_theme_region_and_level(bot: InProcessBot) -> None:
+    await seed(bot)
+    await publish(bot)
+    wulan = bot.double.user(WULAN, "Wulan")
+    await say(bot, wulan, "/galeri")
+    assert "Belum ada PAP yang cocok" in (await tap(bot, wulan, "Forum perempuan")).text
+    assert "Arsip Surat Digital" in (await tap(bot, wulan, "Digitalisasi")).text  # another theme replaces the first
+    assert "Arsip Surat Digital" in (await tap(bot, wulan, "WITA")).text
+    assert "Belum ada PAP yang cocok" in (await tap(bot, wulan, "Fungsional")).text  # she is at the Pengawas level
+    assert "Arsip Surat Digital" in (await tap(bot, wulan, "Pengawas")).text
+
+
+async def test_withdrawing_and_erasure_leave_nothing_findable(bot: InProcessBot) -> None:
+    await seed(bot)
+    await publish(bot)
+    ratna = bot.double.user(RATNA, "Ratna")
+    ratna.skip_read()
+    await say(bot, ratna, "/galeri")
+    assert "sudah ditarik" in (await tap(bot, ratna, "Tarik PAP saya")).text
+    async with bot.app.runtime.open_session() as session:
+        assert await search(session=session, query="arsip") == []
+    await publish(bot)
+    async with bot.app.runtime.open_session() as session:
+        person = await session.scalar(select(Person).where(Person.telegram_id == RATNA))
+        assert person is not None and len(await search(session=session, query="arsip")) == 1
+        await delete_personal_data(session=session, person=person, now=NOW)
+        await session.commit()
+    async with bot.app.runtime.open_session() as session:
+        assert list(await session.scalars(select(GalleryEntry))) == []
+        assert await search(session=session, query="arsip") == []
+        if session.get_bind().dialect.name == "sqlite":
+            assert (await session.execute(text("SELECT count(*) FROM gallery_search"))).scalar() == 0  # her words left the index too
+
+
+async def test_her_finished_pap_offers_the_gallery_under_pap_until_it_is_published(bot: InProcessBot) -> None:
+    await seed(bot)
+    ratna = bot.double.user(RATNA, "Ratna")
+    assert "📚 Terbitkan PAP saya ke Galeri" in (await say(bot, ratna, "/pap")).button_texts
+    await publish(bot)
+    ratna.skip_read()
+    assert "📚 Terbitkan PAP saya ke Galeri" not in (await say(bot, ratna, "/pap")).button_texts
+    wulan = bot.double.user(WULAN, "Wulan")  # her PAP is not finished: nothing to publish
+    assert "📚 Terbitkan PAP saya ke Galeri" not in (await say(bot, wulan, "/pap")).button_texts
+    assert "📚 Terbitkan PAP saya ke Galeri" not in (await say(bot, wulan, "/galeri")).button_texts
