@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import column, func, select, table, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from db.models import Evidence, GalleryEntry, GalleryTheme, LogEntry, Pap, Person, PositionLevel
+from db.models import Evidence, GalleryEntry, GalleryTheme, LogEntry, Membership, Pap, Person, PositionLevel, Replication, ReplicationStatus
 from db.schedule import ZONES
 
 MAX_EVIDENCE = 3
@@ -126,3 +127,39 @@ async def shown_evidence(*, session: AsyncSession, entry: GalleryEntry) -> list[
     if not entry.evidence_ids:
         return []
     return list(await session.scalars(select(Evidence).where(Evidence.id.in_(entry.evidence_ids)).order_by(Evidence.id)))
+
+
+async def ask_to_replicate(*, session: AsyncSession, entry: GalleryEntry, requester: Person, now: datetime) -> Replication | None:
+    """Her request to the author of a published PAP; None when she asked already (or it is her own)."""
+    if entry.person_id == requester.id:
+        return None
+    cohorts = select(Membership.cohort_id).where(Membership.person_id == requester.id)
+    together = await session.scalar(
+        select(Membership.id).where(Membership.person_id == entry.person_id, Membership.cohort_id.in_(cohorts)).limit(1)
+    )
+    replication = Replication(
+        original_pap_id=entry.pap_id, author_id=entry.person_id, requester_id=requester.id, cross_cohort=together is None,
+        status=ReplicationStatus.ASKED, asked_at=now,
+    )  # fmt: skip
+    try:
+        async with session.begin_nested():
+            session.add(replication)
+    except IntegrityError:
+        return None
+    return replication
+
+
+async def answer_replication(
+    *, session: AsyncSession, replication_id: int, author: Person, agreed: bool, now: datetime
+) -> Replication | None:
+    """The author's answer, once; None when it is not hers to answer or was answered already."""
+    replication = await session.scalar(
+        select(Replication)
+        .where(Replication.id == replication_id, Replication.author_id == author.id, Replication.status == ReplicationStatus.ASKED)
+        .options(selectinload(Replication.requester), selectinload(Replication.author))
+    )
+    if replication is None:
+        return None
+    replication.status = ReplicationStatus.AGREED if agreed else ReplicationStatus.DECLINED
+    replication.answered_at = now
+    return replication

@@ -1143,3 +1143,28 @@ class GalleryEntry(Base):
 
     pap: Mapped[Pap] = relationship()
     person: Mapped[Person] = relationship()
+
+
+class ReplicationStatus(enum.StrEnum):
+    ASKED = "asked"  # the author has not answered yet
+    AGREED = "agreed"  # she agreed to be contacted: both got each other's contact
+    DECLINED = "declined"
+
+
+class Replication(Base):
+    """An alumna who wants to replicate a published PAP, and whether its author agreed to be contacted."""
+
+    __tablename__ = "replications"
+    __table_args__ = (UniqueConstraint("requester_id", "original_pap_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    original_pap_id: Mapped[int | None] = mapped_column(ForeignKey("paps.id", ondelete="SET NULL"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    cross_cohort: Mapped[bool] = mapped_column(default=False)  # the two were in no cohort together: the network grew
+    status: Mapped[ReplicationStatus] = mapped_column(_enum(ReplicationStatus))
+    asked_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+
+    author: Mapped[Person | None] = relationship(foreign_keys=[author_id])
+    requester: Mapped[Person] = relationship(foreign_keys=[requester_id])

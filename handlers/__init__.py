@@ -146,6 +146,8 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(_button(b.GalleryFilter, gallery.on_filter))
     application.add_handler(_button(b.GalleryOpen, gallery.on_open))
     application.add_handler(_button(b.GalleryAction, gallery.on_own_action))
+    application.add_handler(_button(b.Replicate, gallery.on_replicate))
+    application.add_handler(_button(b.ReplicationAnswer, gallery.on_replication_answer))
     application.add_handler(_button(b.CohortChoice, coaches.on_cohort_choice))
     application.add_handler(_button(b.DeadlineAction, plan.on_deadline_button))
     application.add_handler(_button(b.CoachReply, contact.on_reply_button))

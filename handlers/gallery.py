@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.kernel.callbacks import GalleryAction, GalleryFilter, GalleryOpen
+from bot.kernel.callbacks import GalleryAction, GalleryFilter, GalleryOpen, Replicate, ReplicationAnswer
 from bot.kernel.context import EcoachContext
 from bot.kernel.guards import answer_button, not_enrolled, requires_person
+from bot.kernel.notices import notify
+from bot.kernel.telegram import mark_chosen
 from conversations import gallery
 from conversations.evidence import send_evidence
 from db.enrolment import membership
-from db.gallery import Filters, entry_by_id, entry_of, search, shown_evidence, withdraw
+from db.gallery import Filters, answer_replication, ask_to_replicate, entry_by_id, entry_of, search, shown_evidence, withdraw
 from db.models import GalleryEntry, GalleryTheme, Person, PositionLevel, Role
 from db.plans import current_pap
 from db.schedule import ZONES, local
@@ -121,8 +123,11 @@ async def on_open(update: Update, context: EcoachContext, person: Person) -> Non
         await answer_button(update, context.text("gallery.gone"))
         return
     await answer_button(update)
-    await context.send(update, entry_text(context, entry))
+    markup = None
+    if entry.person_id != person.id:
+        markup = InlineKeyboardMarkup([[Replicate(entry.id).key(context.text("gallery.button_replicate"))]])
     await send_evidence(context.bot, update.effective_chat.id, await shown_evidence(session=context.session, entry=entry))
+    await context.send(update, entry_text(context, entry), markup)  # the text last, with its button under it
 
 
 def entry_text(context: EcoachContext, entry: GalleryEntry) -> str:
@@ -150,3 +155,58 @@ async def on_own_action(update: Update, context: EcoachContext, person: Person) 
         await context.reply(update, "gallery.not_done")
         return
     await gallery.begin_publish(context, update, pap)
+
+
+@requires_person
+async def on_replicate(update: Update, context: EcoachContext, person: Person) -> None:
+    """ "Saya ingin mereplikasi": the author is asked, through the bot, whether she agrees to be contacted."""
+    assert update.callback_query is not None
+    pressed = Replicate.parse(update.callback_query.data)
+    entry = await entry_by_id(session=context.session, entry_id=pressed.entry_id) if pressed else None
+    if entry is None or not await _enrolled(context, person):
+        await answer_button(update, context.text("gallery.gone"))
+        return
+    replication = await ask_to_replicate(session=context.session, entry=entry, requester=person, now=context.runtime.clock.now())
+    if replication is None:
+        await answer_button(update, context.text("gallery.already_asked"), alert=True)
+        return
+    author = entry.person
+    markup = InlineKeyboardMarkup(
+        [[ReplicationAnswer(replication.id, 1).key(context.runtime.texts.render(author.locale, "gallery.button_agree")),
+          ReplicationAnswer(replication.id, 0).key(context.runtime.texts.render(author.locale, "gallery.button_not_now"))]]
+    )  # fmt: skip
+    body = context.runtime.texts.render(
+        author.locale, "gallery.asked_author", name=person.name, agency=person.agency, title=entry.pap.title
+    )
+    await notify(context, author.telegram_id, body, markup, about=author.id)
+    await context.session.commit()
+    await answer_button(update)
+    await mark_chosen(update.callback_query.message, update.callback_query.data)
+    await context.reply(update, "gallery.asked", title=entry.pap.title)
+
+
+@requires_person
+async def on_replication_answer(update: Update, context: EcoachContext, author: Person) -> None:
+    """Her answer: on yes both get each other's contact; on no the other is told kindly."""
+    assert update.callback_query is not None
+    pressed = ReplicationAnswer.parse(update.callback_query.data)
+    now = context.runtime.clock.now()
+    replication = await answer_replication(
+        session=context.session, replication_id=pressed.replication_id, author=author, agreed=bool(pressed.agreed), now=now
+    ) if pressed else None  # fmt: skip
+    if pressed is None or replication is None:
+        await answer_button(update, context.text("input.stale_button"))
+        return
+    requester, texts = replication.requester, context.runtime.texts
+    if pressed.agreed:
+        body = texts.render(requester.locale, "gallery.contact", name=author.name, telegram_id=author.telegram_id, agency=author.agency)
+    else:
+        body = texts.render(requester.locale, "gallery.declined", name=author.name)
+    await notify(context, requester.telegram_id, body, about=requester.id)
+    await context.session.commit()
+    await answer_button(update)
+    await mark_chosen(update.callback_query.message, update.callback_query.data)
+    if pressed.agreed:
+        await context.reply(update, "gallery.contact", name=requester.name, telegram_id=requester.telegram_id, agency=requester.agency)
+    else:
+        await context.reply(update, "gallery.not_now")

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, text
 
 from db.gallery import search
-from db.models import Evidence, EvidenceKind, GalleryEntry, LogEntry, MilestoneStatus, Pap, Person
+from db.models import Evidence, EvidenceKind, GalleryEntry, LogEntry, MilestoneStatus, Pap, Person, Replication, ReplicationStatus
 from db.privacy import delete_personal_data
 from tests.support import factories
 from tests.support.bots import InProcessBot
@@ -82,8 +82,8 @@ async def test_a_published_pap_is_found_by_a_word_of_its_problem_and_shows_its_e
     assert "1. Arsip Surat Digital" in found.text and "Dinas A" in found.text
     await tap(bot, wulan, "1. Arsip Surat Digital")
     detail = wulan.messages()[-3:]
-    assert "Masalah: " + PROBLEM in detail[0].text
-    assert [m.method for m in detail[1:]] == ["sendMediaGroup", "sendMediaGroup"]  # the two photos she chose, as an album
+    assert [m.method for m in detail[:2]] == ["sendMediaGroup", "sendMediaGroup"]  # the two photos she chose, as an album
+    assert "Masalah: " + PROBLEM in detail[2].text and detail[2].button_texts == ["🤝 Saya ingin mereplikasi"]
     wulan.skip_read()
 
     assert "Arsip Surat Digital" in (await say(bot, wulan, "/galeri mendigital")).text  # a word's beginning
@@ -135,3 +135,32 @@ async def test_her_finished_pap_offers_the_gallery_under_pap_until_it_is_publish
     wulan = bot.double.user(WULAN, "Wulan")  # her PAP is not finished: nothing to publish
     assert "📚 Terbitkan PAP saya ke Galeri" not in (await say(bot, wulan, "/pap")).button_texts
     assert "📚 Terbitkan PAP saya ke Galeri" not in (await say(bot, wulan, "/galeri")).button_texts
+
+
+async def test_saya_ingin_mereplikasi_reaches_the_author_and_her_yes_introduces_both(bot: InProcessBot) -> None:
+    await seed(bot)
+    await publish(bot)
+    ratna, wulan = bot.double.user(RATNA, "Ratna"), bot.double.user(WULAN, "Wulan")
+    ratna.skip_read()
+    await say(bot, wulan, "/galeri arsip")
+    await tap(bot, wulan, "1. Arsip Surat Digital")
+    wulan.skip_read()
+    wulan.press("Saya ingin mereplikasi")
+    await bot.run_pending()
+    assert "sudah disampaikan kepada penyusun PAP ini" in wulan.next_message().text
+    asked = ratna.next_message()
+    assert "Wulan (Dinas A) ingin mereplikasi PAP Ibu, Arsip Surat Digital" in asked.text
+    assert asked.button_texts == ["✅ Ya, bersedia dihubungi", "Tidak sekarang"]
+    wulan.press_data(asked.buttons[0][0]["callback_data"], asked)  # only the author may answer
+    await bot.run_pending()
+    assert not [m for m in wulan.messages()[1:] if "terhubung" in m.text]
+    mine = await tap(bot, ratna, "Ya, bersedia dihubungi")
+    theirs = wulan.messages()[-1]
+    assert "terhubung dengan Wulan" in mine.text and f"tg://user?id={WULAN}" in str(mine.message["entities"])
+    assert "terhubung dengan Ratna" in theirs.text and f"tg://user?id={RATNA}" in str(theirs.message["entities"])
+    wulan.press("Saya ingin mereplikasi", wulan.last_with_buttons())
+    await bot.run_pending()
+    assert "sudah menyampaikan permintaan" in bot.double.answered_callbacks[-1]["text"]  # once per PAP
+    async with bot.app.runtime.open_session() as session:
+        [(status, cross)] = list(await session.execute(select(Replication.status, Replication.cross_cohort)))
+    assert (status, cross) == (ReplicationStatus.AGREED, True)  # two cohorts: a contact across them

@@ -251,3 +251,16 @@ class GalleryAction(Button, prefix="ga"):
     """Her own PAP: publish it to the library, or withdraw it."""
 
     action: str  # publish | withdraw
+
+
+class Replicate(Button, prefix="rp"):
+    """Under a library entry: "Saya ingin mereplikasi"."""
+
+    entry_id: int
+
+
+class ReplicationAnswer(Button, prefix="ra"):
+    """Under a replication request, for the author: agree to be contacted, or not now."""
+
+    replication_id: int
+    agreed: int
