@@ -44,7 +44,7 @@ from db.models import (
     Role,
 )
 from db.raters import released_rounds
-from db.report import CAREER_KINDS, IMPLEMENTED_FROM, Coaching, coaching_numbers
+from db.report import CAREER_KINDS, IMPLEMENTED_FROM, Coaching, alumnae_of, coaching_numbers
 from db.schedule import add_months
 from db.status import DUE_CHECKIN, ProjectStatus, Standing, standing_from_row, standing_select, utc_day
 
@@ -325,8 +325,7 @@ class Record:
 
 async def cohort_coaching(*, session: AsyncSession, cohort: Cohort, now: datetime) -> Coaching:
     """The cohort's 1-on-1 sessions, agreed actions and mentors, for its page."""
-    alumnae = select(Membership.person_id).where(Membership.cohort_id == cohort.id, Membership.role == Role.ALUMNI)
-    return await coaching_numbers(session=session, alumnae=alumnae, now=now)
+    return await coaching_numbers(session=session, alumnae=alumnae_of(cohort), now=now)
 
 
 async def alumna_record(*, session: AsyncSession, person_id: int, now: datetime) -> Record | None:

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.bookings import on_time as is_on_time
@@ -34,6 +34,8 @@ from db.models import (
     QuizAnswer,
     RaterResponse,
     Reflection,
+    Replication,
+    ReplicationStatus,
     Role,
 )
 from db.raters import QUESTIONS, released_rounds
@@ -86,7 +88,6 @@ class Indicators:
     pap_implementation: float
     checkin_response: float
     forum_participation: float  # share who named a forum they take part in, in a check-in
-    forum_active: float  # share active in the community group in the last 30 days (of all alumnae; only those who agreed are counted)
     perception: dict[str, float | None]  # averages 1–5 of supervisor, peer and unit raters
     cop_engagement: float  # share who answered at least one tip quiz
     quiz_answers: int
@@ -98,6 +99,7 @@ class Indicators:
     mentors_linked: int  # alumnae whose supervisor consented to mentor them
     mentors_answering: int  # of those mentors, how many answered at least one monthly dialogue
     mentor_obstacles: list[tuple[str, str]]  # (alumna, obstacle) as mentors reported them, newest first
+    network: Network
 
 
 def _share(part: int, whole: int) -> float:
@@ -232,7 +234,6 @@ async def cohort_report(*, session: AsyncSession, cohort: Cohort, now: datetime)
             answered_total + sum(a.checkins_answered for a in anonymous), due_total + sum(a.checkins_due for a in anonymous)
         ),
         forum_participation=_share(forum + sum(a.forum_participant for a in anonymous), whole),
-        forum_active=_share(len(forum_days), len(rows)),
         perception={q: (round(float(v), 2) if v is not None else None) for q, v in zip(QUESTIONS, perception_row, strict=True)},
         cop_engagement=_share(sum(1 for p in ids if p in quizzes), len(rows)),
         quiz_answers=sum(v[0] for v in quizzes.values()),
@@ -244,8 +245,44 @@ async def cohort_report(*, session: AsyncSession, cohort: Cohort, now: datetime)
         mentors_linked=len(coaching.mentors),
         mentors_answering=len(coaching.answering),
         mentor_obstacles=coaching.obstacles,
+        network=await network_numbers(session=session, alumnae=ids, now=now),
     )
     return indicators, rows
+
+
+@dataclass(frozen=True)
+class Network:
+    """The alumni network's indicators (seed, section 8), each with its definition in the catalogs
+    (`report.def_<name>`): how the alumnae of a cohort take part beyond their own project."""
+
+    forum_active: float  # share of the alumnae who posted or replied in the community group in the last 30 days (counted with consent)
+    replications: int  # replications of a library PAP that its author agreed to, asked by or of these alumnae
+    cross_cohort_contacts: int  # of those, the ones between alumnae of different cohorts
+
+
+def alumnae_of(cohort: Cohort) -> Select[int]:
+    return select(Membership.person_id).where(Membership.cohort_id == cohort.id, Membership.role == Role.ALUMNI)
+
+
+async def cohort_network(*, session: AsyncSession, cohort: Cohort, now: datetime) -> Network:
+    return await network_numbers(session=session, alumnae=alumnae_of(cohort), now=now)
+
+
+async def network_numbers(*, session: AsyncSession, alumnae: list[int] | Select[int], now: datetime) -> Network:
+    ids = alumnae
+    whole = len(ids) if isinstance(ids, list) else await session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+    since = now.date() - timedelta(days=ACTIVE_DAYS)
+    active = await session.scalar(
+        select(func.count(func.distinct(ForumDay.person_id))).where(ForumDay.person_id.in_(ids), ForumDay.day > since)
+    )
+    agreed = (
+        await session.execute(
+            select(func.count(), func.count().filter(Replication.cross_cohort)).where(
+                Replication.status == ReplicationStatus.AGREED, or_(Replication.requester_id.in_(ids), Replication.author_id.in_(ids))
+            )
+        )
+    ).one()
+    return Network(forum_active=_share(active or 0, whole), replications=agreed[0], cross_cohort_contacts=agreed[1])
 
 
 @dataclass

@@ -47,6 +47,7 @@ from db.models import ChatPurpose, Cohort, Person, Reflection, Role
 from db.people import person_by_telegram_id
 from db.plans import current_pap
 from db.raters import latest_result
+from db.report import cohort_network
 from db.schedule import local
 from db.status import STALLED_DAYS, ProjectStatus, standing_of
 
@@ -160,7 +161,8 @@ async def summary_command(update: Update, context: EcoachContext, cohort: Cohort
     labels = [context.text(f"status.{status.value}") for status in ProjectStatus]
     values = [summary.on_track, summary.late, summary.stalled, summary.done]
     png = await asyncio.to_thread(cohort_chart, labels, values, context.text("coach.chart_title", cohort=cohort.name))
-    caption = context.text("coach.summary", s=summary, rate=summary.response_rate, cohort=cohort.name)
+    network = await cohort_network(session=context.session, cohort=cohort, now=now)
+    caption = context.text("coach.summary", s=summary, rate=summary.response_rate, cohort=cohort.name, n=network)
     await context.session.commit()
     assert update.effective_chat is not None
     await context.bot.send_photo(update.effective_chat.id, png, caption=caption, parse_mode=ParseMode.HTML)

@@ -31,10 +31,7 @@ from db.models import Cohort
 from db.report import LABELLED, AlumnaRow, Indicators, cohort_report, report_dict
 from db.schedule import add_months, local
 
-SHARES = (
-    "promoted_or_assigned", "pap_implementation", "checkin_response", "forum_participation", "forum_active", "cop_engagement",
-    "active_30_days",
-)  # fmt: skip
+SHARES = ("promoted_or_assigned", "pap_implementation", "checkin_response", "forum_participation", "cop_engagement", "active_30_days")
 COLUMNS = [f.name for f in fields(AlumnaRow)]
 DATE_FORMAT = "DD-MM-YYYY"
 MAX_WIDTH = 60
@@ -150,6 +147,7 @@ def _summary(texts: Texts, locale: str, sheet: Worksheet, report: CohortReport, 
     for question, average in indicators.perception.items():
         sheet.append([texts.render(locale, f"rater.label_{question}"), average])
     _coaching(texts, locale, sheet, indicators)
+    _network(texts, locale, sheet, indicators)
     sheet.column_dimensions["A"].width = 52
     sheet.column_dimensions["B"].width = 34
     sheet.column_dimensions["C"].width = 30
@@ -178,6 +176,20 @@ def _coaching(texts: Texts, locale: str, sheet: Worksheet, indicators: Indicator
     sheet.cell(sheet.max_row, 1).font = Font(bold=True)
     for name, obstacle in indicators.mentor_obstacles or [(str(texts.render(locale, "report.none_reported")), "")]:
         sheet.append([name, obstacle])
+
+
+def _network(texts: Texts, locale: str, sheet: Worksheet, indicators: Indicators) -> None:
+    """The alumni network's indicators, each beside its definition."""
+    sheet.append([])
+    sheet.append(
+        [texts.render(locale, "report.network_heading"), texts.render(locale, "report.value"), texts.render(locale, "report.definition")]
+    )
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for name, value in asdict(indicators.network).items():
+        sheet.append([texts.render(locale, f"report.{name}"), value, texts.render(locale, f"report.def_{name}")])
+        if isinstance(value, float):
+            sheet.cell(sheet.max_row, 2).number_format = "0.0%"
 
 
 def _comparison(texts: Texts, locale: str, sheet: Worksheet, reports: list[CohortReport], today: date) -> None:

@@ -134,5 +134,5 @@ async def test_the_report_counts_the_share_active_in_the_community_group(bot: In
         await factories.alumna(session, NOW, cohort, 8502, name="Dewi", reminders=False)
         await session.commit()
         indicators, rows = await cohort_report(session=session, cohort=cohort, now=NOW)
-    assert indicators.forum_active == 0.5  # Sari of the two
+    assert indicators.network.forum_active == 0.5  # Sari of the two
     assert [(r.name, r.forum_days) for r in rows] == [("Dewi", 0), ("Sari", 1)]

@@ -4,15 +4,22 @@ erasure."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 
+from openpyxl import load_workbook
 from sqlalchemy import select, text
 
+from bot.kernel.settings import Settings
+from db.enrolment import enrol_coach
 from db.gallery import search
-from db.models import Evidence, EvidenceKind, GalleryEntry, LogEntry, MilestoneStatus, Pap, Person, Replication, ReplicationStatus
+from db.models import Cohort, Evidence, EvidenceKind, GalleryEntry, LogEntry, MilestoneStatus, Pap, Person, Replication, ReplicationStatus
 from db.privacy import delete_personal_data
+from db.report import cohort_report
+from handlers.report import CohortReport, to_xlsx
 from tests.support import factories
 from tests.support.bots import InProcessBot
+from tests.support.dashboard import cohort_and_alumna_pages
 from tests.support.inprocess import say, tap
 
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
@@ -164,3 +171,33 @@ async def test_saya_ingin_mereplikasi_reaches_the_author_and_her_yes_introduces_
     async with bot.app.runtime.open_session() as session:
         [(status, cross)] = list(await session.execute(select(Replication.status, Replication.cross_cohort)))
     assert (status, cross) == (ReplicationStatus.AGREED, True)  # two cohorts: a contact across them
+
+
+async def test_the_network_indicators_with_their_definitions_in_report_summary_and_dashboard(bot: InProcessBot, settings: Settings) -> None:
+    await seed(bot)
+    await publish(bot)
+    ratna, wulan = bot.double.user(RATNA, "Ratna"), bot.double.user(WULAN, "Wulan")
+    ratna.skip_read()
+    await say(bot, wulan, "/galeri arsip")
+    await tap(bot, wulan, "1. Arsip Surat Digital")
+    await tap(bot, wulan, "Saya ingin mereplikasi")
+    await tap(bot, ratna, "Ya, bersedia dihubungi")
+    async with bot.app.runtime.open_session() as session:
+        cohort = await session.scalar(select(Cohort).where(Cohort.name == "Angkatan I 2026"))
+        assert cohort is not None
+        indicators, _ = await cohort_report(session=session, cohort=cohort, now=NOW)
+        await enrol_coach(session=session, telegram_id=9100, cohort=cohort, name="Coach Ayu", locale="id", timezone="Asia/Jakarta", now=NOW)
+        await session.commit()
+    assert (indicators.network.replications, indicators.network.cross_cohort_contacts) == (1, 1)
+    book = load_workbook(io.BytesIO(to_xlsx(bot.app.runtime.texts, "id", [CohortReport(cohort, indicators, [])], NOW.date())))
+    lines = [[cell for cell in row if cell is not None] for row in book.worksheets[0].iter_rows(values_only=True)]
+    assert ["Jejaring alumni", "Nilai", "Definisi"] in lines
+    [replications] = [line for line in lines if line and line[0] == "Replikasi PAP yang disepakati"]
+    assert replications[1] == 1 and "disetujui penyusunnya" in replications[2]
+    summary = await say(bot, bot.double.user(9100, "Ayu"), "/ringkasan")
+    assert (
+        "🌐 Jejaring: 0% aktif di grup komunitas (30 hari, yang setuju dihitung) · 1 replikasi PAP disepakati, 1 lintas angkatan"
+        in summary.text
+    )
+    cohort_page, _ = await cohort_and_alumna_pages(bot, settings, RATNA)
+    assert '<span class="num" data-fact="replications">1</span>' in cohort_page and "disetujui penyusunnya" in cohort_page

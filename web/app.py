@@ -57,7 +57,7 @@ from db.dashboard import (
     overview,
 )
 from db.models import AuditAction, Cohort, Person
-from db.report import cohort_report
+from db.report import cohort_network, cohort_report
 from db.roster import import_roster, nips_on_roster, roster_of
 from db.schedule import local
 from db.status import ProjectStatus
@@ -386,6 +386,7 @@ def build_web(web: Web) -> Starlette:
             coaches=await cohort_coaches(session=session, cohort_id=cohort.id),
             no_coach=NO_COACH,
             coaching=await cohort_coaching(session=session, cohort=cohort, now=web.clock.now()),
+            network=await cohort_network(session=session, cohort=cohort, now=web.clock.now()),
         )
 
     async def alumna_view(request: Request, session: AsyncSession, viewing: Viewer) -> Response:
