@@ -83,9 +83,11 @@ async def _results(update: Update, context: EcoachContext, person: Person) -> No
     if mine:
         rows.append(mine)
     themes = {entry.id: context.text(f"choices.gallery_theme.{entry.theme.value}") for entry in found}
+    searching = any(state.get(key) for key in ("q", "theme", "level", "zone"))
     await context.reply(
-        update, "gallery.results", found=found, themes=themes, query=state.get("q", ""), reply_markup=InlineKeyboardMarkup(rows)
-    )
+        update, "gallery.results", found=found, themes=themes, query=state.get("q", ""), searching=searching,
+        reply_markup=InlineKeyboardMarkup(rows),
+    )  # fmt: skip
 
 
 async def _own_offer(context: EcoachContext, person: Person) -> list[InlineKeyboardButton]:

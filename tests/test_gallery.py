@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 
 from bot.kernel.settings import Settings
 from db.enrolment import enrol_coach
-from db.gallery import search
+from db.gallery import search, withdraw
 from db.models import Cohort, Evidence, EvidenceKind, GalleryEntry, LogEntry, MilestoneStatus, Pap, Person, Replication, ReplicationStatus
 from db.privacy import delete_personal_data
 from db.report import cohort_report
@@ -141,6 +141,12 @@ async def test_her_finished_pap_offers_the_gallery_under_pap_until_it_is_publish
     assert "📚 Terbitkan PAP saya ke Galeri" not in (await say(bot, ratna, "/pap")).button_texts
     wulan = bot.double.user(WULAN, "Wulan")  # her PAP is not finished: nothing to publish
     assert "📚 Terbitkan PAP saya ke Galeri" not in (await say(bot, wulan, "/pap")).button_texts
+    async with bot.app.runtime.open_session() as session:
+        pap = await session.scalar(select(Pap).join(Person).where(Person.telegram_id == RATNA))
+        assert pap is not None
+        await withdraw(session=session, pap=pap)
+        await session.commit()
+    assert "Galeri masih kosong" in (await say(bot, wulan, "/galeri")).text
     assert "📚 Terbitkan PAP saya ke Galeri" not in (await say(bot, wulan, "/galeri")).button_texts
 
 
