@@ -1168,3 +1168,59 @@ class Replication(Base):
 
     author: Mapped[Person | None] = relationship(foreign_keys=[author_id])
     requester: Mapped[Person] = relationship(foreign_keys=[requester_id])
+
+
+class PairStatus(enum.StrEnum):
+    ASKED = "asked"  # the mentee asked; the mentor has not answered
+    ACTIVE = "active"
+    DECLINED = "declined"
+    ENDED = "ended"  # either side ended it
+
+
+class MentoringOffer(Base):
+    """An alumna's offer to mentor other alumnae: her topics (competency domains and PAP themes) and how
+    many mentees she can take."""
+
+    __tablename__ = "mentoring_offers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), unique=True)
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    capacity: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]
+
+    person: Mapped[Person] = relationship()
+
+
+class MentoringRequest(Base):
+    """The topics a new alumna wants a mentor for: her latest search."""
+
+    __tablename__ = "mentoring_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), unique=True)
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
+
+
+class MentoringPair(Base):
+    """A mentor and a mentee from the alumni: asked, then agreed by the mentor, until either ends it."""
+
+    __tablename__ = "mentoring_pairs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    cross_cohort: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[PairStatus] = mapped_column(_enum(PairStatus))
+    asked_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    # The answers to "Masih berjalan? Bermanfaat?" after 4 and 8 weeks, from either side: going_useful | going | stopped
+    checkin_4w: Mapped[str | None] = mapped_column(String(16))
+    checkin_8w: Mapped[str | None] = mapped_column(String(16))
+
+    mentor: Mapped[Person] = relationship(foreign_keys=[mentor_id])
+    mentee: Mapped[Person] = relationship(foreign_keys=[mentee_id])

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -32,9 +32,12 @@ from db.models import (
     Draft,
     Evidence,
     ForumDay,
+    GalleryEntry,
     LogEntry,
     Membership,
     MentorDialogue,
+    MentoringOffer,
+    MentoringPair,
     MentorLink,
     Notice,
     Pap,
@@ -43,6 +46,7 @@ from db.models import (
     RaterLink,
     RaterResponse,
     Reflection,
+    Replication,
     Role,
     SendStatus,
 )
@@ -68,6 +72,7 @@ class PersonalData:
     mentors: list[MentorLink]
     mentor_dialogues: list[MentorDialogue]
     forum_days: list[ForumDay]  # the days she posted or replied in the community group, when she agreed to count them
+    network: dict[str, list[Any]]  # her library entries, replication requests, mentoring offer and pairs
 
 
 async def personal_data(*, session: AsyncSession, person: Person, now: datetime) -> PersonalData:
@@ -107,8 +112,34 @@ async def personal_data(*, session: AsyncSession, person: Person, now: datetime)
     mentors = list(await session.scalars(select(MentorLink).where(MentorLink.person_id == person.id).order_by(MentorLink.id)))
     dialogues = list(await session.scalars(select(MentorDialogue).where(MentorDialogue.person_id == person.id).order_by(MentorDialogue.id)))
     forum_days = list(await session.scalars(select(ForumDay).where(ForumDay.person_id == person.id).order_by(ForumDay.day)))
+    network: dict[str, list[Any]] = {
+        "gallery_entries": list(await session.scalars(select(GalleryEntry).where(GalleryEntry.person_id == person.id))),
+        "replications": list(
+            await session.scalars(select(Replication).where(or_(Replication.requester_id == person.id, Replication.author_id == person.id)))
+        ),
+        "mentoring_offers": list(await session.scalars(select(MentoringOffer).where(MentoringOffer.person_id == person.id))),
+        "mentoring_pairs": list(
+            await session.scalars(
+                select(MentoringPair).where(or_(MentoringPair.mentor_id == person.id, MentoringPair.mentee_id == person.id))
+            )
+        ),
+    }
     return PersonalData(
-        person, paps, entries, reflections, checkins, career, feedback, links, quizzes, messages, sessions, mentors, dialogues, forum_days
+        person,
+        paps,
+        entries,
+        reflections,
+        checkins,
+        career,
+        feedback,
+        links,
+        quizzes,
+        messages,
+        sessions,
+        mentors,
+        dialogues,
+        forum_days,
+        network,
     )
 
 
@@ -167,6 +198,7 @@ def export_dict(data: PersonalData) -> dict[str, Any]:
         "mentors": [_plain(link, ("code", "person_id", "mentor_telegram_id", "locale")) for link in data.mentors],
         "mentor_dialogues": [_plain(d, ("person_id",)) for d in data.mentor_dialogues],
         "community_group_days": [_plain(d, ("id", "person_id")) for d in data.forum_days],
+        **{name: [_plain(row, ("body",)) for row in rows] for name, rows in data.network.items()},
     }
 
 

@@ -28,7 +28,9 @@ from db.models import (
     LogEntry,
     Membership,
     MentorDialogue,
+    MentoringPair,
     MentorLink,
+    PairStatus,
     Pap,
     Person,
     QuizAnswer,
@@ -256,8 +258,9 @@ class Network:
     (`report.def_<name>`): how the alumnae of a cohort take part beyond their own project."""
 
     forum_active: float  # share of the alumnae who posted or replied in the community group in the last 30 days (counted with consent)
+    mentoring_pairs: int  # alumni mentoring pairs running now with one of these alumnae on either side
     replications: int  # replications of a library PAP that its author agreed to, asked by or of these alumnae
-    cross_cohort_contacts: int  # of those, the ones between alumnae of different cohorts
+    cross_cohort_contacts: int  # replications agreed and mentoring pairs begun between alumnae of different cohorts
 
 
 def alumnae_of(cohort: Cohort) -> Select[int]:
@@ -282,7 +285,21 @@ async def network_numbers(*, session: AsyncSession, alumnae: list[int] | Select[
             )
         )
     ).one()
-    return Network(forum_active=_share(active or 0, whole), replications=agreed[0], cross_cohort_contacts=agreed[1])
+    either = or_(MentoringPair.mentor_id.in_(ids), MentoringPair.mentee_id.in_(ids))
+    pairs = (
+        await session.execute(
+            select(
+                func.count().filter(MentoringPair.status == PairStatus.ACTIVE),
+                func.count().filter(MentoringPair.started_at.is_not(None), MentoringPair.cross_cohort),
+            ).where(either)
+        )
+    ).one()
+    return Network(
+        forum_active=_share(active or 0, whole),
+        mentoring_pairs=pairs[0],
+        replications=agreed[0],
+        cross_cohort_contacts=agreed[1] + pairs[1],
+    )
 
 
 @dataclass

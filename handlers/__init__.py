@@ -35,6 +35,7 @@ from handlers import (
     help_menu,
     language,
     logbook,
+    mentoring,
     mentors,
     plan,
     portfolio,
@@ -92,6 +93,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(_command(c.SLOTS, bookings.slots_command, private=False))
     application.add_handler(_command(c.MENTOR, mentors.mentor_command, private=False))
     application.add_handler(_command(c.GALLERY, gallery.gallery_command))
+    application.add_handler(_command(c.MENTORING, mentoring.mentoring_command))
     application.add_handler(_command(c.NEW_COHORT, cohorts.start_new_cohort))
     application.add_handler(_command(c.COACHES, access.coaches_command, private=False))
     application.add_handler(_command(c.ROTATE_CODES, access.rotate_codes_command, private=False))
@@ -148,6 +150,10 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(_button(b.GalleryAction, gallery.on_own_action))
     application.add_handler(_button(b.Replicate, gallery.on_replicate))
     application.add_handler(_button(b.ReplicationAnswer, gallery.on_replication_answer))
+    application.add_handler(_button(b.MentoringMenu, mentoring.on_menu))
+    application.add_handler(_button(b.MentoringAsk, mentoring.on_ask))
+    application.add_handler(_button(b.MentoringPairAction, mentoring.on_pair_action))
+    application.add_handler(_button(b.MentoringCheck, mentoring.on_check))
     application.add_handler(_button(b.CohortChoice, coaches.on_cohort_choice))
     application.add_handler(_button(b.DeadlineAction, plan.on_deadline_button))
     application.add_handler(_button(b.CoachReply, contact.on_reply_button))

@@ -201,9 +201,7 @@ async def test_the_network_indicators_with_their_definitions_in_report_summary_a
     [replications] = [line for line in lines if line and line[0] == "Replikasi PAP yang disepakati"]
     assert replications[1] == 1 and "disetujui penyusunnya" in replications[2]
     summary = await say(bot, bot.double.user(9100, "Ayu"), "/ringkasan")
-    assert (
-        "🌐 Jejaring: 0% aktif di grup komunitas (30 hari, yang setuju dihitung) · 1 replikasi PAP disepakati, 1 lintas angkatan"
-        in summary.text
-    )
+    assert "🌐 Jejaring: 0% aktif di grup komunitas (30 hari, yang setuju dihitung)" in summary.text
+    assert "· 0 pasangan mentoring · 1 replikasi PAP disepakati · 1 kontak lintas angkatan" in summary.text
     cohort_page, _ = await cohort_and_alumna_pages(bot, settings, RATNA)
     assert '<span class="num" data-fact="replications">1</span>' in cohort_page and "disetujui penyusunnya" in cohort_page

@@ -264,3 +264,30 @@ class ReplicationAnswer(Button, prefix="ra"):
 
     replication_id: int
     agreed: int
+
+
+class MentoringMenu(Button, prefix="mm"):
+    """Under /mentoring: find a mentor, offer to mentor, or withdraw the offer."""
+
+    action: str  # find | offer | withdraw
+
+
+class MentoringAsk(Button, prefix="mk"):
+    """Under the suggested mentors: ask this one."""
+
+    mentor_id: int
+
+
+class MentoringPairAction(Button, prefix="mp"):
+    """On a mentoring pair: the mentor accepts or declines, either side ends it."""
+
+    action: str  # accept | decline | end
+    pair_id: int
+
+
+class MentoringCheck(Button, prefix="mc"):
+    """Under the 4- and 8-week check-in of a pair: still going? useful?"""
+
+    pair_id: int
+    week: int  # 4 | 8
+    answer: str  # going_useful | going | stopped

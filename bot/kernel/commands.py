@@ -56,6 +56,7 @@ SLOTS = Command("jadwal", "slots", "slots")
 COACHING = Command("sesi_coaching", "coaching", "coaching")
 MENTOR = Command("mentor", "mentor", "mentor")
 GALLERY = Command("galeri", "gallery", "gallery")
+MENTORING = Command("mentoring", "mentoring", "mentoring")
 
 # In the order the menu shows them.
 MENU = [
@@ -71,6 +72,7 @@ MENU = [
     COACHING,
     MENTOR,
     GALLERY,
+    MENTORING,
     FEEDBACK,
     TIPS,
     AGENDA,
