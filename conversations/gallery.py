@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 
+from bot.kernel.callbacks import GalleryAction
 from bot.kernel.context import EcoachContext
 from bot.kernel.parsing import Invalid
 from conversations import engine
 from conversations.engine import ChoiceStep, Flow, Prompt, Step, TextStep, Turn
-from db.gallery import MAX_EVIDENCE, RESULT_MAX, evidence_choices, publish
+from db.gallery import MAX_EVIDENCE, RESULT_MAX, entry_of, evidence_choices, publish
 from db.models import GalleryTheme, Pap, Person
 from db.people import person_by_telegram_id
 from db.plans import current_pap
+from db.schedule import local
+from db.status import ProjectStatus, standing_of
 
 
 def preview_values(pap: Pap, person: Person, *, theme: str, result: str, evidence: int) -> dict[str, Any]:
@@ -122,3 +125,15 @@ async def begin_publish(context: EcoachContext, update: Update, pap: Pap) -> Non
     ]
     data = {"pap_id": pap.id, "choices": choices, "indicator": pap.indicator, "baseline": pap.baseline, "target": pap.target}
     await engine.start(context, update, PUBLISH, data)
+
+
+async def offer_when_finished(context: EcoachContext, update: Update, pap: Pap) -> None:
+    """Her last milestone is done: ask whether to publish the PAP to the library (once it is done and not there yet)."""
+    zone = context.runtime.settings.default_timezone
+    today = local(context.runtime.clock.now(), zone).date()
+    if (await standing_of(session=context.session, pap=pap, today=today)).status != ProjectStatus.DONE:
+        return
+    if await entry_of(session=context.session, pap=pap) is not None:
+        return
+    markup = InlineKeyboardMarkup([[GalleryAction("publish").key(context.text("gallery.button_offer_publish"))]])
+    await context.reply(update, "gallery.finished", reply_markup=markup)

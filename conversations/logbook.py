@@ -13,7 +13,7 @@ from bot.kernel.callbacks import CoachOnEntry
 from bot.kernel.context import EcoachContext
 from bot.kernel.notices import notify
 from bot.kernel.parsing import Invalid, read_percent
-from conversations import engine
+from conversations import engine, gallery
 from conversations.engine import END, STAY, ChoiceStep, Flow, OptionalTextStep, Prompt, Step, TextStep, Turn
 from conversations.evidence import Refused, attachment, keep_copy, links
 from db.logbook import (
@@ -182,6 +182,8 @@ class Logbook(Flow):
             milestone_done=bool(data.get("milestone_done")),
             milestone=data.get("milestone_title"),
         )
+        if data.get("milestone_done"):
+            await gallery.offer_when_finished(turn.context, turn.update, pap)
 
 
 LOGBOOK = engine.register(

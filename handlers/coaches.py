@@ -16,10 +16,11 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.kernel.callbacks import AskCoach, CoachOnAlumna, CoachOnEntry, CoachReply, CohortChoice, StalledPage
+from bot.kernel.callbacks import AskCoach, CoachOnAlumna, CoachOnEntry, CoachReply, CohortChoice, GalleryAction, StalledPage
 from bot.kernel.charts import cohort_chart
 from bot.kernel.context import EcoachContext
 from bot.kernel.guards import answer_button, in_private, may_coach, requires_coach
+from bot.kernel.notices import notify
 from bot.kernel.parsing import SWITCH
 from bot.kernel.sending import Verdict, attempt
 from bot.kernel.standing import milestone_lines, status_line
@@ -41,6 +42,7 @@ from db.coaching import (
 )
 from db.cohorts import find_invite
 from db.contact import thread
+from db.gallery import entry_of
 from db.logbook import recent_entries
 from db.mentors import current_link, dialogues_of
 from db.models import ChatPurpose, Cohort, Person, Reflection, Role
@@ -244,13 +246,16 @@ async def on_alumna_button(update: Update, context: EcoachContext) -> None:
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     pressed = CoachOnAlumna.parse(query.data)
-    if pressed is None or pressed.action not in ("nudge", "detail"):
+    if pressed is None or pressed.action not in ("nudge", "detail", "suggest"):
         await answer_button(update, context.text("input.stale_button"))
         return
     cohort = await cohort_of_alumna(session=context.session, person_id=pressed.person_id)
     person = await alumna_in_cohort(session=context.session, person_id=pressed.person_id, cohort_id=cohort.id) if cohort else None
     if person is None or cohort is None or not await may_coach(update, context, cohort.id):
         await answer_button(update, context.text("coach.only_coaches"))
+        return
+    if pressed.action == "suggest":
+        await _suggest_gallery(update, context, person)
         return
     if pressed.action == "nudge":
         nudged, skipped = await _nudge_all(update, context, [person])
@@ -265,6 +270,18 @@ async def on_alumna_button(update: Update, context: EcoachContext) -> None:
         return
     delivered = failure is None or failure.may_have_arrived
     await answer_button(update, context.text("coach.detail_sent" if delivered else "errors.try_again"))
+
+
+async def _suggest_gallery(update: Update, context: EcoachContext, person: Person) -> None:
+    """A coach suggests her finished PAP for the library; only she publishes it."""
+    assert update.effective_user is not None
+    coach = await person_by_telegram_id(session=context.session, telegram_id=update.effective_user.id)
+    texts = context.runtime.texts
+    markup = InlineKeyboardMarkup([[GalleryAction("publish").key(texts.render(person.locale, "gallery.button_offer_publish"))]])
+    body = texts.render(person.locale, "gallery.suggested", coach=coach.name if coach else texts.render(person.locale, "gallery.a_coach"))
+    await notify(context, person.telegram_id, body, markup, about=person.id)
+    await context.session.commit()
+    await answer_button(update, context.text("coach.suggested_gallery", name=person.called), alert=True)
 
 
 async def cohort_command(update: Update, context: EcoachContext) -> None:
@@ -367,4 +384,7 @@ async def member_detail(context: EcoachContext, person: Person) -> tuple[str, In
     ]
     rows = [keys[i : i + 3] for i in range(0, len(keys), 3)]
     rows.append([CoachReply(person.id).key(context.text("contact.button_write"))])
+    finished = pap is not None and (await standing_of(session=session, pap=pap, today=today)).status == ProjectStatus.DONE
+    if pap is not None and finished and await entry_of(session=session, pap=pap) is None:
+        rows.append([CoachOnAlumna("suggest", person.id).key(context.text("coach.button_suggest_gallery"))])
     return body, InlineKeyboardMarkup(rows)

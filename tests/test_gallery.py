@@ -205,3 +205,45 @@ async def test_the_network_indicators_with_their_definitions_in_report_summary_a
     assert "· 0 pasangan mentoring · 1 replikasi PAP disepakati · 1 kontak lintas angkatan" in summary.text
     cohort_page, _ = await cohort_and_alumna_pages(bot, settings, RATNA)
     assert '<span class="num" data-fact="replications">1</span>' in cohort_page and "disetujui penyusunnya" in cohort_page
+
+
+async def test_a_coach_suggests_her_finished_pap_and_only_she_publishes(bot: InProcessBot) -> None:
+    await seed(bot)
+    async with bot.app.runtime.open_session() as session:
+        cohort = await session.scalar(select(Cohort).where(Cohort.name == "Angkatan I 2026"))
+        assert cohort is not None
+        await enrol_coach(session=session, telegram_id=9100, cohort=cohort, name="Coach Ayu", locale="id", timezone="Asia/Jakarta", now=NOW)
+        await session.commit()
+    coach, ratna = bot.double.user(9100, "Ayu"), bot.double.user(RATNA, "Ratna")
+    detail = await say(bot, coach, "/alumni Ratna")
+    assert "📚 Sarankan ke Galeri PAP" in detail.button_texts
+    coach.press("Sarankan ke Galeri PAP")
+    await bot.run_pending()
+    assert "Ratna yang memutuskan" in bot.double.answered_callbacks[-1]["text"]
+    suggestion = ratna.next_message()
+    assert "Coach Ayu menyarankan PAP Ibu" in suggestion.text and suggestion.button_texts == ["📚 Terbitkan PAP saya ke Galeri"]
+    async with bot.app.runtime.open_session() as session:
+        assert list(await session.scalars(select(GalleryEntry))) == []  # nothing is published on the coach's word
+    assert "Tema apa" in (await tap(bot, ratna, "Terbitkan PAP saya ke Galeri")).text
+
+
+async def test_finishing_the_last_milestone_asks_whether_to_publish(bot: InProcessBot) -> None:
+    await seed(bot)
+    async with bot.app.runtime.open_session() as session:
+        pap = await session.scalar(select(Pap).join(Person).where(Person.telegram_id == RATNA))
+        assert pap is not None
+        await session.refresh(pap, ["milestones"])
+        last = max(pap.milestones, key=lambda m: m.due_date)
+        last.status, last.progress, last.done_at = MilestoneStatus.IN_PROGRESS, 60, None
+        await session.commit()
+    ratna = bot.double.user(RATNA, "Ratna")
+    await say(bot, ratna, "/log")
+    await tap(bot, ratna, "Tahap 2")
+    await say(bot, ratna, "Seluruh arsip sudah digital")
+    await tap(bot, ratna, "100%")
+    await tap(bot, ratna, "Ya, tahapan ini selesai")
+    await tap(bot, ratna, "Lewati")
+    await tap(bot, ratna, "Lewati")
+    assert "tahapan Tahap 2 selesai" in (await tap(bot, ratna, "Selesai")).text
+    offer = ratna.next_message()
+    assert "Semua tahapan PAP Ibu sudah selesai" in offer.text and offer.button_texts == ["📚 Terbitkan PAP saya ke Galeri"]
