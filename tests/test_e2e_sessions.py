@@ -10,14 +10,16 @@ from datetime import UTC, datetime
 import icalendar
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import create_engine, session_factory
 from db.enrolment import enrol_coach
-from db.models import AgreedAction, CareerEvent, Reflection
+from db.models import AgreedAction, CareerEvent, Cohort, Reflection
+from db.report import cohort_report
 from devtools.double import BotApiDouble, FakeUser, Sent
 from devtools.process import BotProcess
 from tests.support import factories
-from tests.support.live import query, say, tap
+from tests.support.live import query, run, say, tap
 
 pytestmark = pytest.mark.slow  # the real process over HTTP: `pytest -m "not slow"` leaves it out
 
@@ -136,3 +138,41 @@ def test_a_mentor_gets_the_monthly_summary_never_her_reflections(live_bot: BotPr
     assert query(database_url, select(CareerEvent.dialogue_id.is_not(None))) == [(True,)]
     for sent in double.sent(BOSS):
         assert SECRET not in sent.text
+
+
+def test_moving_cancelling_and_a_no_show_over_http(live_bot: BotProcess, double: BotApiDouble, database_url: str) -> None:
+    live_bot.stop()
+    coach, ratna = seed(database_url, double)
+    live_bot.start(fake_time="2026-12-01 02:00:00")
+    say(coach, "/jadwal")
+    tap(coach, "Tambah slot")
+    published = play(coach, "3-12-2026", "10.00", "[30 menit]", "[4 minggu]", "[Daring]", "https://meet.google.com/x")
+    assert "4 slot terbit" in published.text
+    say(ratna, "/sesi_coaching")
+    tap(ratna, "Kam 3 Des · 09.00")
+    assert "Sesi coaching terjadwal" in coach.next_message(timeout=20).text
+    say(ratna, "/sesi_coaching")
+    tap(ratna, "Pindah Kam 3 Des")
+    moved = tap(ratna, "Kam 10 Des · 09.00")
+    assert "Sesi coaching dipindahkan" in moved.text
+    assert "Kamis, 10 Desember 2026 · 10.00 WITA" in coach.next_message(timeout=20).text
+    say(coach, "/jadwal")
+    tap(coach, "Batal Kam 10 Des")
+    assert "dibatalkan" in tap(coach, "Ya, batalkan").text
+    assert "Coach Ayu membatalkan sesi coaching" in ratna.next_message(timeout=20).text
+
+    say(ratna, "/sesi_coaching")
+    tap(ratna, "Kam 17 Des · 09.00")
+    start_at(live_bot, "2026-12-17 02:40:00")  # forty minutes into the session
+    coach.skip_read()
+    say(coach, "/jadwal")
+    assert "Tercatat: Ratna tidak hadir" in tap(coach, "Ratna tidak hadir").text
+    assert "karena Bapak/Ibu tidak hadir" in ratna.next_message(timeout=20).text
+
+    async def no_shows(session: AsyncSession) -> tuple[int, int]:
+        cohort = await session.scalar(select(Cohort))
+        assert cohort is not None
+        indicators, _ = await cohort_report(session=session, cohort=cohort, now=datetime(2026, 12, 17, 3, 0, tzinfo=UTC))
+        return indicators.no_shows, indicators.coaching_sessions
+
+    assert run(database_url, no_shows) == (1, 0)
