@@ -34,6 +34,7 @@ from db.bookings import (
 from db.coaching import coached_cohorts
 from db.models import Booking, Person
 from db.notices import Later, withdraw
+from db.schedule import outside_quiet_hours
 
 FOLLOW_UP_AGAIN = timedelta(days=3)  # "Belum": asked again this much later
 NOTES_WANTED_FOR = timedelta(days=7)  # the coach's prompt to write notes, after the session
@@ -184,7 +185,7 @@ async def _tell_booked(context: EcoachContext, booking: Booking, kind: str) -> N
                     hours=int(before.total_seconds() // 3600),
                 )
                 await notify(context, person.telegram_id, reminder, about=alumna.id, later=Later(due, _topic(booking), slot.starts_at))
-    end = ends_at(booking)
+    end = outside_quiet_hours(ends_at(booking), coach.timezone)  # an evening session's prompt waits for her morning
     markup = InlineKeyboardMarkup(
         [[BookingAction("notes", booking.id).key(texts.render(coach.locale, "sessions.button_notes", name=alumna.called)),
           BookingAction("absent", booking.id).key(texts.render(coach.locale, "sessions.button_alumna_absent", name=alumna.called))]]

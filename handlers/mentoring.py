@@ -18,7 +18,7 @@ from db.mentoring import ask, may_offer, offer_of, pair_of, pairs_of, withdraw_o
 from db.models import MentoringPair, PairStatus, Person
 from db.notices import Later, withdraw
 from db.people import person_by_telegram_id
-from db.schedule import local
+from db.schedule import local, outside_quiet_hours
 
 CHECK_AFTER = (4, 8)  # weeks after the mentor's yes
 ANSWERS = ("going_useful", "going", "stopped")
@@ -119,9 +119,8 @@ async def on_pair_action(update: Update, context: EcoachContext) -> None:
                     ]
                 )
                 body = texts.render(reader.locale, "mentoring.check", name=them.name, weeks=week)
-                await notify(
-                    context, reader.telegram_id, body, markup, about=pair.mentee_id, later=Later(now + timedelta(weeks=week), _topic(pair))
-                )
+                due = outside_quiet_hours(now + timedelta(weeks=week), reader.timezone)  # never in her night
+                await notify(context, reader.telegram_id, body, markup, about=pair.mentee_id, later=Later(due, _topic(pair)))
         key = None
     else:
         pair.status, pair.ended_at = (PairStatus.DECLINED if pressed.action == "decline" else PairStatus.ENDED), now

@@ -381,3 +381,17 @@ async def test_withdrawing_consent_drops_her_scheduled_reminders(bot: InProcessB
     await sweep_at(bot, FIRST - timedelta(hours=1))
     assert not [m for m in ratna.messages() if "⏰" in m.text]
     assert len([m for m in coach.messages() if "⏰" in m.text]) == 2  # the coach's own reminders stay
+
+
+async def test_the_notes_prompt_of_an_evening_session_waits_for_the_coachs_morning(bot: InProcessBot) -> None:
+    coach, ratna, _ = await seed(bot)
+    await say(bot, coach, "/jadwal")
+    await tap(bot, coach, "Tambah slot")
+    await play(bot, coach, "3 Desember 2026", "20.30", "[45 menit]", "[Sekali saja]", "[Daring]", "https://zoom.us/j/9")
+    await say(bot, ratna, "/sesi_coaching")
+    await tap(bot, ratna, "Kam 3 Des · 19.30")
+    coach.skip_read()
+    await sweep_at(bot, datetime(2026, 12, 3, 13, 16, tzinfo=UTC))  # 21:16 WITA: the session has just ended
+    assert not [m for m in coach.messages() if "sudah selesai" in m.text]
+    await sweep_at(bot, datetime(2026, 12, 3, 22, 0, tzinfo=UTC))  # 06:00 WITA the next morning
+    assert "Sesi dengan Ratna Kusumawati sudah selesai" in coach.next_message().text
