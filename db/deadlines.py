@@ -11,11 +11,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
 from db.claims import lease_expired
+from db.engine import dialect_insert
 from db.models import Milestone, MilestoneNotice, MilestoneReminder, MilestoneStatus, Pap, Person, SendStatus
 from db.schedule import local, outside_quiet_hours
 
@@ -49,7 +49,7 @@ async def plan_deadline_reminders(*, session: AsyncSession, now: datetime, limit
         )
         .limit(limit)
     )
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     count = 0
     for milestone_id, due, person_id, zone in rows:
         values = [

@@ -6,12 +6,22 @@ import os
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
+
+
+def on_postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def dialect_insert(session: AsyncSession) -> Any:
+    """The session's dialect's INSERT, which has ON CONFLICT (PostgreSQL's or SQLite's)."""
+    return postgresql.insert if on_postgres(session) else sqlite.insert
 
 
 def application_name(pid: int) -> str:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.engine import dialect_insert
 from db.models import BroadcastKind, CopChat, CopTopic, ForumDay, ForumTopic, Membership, Person, Role
 from db.schedule import local
 
@@ -37,8 +37,7 @@ async def claim_topics_to_create(*, session: AsyncSession, now: datetime, lease:
     planned = set((await session.execute(select(CopTopic.chat_id, CopTopic.topic).where(CopTopic.chat_id.in_(forums)))).all())
     missing = [{"chat_id": chat_id, "topic": topic} for chat_id in forums for topic in ForumTopic if (chat_id, topic) not in planned]
     if missing:
-        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        await session.execute(insert(CopTopic).values(missing).on_conflict_do_nothing())  # another process planned them
+        await session.execute(dialect_insert(session)(CopTopic).values(missing).on_conflict_do_nothing())  # another process planned them
     free = (CopTopic.lease_until.is_(None)) | (CopTopic.lease_until <= now)
     candidates = (
         select(CopTopic.id)
@@ -96,8 +95,9 @@ async def count_message(*, session: AsyncSession, chat_id: int, telegram_id: int
     if found is None:
         return False
     person_id, zone = found
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    row = insert(ForumDay).values(person_id=person_id, day=local(now, zone).date(), posts=0 if reply else 1, replies=1 if reply else 0)
+    row = dialect_insert(session)(ForumDay).values(
+        person_id=person_id, day=local(now, zone).date(), posts=0 if reply else 1, replies=1 if reply else 0
+    )
     await session.execute(
         row.on_conflict_do_update(
             index_elements=[ForumDay.person_id, ForumDay.day],

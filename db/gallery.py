@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from db.engine import on_postgres
 from db.models import Evidence, GalleryEntry, GalleryTheme, LogEntry, Membership, Pap, Person, PositionLevel, Replication, ReplicationStatus
 from db.schedule import ZONES
 
@@ -34,10 +35,6 @@ class Filters:
     theme: GalleryTheme | None = None
     level: PositionLevel | None = None
     zone: str | None = None  # wib | wita | wit
-
-
-def _is_postgres(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 def _body(pap: Pap, result: str) -> str:
@@ -104,7 +101,7 @@ async def search(*, session: AsyncSession, query: str, filters: Filters = Filter
     terms = _terms(query)
     if not terms:
         return list(await session.scalars(statement.order_by(GalleryEntry.published_at.desc()).limit(limit)))
-    if _is_postgres(session):
+    if on_postgres(session):
         vector = func.to_tsvector(text("'simple'"), GalleryEntry.body)
         wanted = func.to_tsquery(text("'simple'"), " & ".join(f"{term}:*" for term in terms))
         statement = statement.where(vector.op("@@")(wanted)).order_by(func.ts_rank(vector, wanted).desc(), GalleryEntry.id.desc())

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, and_, exists, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import aliased
 
 from db.claims import lease_expired
+from db.engine import dialect_insert, on_postgres
 from db.models import InboxStatus, InboxUpdate
 
 MAX_ATTEMPTS = 3  # an update that took its worker down this often is a dead letter, not a retry
@@ -36,8 +36,7 @@ def chat_key(payload: dict[str, Any]) -> int:
 async def store(*, session: AsyncSession, bot_id: int, payload: dict[str, Any], now: datetime) -> bool:
     """Keep the update; False when it was already kept (Telegram sent it again). On PostgreSQL the
     workers listening are told at the commit."""
-    on_postgres = session.get_bind().dialect.name == "postgresql"
-    insert = postgresql.insert if on_postgres else sqlite.insert
+    insert = dialect_insert(session)
     result = await session.execute(
         insert(InboxUpdate)
         .values(
@@ -46,7 +45,7 @@ async def store(*, session: AsyncSession, bot_id: int, payload: dict[str, Any], 
         )
         .on_conflict_do_nothing()
     )  # fmt: skip
-    if on_postgres:
+    if on_postgres(session):
         await session.execute(text(f"NOTIFY {CHANNEL}"))  # delivered at the commit, never before
     return cast("CursorResult[Any]", result).rowcount == 1
 

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.engine import dialect_insert
 from db.models import DeadLetter, InboxStatus, InboxUpdate, Person, ProcessedUpdate
 from db.people import stored_locale
 
@@ -40,10 +40,6 @@ def digest(payload: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def _insert(session: AsyncSession) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 async def claim_update(
     *, session: AsyncSession, bot_id: int, update_id: int, fingerprint: str, now: datetime, sender: int | None = None
 ) -> Claim:
@@ -56,7 +52,7 @@ async def claim_update(
     locale = select(Person.locale).where(Person.telegram_id == sender).scalar_subquery()
     inserted = (
         await session.execute(
-            _insert(session)(ProcessedUpdate)
+            dialect_insert(session)(ProcessedUpdate)
             .values(bot_id=bot_id, update_id=update_id, digest=fingerprint, processed_at=now, completed=False)
             .on_conflict_do_nothing()
             .returning(locale)
