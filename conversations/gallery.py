@@ -12,12 +12,12 @@ from bot.kernel.context import EcoachContext
 from bot.kernel.parsing import Invalid
 from conversations import engine
 from conversations.engine import ChoiceStep, Flow, Prompt, Step, TextStep, Turn
-from db.gallery import MAX_EVIDENCE, RESULT_MAX, entry_of, evidence_choices, publish
+from db.gallery import MAX_EVIDENCE, RESULT_MAX, evidence_choices, publish, publishable
 from db.models import GalleryTheme, Pap, Person
 from db.people import person_by_telegram_id
 from db.plans import current_pap
 from db.schedule import local
-from db.status import ProjectStatus, standing_of
+from db.status import standing_of
 
 
 def preview_values(pap: Pap, person: Person, *, theme: str, result: str, evidence: int) -> dict[str, Any]:
@@ -129,11 +129,8 @@ async def begin_publish(context: EcoachContext, update: Update, pap: Pap) -> Non
 
 async def offer_when_finished(context: EcoachContext, update: Update, pap: Pap) -> None:
     """Her last milestone is done: ask whether to publish the PAP to the library (once it is done and not there yet)."""
-    zone = context.runtime.settings.default_timezone
-    today = local(context.runtime.clock.now(), zone).date()
-    if (await standing_of(session=context.session, pap=pap, today=today)).status != ProjectStatus.DONE:
-        return
-    if await entry_of(session=context.session, pap=pap) is not None:
+    today = local(context.runtime.clock.now(), context.runtime.settings.default_timezone).date()
+    if not await publishable(session=context.session, pap=pap, standing=await standing_of(session=context.session, pap=pap, today=today)):
         return
     markup = InlineKeyboardMarkup([[GalleryAction("publish").key(context.text("gallery.button_offer_publish"))]])
     await context.reply(update, "gallery.finished", reply_markup=markup)

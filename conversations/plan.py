@@ -14,11 +14,11 @@ from bot.kernel.standing import milestone_lines, status_line
 from conversations import engine
 from conversations.engine import ChoiceStep, Flow, Prompt, Step, Turn
 from conversations.onboarding import LATEST_END_MONTHS, LIMITS
-from db.gallery import entry_of
+from db.gallery import publishable
 from db.models import Milestone, Pap, Person
 from db.plans import MAX_MILESTONES, TEXT_FIELDS, add_milestone, complete_milestone, current_pap, milestone_of, set_field
 from db.schedule import add_months, local
-from db.status import ProjectStatus, standing_of
+from db.status import standing_of
 
 FIELDS = [*TEXT_FIELDS, "end_date", "nip"]  # her NIP lives in her profile, and is changed here too
 
@@ -223,6 +223,6 @@ async def show_plan(update: Update, context: EcoachContext, pap: Pap) -> None:
         [PlanAction("edit").key(context.text("plan.button_edit"))],
         [PlanAction("add").key(context.text("plan.button_add")), PlanAction("milestones").key(context.text("plan.button_milestones"))],
     ]
-    if standing.status == ProjectStatus.DONE and await entry_of(session=context.session, pap=pap) is None:
+    if await publishable(session=context.session, pap=pap, standing=standing):
         rows.append([GalleryAction("publish").key(context.text("gallery.button_offer_publish"))])  # a finished PAP can inspire others
     await context.send(update, body, InlineKeyboardMarkup(rows))

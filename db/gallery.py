@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from db.engine import on_postgres
 from db.models import Evidence, GalleryEntry, GalleryTheme, LogEntry, Membership, Pap, Person, PositionLevel, Replication, ReplicationStatus
 from db.schedule import ZONES
+from db.status import ProjectStatus, Standing
 
 MAX_EVIDENCE = 3
 RESULT_MAX = 500
@@ -43,6 +44,11 @@ def _body(pap: Pap, result: str) -> str:
 
 async def entry_of(*, session: AsyncSession, pap: Pap) -> GalleryEntry | None:
     return await session.scalar(select(GalleryEntry).where(GalleryEntry.pap_id == pap.id))
+
+
+async def publishable(*, session: AsyncSession, pap: Pap, standing: Standing) -> bool:
+    """Finished and not in the library yet: when she is offered to publish it."""
+    return standing.status == ProjectStatus.DONE and await entry_of(session=session, pap=pap) is None
 
 
 async def evidence_choices(*, session: AsyncSession, pap: Pap) -> list[Evidence]:

@@ -42,7 +42,7 @@ from db.coaching import (
 )
 from db.cohorts import find_invite
 from db.contact import thread
-from db.gallery import entry_of
+from db.gallery import publishable
 from db.logbook import recent_entries
 from db.mentors import current_link, dialogues_of
 from db.models import ChatPurpose, Cohort, Person, Reflection, Role
@@ -360,11 +360,12 @@ async def member_detail(context: EcoachContext, person: Person) -> tuple[str, In
     feedback = await latest_result(session=session, person_id=person.id, now=context.runtime.clock.now())
     texts, locale = context.runtime.texts, context.locale
     today = local(context.runtime.clock.now(), context.runtime.settings.default_timezone).date()
+    standing = await standing_of(session=session, pap=pap, today=today) if pap else None
     body = context.text(
         "coach.member",
         person=person,
         pap=pap,
-        status=status_line(texts, locale, await standing_of(session=session, pap=pap, today=today)) if pap else None,
+        status=status_line(texts, locale, standing) if standing else None,
         milestones=milestone_lines(texts, locale, pap.milestones, today) if pap else [],
         entries=entries,
         reflections=shared,
@@ -384,7 +385,6 @@ async def member_detail(context: EcoachContext, person: Person) -> tuple[str, In
     ]
     rows = [keys[i : i + 3] for i in range(0, len(keys), 3)]
     rows.append([CoachReply(person.id).key(context.text("contact.button_write"))])
-    finished = pap is not None and (await standing_of(session=session, pap=pap, today=today)).status == ProjectStatus.DONE
-    if pap is not None and finished and await entry_of(session=session, pap=pap) is None:
+    if pap is not None and standing is not None and await publishable(session=session, pap=pap, standing=standing):
         rows.append([CoachOnAlumna("suggest", person.id).key(context.text("coach.button_suggest_gallery"))])
     return body, InlineKeyboardMarkup(rows)
