@@ -57,12 +57,13 @@ async def claim_due(
 ) -> list[Notice]:
     """Claim up to `limit` notices that are due, or whose sender died (lease run out); `ids` limits
     the claim to those."""
-    await session.execute(
-        update(Notice)
-        .where(Notice.status == SendStatus.PENDING, Notice.expires_at <= now)
-        .values(status=SendStatus.SKIPPED)
-        .execution_options(synchronize_session=False)
-    )  # the bot was down past the moment it spoke of (an "in one hour" after the session began)
+    if ids is None:  # the sweep's claim; an update's own notices are due now and never expire
+        await session.execute(
+            update(Notice)
+            .where(Notice.status == SendStatus.PENDING, Notice.expires_at <= now)
+            .values(status=SendStatus.SKIPPED)
+            .execution_options(synchronize_session=False)
+        )  # the bot was down past the moment it spoke of (an "in one hour" after the session began)
     due = or_(
         and_(Notice.status == SendStatus.PENDING, Notice.due_at <= now),
         and_(Notice.status == SendStatus.SENDING, lease_expired(Notice, now)),
