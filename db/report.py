@@ -263,6 +263,12 @@ class Network:
     cross_cohort_contacts: int  # replications agreed and mentoring pairs begun between alumnae of different cohorts
 
 
+async def _how_many(session: AsyncSession, alumnae: list[int] | Select[int]) -> int:
+    if isinstance(alumnae, list):
+        return len(alumnae)
+    return await session.scalar(select(func.count()).select_from(alumnae.subquery())) or 0
+
+
 def alumnae_of(cohort: Cohort) -> Select[int]:
     return select(Membership.person_id).where(Membership.cohort_id == cohort.id, Membership.role == Role.ALUMNI)
 
@@ -273,7 +279,7 @@ async def cohort_network(*, session: AsyncSession, cohort: Cohort, now: datetime
 
 async def network_numbers(*, session: AsyncSession, alumnae: list[int] | Select[int], now: datetime) -> Network:
     ids = alumnae
-    whole = len(ids) if isinstance(ids, list) else await session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+    whole = await _how_many(session, ids)
     since = now.date() - timedelta(days=ACTIVE_DAYS)
     active = await session.scalar(
         select(func.count(func.distinct(ForumDay.person_id))).where(ForumDay.person_id.in_(ids), ForumDay.day > since)
@@ -381,7 +387,7 @@ async def coaching_numbers(*, session: AsyncSession, alumnae: list[int] | Select
             )
         ).all()
     )
-    alumnae_count = len(ids) if isinstance(ids, list) else await session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+    alumnae_count = await _how_many(session, ids)
     return Coaching(
         alumnae=alumnae_count, held=held, no_shows=no_shows, on_time=on_time, actions_due=due,
         mentors={p: name or "" for p, _, name in linked}, mentor_reported=reported,

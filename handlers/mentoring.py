@@ -99,7 +99,7 @@ async def on_pair_action(update: Update, context: EcoachContext) -> None:
     """The mentor's yes or no; either side ending the pair."""
     assert update.callback_query is not None and update.effective_user is not None
     pressed = MentoringPairAction.parse(update.callback_query.data)
-    person = await _person(context, update.effective_user.id)
+    person = await person_by_telegram_id(session=context.session, telegram_id=update.effective_user.id)
     pair = await pair_of(session=context.session, pair_id=pressed.pair_id, person=person) if pressed and person else None
     if pressed is None or person is None or pair is None or not _may(pressed.action, pair, person):
         await answer_button(update, context.text("input.stale_button"))
@@ -141,15 +141,11 @@ def _may(action: str, pair: MentoringPair, person: Person) -> bool:
     return action == "end" and pair.status in (PairStatus.ASKED, PairStatus.ACTIVE)
 
 
-async def _person(context: EcoachContext, telegram_id: int) -> Person | None:
-    return await person_by_telegram_id(session=context.session, telegram_id=telegram_id)
-
-
 async def on_check(update: Update, context: EcoachContext) -> None:
     """The answer to "Masih berjalan? Bermanfaat?", kept on the pair."""
     assert update.callback_query is not None and update.effective_user is not None
     pressed = MentoringCheck.parse(update.callback_query.data)
-    person = await _person(context, update.effective_user.id)
+    person = await person_by_telegram_id(session=context.session, telegram_id=update.effective_user.id)
     pair = await pair_of(session=context.session, pair_id=pressed.pair_id, person=person) if pressed and person else None
     if pressed is None or pair is None or pressed.week not in CHECK_AFTER or pressed.answer not in ANSWERS:
         await answer_button(update, context.text("input.stale_button"))
