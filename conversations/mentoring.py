@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.kernel.callbacks import MentoringAsk
 from bot.kernel.context import EcoachContext
-from bot.kernel.i18n import Texts
+from bot.kernel.i18n import Texts, without_icon
 from bot.kernel.parsing import Invalid
 from conversations import engine
 from conversations.engine import ChoiceStep, Flow, Prompt, Step, Turn
@@ -20,8 +18,7 @@ from db.people import person_by_telegram_id
 def topic_label(texts: Texts, locale: str, topic: str) -> str:
     """A competency domain (seed 3.2) or a PAP theme, in words, without the button's icon."""
     themes = {t.value for t in GalleryTheme}
-    label = str(texts.render(locale, f"choices.gallery_theme_short.{topic}" if topic in themes else f"choices.domain.{topic}"))
-    return re.sub(r"^\W+", "", label).strip() or label
+    return without_icon(str(texts.render(locale, f"choices.gallery_theme_short.{topic}" if topic in themes else f"choices.domain.{topic}")))
 
 
 class TopicsStep(Step):

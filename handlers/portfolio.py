@@ -23,14 +23,13 @@ from bot.kernel.callbacks import PortfolioChoice
 from bot.kernel.charts import confidence_chart
 from bot.kernel.context import EcoachContext
 from bot.kernel.guards import answer_button, not_enrolled, requires_alumna
-from bot.kernel.i18n import DOCUMENTS, Texts
+from bot.kernel.i18n import DOCUMENTS, Texts, without_icon
 from db.logbook import coaches_of
 from db.models import Person
 from db.privacy import PersonalData, personal_data
 from db.schedule import add_months
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
-LEADING_ICON = re.compile(r"^[^\w(]+\s+")
 KEEP_WITH_HEADING = 45  # mm: a heading starts a new page unless its first lines fit under it
 
 
@@ -110,7 +109,7 @@ def render_portfolio(
 
     def label(key: str) -> str:
         """A choice's words without its leading icon: the words carry the meaning on paper."""
-        return LEADING_ICON.sub("", str(texts.render(locale, key)))
+        return without_icon(str(texts.render(locale, key)))
 
     def image(path: str | None) -> str | None:
         """The file to embed, or None: a broken image is listed as a file instead, never fatal."""

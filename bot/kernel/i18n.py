@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -17,6 +18,14 @@ from db.schedule import ZONES
 
 CATALOGS = Path(__file__).parent.parent / "locales"
 DOCUMENTS = Path(__file__).parent.parent / "templates"  # HTML templates of documents, such as the portfolio
+
+
+LEADING_ICON = re.compile(r"^[^\w(]+\s+")
+
+
+def without_icon(label: str) -> str:
+    """A choice's words without the icon that leads its button: for lines of text and documents."""
+    return LEADING_ICON.sub("", label)
 
 
 def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
