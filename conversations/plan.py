@@ -14,7 +14,7 @@ from bot.kernel.standing import milestone_lines, status_line
 from conversations import engine
 from conversations.engine import ChoiceStep, Flow, Prompt, Step, Turn
 from conversations.onboarding import LATEST_END_MONTHS, LIMITS
-from db.gallery import publishable
+from db.gallery import publishable, replicated_from
 from db.models import Milestone, Pap, Person
 from db.plans import MAX_MILESTONES, TEXT_FIELDS, add_milestone, complete_milestone, current_pap, milestone_of, set_field
 from db.schedule import add_months, local
@@ -212,12 +212,14 @@ async def show_plan(update: Update, context: EcoachContext, pap: Pap) -> None:
     texts, locale = context.runtime.texts, context.locale
     today = local(context.runtime.clock.now(), context.runtime.settings.default_timezone).date()
     standing = await standing_of(session=context.session, pap=pap, today=today)
+    origin = await replicated_from(session=context.session, pap=pap)
     body = context.text(
         "plan.view",
         pap=pap,
         milestones=milestone_lines(texts, locale, pap.milestones, today),
         status=status_line(texts, locale, standing),
         cohort=pap.cohort.name,
+        origin=origin.title if origin else None,
     )
     rows = [
         [PlanAction("edit").key(context.text("plan.button_edit"))],

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import column, func, select, table, text
+from sqlalchemy import column, func, select, table, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from db.engine import on_postgres
 from db.models import Evidence, GalleryEntry, GalleryTheme, LogEntry, Membership, Pap, Person, PositionLevel, Replication, ReplicationStatus
+from db.plans import replace_plan
 from db.schedule import ZONES
 from db.status import ProjectStatus, Standing
 
@@ -166,3 +167,45 @@ async def answer_replication(
     replication.status = ReplicationStatus.AGREED if agreed else ReplicationStatus.DECLINED
     replication.answered_at = now
     return replication
+
+
+async def replication_to_start(*, session: AsyncSession, replication_id: int, requester: Person) -> Replication | None:
+    """Her agreed replication of a PAP still in the library, with the original and its author loaded;
+    None when it is not hers, not agreed, or the author has withdrawn the PAP since."""
+    return await session.scalar(
+        select(Replication)
+        .join(GalleryEntry, GalleryEntry.pap_id == Replication.original_pap_id)
+        .where(Replication.id == replication_id, Replication.requester_id == requester.id, Replication.status == ReplicationStatus.AGREED)
+        .options(
+            joinedload(Replication.original).selectinload(Pap.milestones),
+            joinedload(Replication.original).joinedload(Pap.cohort),
+            joinedload(Replication.author),
+        )
+    )
+
+
+async def agreed_replication_of(*, session: AsyncSession, entry: GalleryEntry, requester: Person) -> Replication | None:
+    return await session.scalar(
+        select(Replication).where(
+            Replication.original_pap_id == entry.pap_id,
+            Replication.requester_id == requester.id,
+            Replication.status == ReplicationStatus.AGREED,
+        )
+    )
+
+
+async def start_replica(
+    *, session: AsyncSession, replication: Replication, pap: Pap, fields: dict[str, str], end_date: date,
+    milestones: list[tuple[str, date]], now: datetime,
+) -> None:  # fmt: skip
+    """Her plan not yet begun becomes the replication she checked, and the two projects stay linked."""
+    await replace_plan(session=session, pap=pap, fields=fields, end_date=end_date, milestones=milestones, now=now)
+    # Replicating another project instead: her PAP replicates only the latest
+    await session.execute(update(Replication).where(Replication.pap_id == pap.id).values(pap_id=None, started_at=None))
+    replication.pap_id, replication.started_at = pap.id, now
+    await session.flush()
+
+
+async def replicated_from(*, session: AsyncSession, pap: Pap) -> Pap | None:
+    """The library PAP hers was begun from, if any."""
+    return await session.scalar(select(Pap).join(Replication, Replication.original_pap_id == Pap.id).where(Replication.pap_id == pap.id))

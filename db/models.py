@@ -1165,9 +1165,13 @@ class Replication(Base):
     status: Mapped[ReplicationStatus] = mapped_column(_enum(ReplicationStatus))
     asked_at: Mapped[datetime]
     answered_at: Mapped[datetime | None]
+    # Her PAP begun as this replication, pre-filled from the original: the link between the two projects
+    pap_id: Mapped[int | None] = mapped_column(ForeignKey("paps.id", ondelete="SET NULL"), unique=True)
+    started_at: Mapped[datetime | None]
 
     author: Mapped[Person | None] = relationship(foreign_keys=[author_id])
     requester: Mapped[Person] = relationship(foreign_keys=[requester_id])
+    original: Mapped[Pap | None] = relationship(foreign_keys=[original_pap_id])
 
 
 class PairStatus(enum.StrEnum):

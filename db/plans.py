@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from db.models import Milestone, MilestoneStatus, Pap, Person
+from db.models import LogEntry, Milestone, MilestoneStatus, Pap, Person
 
 MAX_MILESTONES = 8
 TEXT_FIELDS = ("title", "problem", "goal", "indicator", "baseline", "target", "resources", "relevance")
@@ -53,6 +53,28 @@ async def complete_milestone(*, session: AsyncSession, milestone: Milestone, now
     milestone.progress = 100
     milestone.done_at = now
     milestone.pap.updated_at = milestone.pap.progress_changed_at = now
+
+
+async def has_begun(*, session: AsyncSession, pap: Pap) -> bool:
+    """Work is recorded on it: a milestone moved, a logbook entry, or her word in a check-in. A plan not
+    begun may still be replaced by another; one begun never is (its record would then describe another project)."""
+    if pap.checkin_said is not None or any(m.progress or m.status != MilestoneStatus.PLANNED for m in pap.milestones):
+        return True
+    return await session.scalar(select(LogEntry.id).where(LogEntry.pap_id == pap.id).limit(1)) is not None
+
+
+async def replace_plan(
+    *, session: AsyncSession, pap: Pap, fields: dict[str, str], end_date: date, milestones: list[tuple[str, date]], now: datetime
+) -> None:
+    """Her plan not yet begun becomes another: every field and milestone, in the same PAP (her cohort's one)."""
+    for field in TEXT_FIELDS:
+        setattr(pap, field, fields[field])
+    pap.end_date = end_date
+    pap.milestones.clear()
+    await session.flush()
+    pap.milestones.extend(Milestone(title=title, due_date=due) for title, due in milestones)
+    pap.updated_at = now
+    await session.flush()
 
 
 def overall_progress(pap: Pap) -> int:

@@ -260,6 +260,7 @@ class Network:
     forum_active: float  # share of the alumnae who posted or replied in the community group in the last 30 days (counted with consent)
     mentoring_pairs: int  # alumni mentoring pairs running now with one of these alumnae on either side
     replications: int  # replications of a library PAP that its author agreed to, asked by or of these alumnae
+    replications_started: int  # of those, the ones the replicating alumna saved as her PAP
     cross_cohort_contacts: int  # replications agreed and mentoring pairs begun between alumnae of different cohorts
 
 
@@ -286,7 +287,7 @@ async def network_numbers(*, session: AsyncSession, alumnae: list[int] | Select[
     )
     agreed = (
         await session.execute(
-            select(func.count(), func.count().filter(Replication.cross_cohort)).where(
+            select(func.count(), func.count().filter(Replication.cross_cohort), func.count().filter(Replication.pap_id.is_not(None))).where(
                 Replication.status == ReplicationStatus.AGREED, or_(Replication.requester_id.in_(ids), Replication.author_id.in_(ids))
             )
         )
@@ -304,6 +305,7 @@ async def network_numbers(*, session: AsyncSession, alumnae: list[int] | Select[
         forum_active=_share(active or 0, whole),
         mentoring_pairs=pairs[0],
         replications=agreed[0],
+        replications_started=agreed[2],
         cross_cohort_contacts=agreed[1] + pairs[1],
     )
 

@@ -150,6 +150,7 @@ def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) ->
     application.add_handler(_button(b.GalleryAction, gallery.on_own_action))
     application.add_handler(_button(b.Replicate, gallery.on_replicate))
     application.add_handler(_button(b.ReplicationAnswer, gallery.on_replication_answer))
+    application.add_handler(_button(b.StartReplica, gallery.on_start_replica))
     application.add_handler(_button(b.MentoringMenu, mentoring.on_menu))
     application.add_handler(_button(b.MentoringAsk, mentoring.on_ask))
     application.add_handler(_button(b.MentoringPairAction, mentoring.on_pair_action))

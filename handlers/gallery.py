@@ -5,17 +5,28 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.kernel.callbacks import GalleryAction, GalleryFilter, GalleryOpen, Replicate, ReplicationAnswer
+from bot.kernel.callbacks import GalleryAction, GalleryFilter, GalleryOpen, Replicate, ReplicationAnswer, StartReplica
 from bot.kernel.context import EcoachContext
 from bot.kernel.guards import answer_button, not_enrolled, requires_person
 from bot.kernel.notices import notify
 from bot.kernel.telegram import mark_chosen
-from conversations import gallery
+from conversations import gallery, replica
 from conversations.evidence import send_evidence
 from db.enrolment import membership
-from db.gallery import Filters, answer_replication, ask_to_replicate, entry_by_id, entry_of, search, shown_evidence, withdraw
+from db.gallery import (
+    Filters,
+    agreed_replication_of,
+    answer_replication,
+    ask_to_replicate,
+    entry_by_id,
+    entry_of,
+    replication_to_start,
+    search,
+    shown_evidence,
+    withdraw,
+)
 from db.models import GalleryEntry, GalleryTheme, Person, PositionLevel, Role
-from db.plans import current_pap
+from db.plans import current_pap, has_begun
 from db.schedule import ZONES, local
 from db.status import ProjectStatus, standing_of
 
@@ -127,7 +138,11 @@ async def on_open(update: Update, context: EcoachContext, person: Person) -> Non
     await answer_button(update)
     markup = None
     if entry.person_id != person.id:
-        markup = InlineKeyboardMarkup([[Replicate(entry.id).key(context.text("gallery.button_replicate"))]])
+        agreed = await agreed_replication_of(session=context.session, entry=entry, requester=person)
+        if agreed is not None and await _may_replace_plan(context, person):
+            markup = InlineKeyboardMarkup([[StartReplica(agreed.id).key(context.text("replica.button_start"))]])
+        else:
+            markup = InlineKeyboardMarkup([[Replicate(entry.id).key(context.text("gallery.button_replicate"))]])
     await send_evidence(context.bot, update.effective_chat.id, await shown_evidence(session=context.session, entry=entry))
     await context.send(update, entry_text(context, entry), markup)  # the text last, with its button under it
 
@@ -199,16 +214,50 @@ async def on_replication_answer(update: Update, context: EcoachContext, author: 
     if pressed is None or replication is None:
         await answer_button(update, context.text("input.stale_button"))
         return
-    requester, texts = replication.requester, context.runtime.texts
+    requester, texts, markup = replication.requester, context.runtime.texts, None
     if pressed.agreed:
-        body = texts.render(requester.locale, "gallery.contact", name=author.name, telegram_id=author.telegram_id, agency=author.agency)
+        start = await _may_replace_plan(context, requester)
+        body = texts.render(
+            requester.locale, "gallery.contact", name=author.name, telegram_id=author.telegram_id, agency=author.agency, start=start
+        )
+        if start:
+            markup = InlineKeyboardMarkup([[StartReplica(replication.id).key(texts.render(requester.locale, "replica.button_start"))]])
     else:
         body = texts.render(requester.locale, "gallery.declined", name=author.name)
-    await notify(context, requester.telegram_id, body, about=requester.id)
+    await notify(context, requester.telegram_id, body, markup, about=requester.id)
     await context.session.commit()
     await answer_button(update)
     await mark_chosen(update.callback_query.message, update.callback_query.data)
     if pressed.agreed:
-        await context.reply(update, "gallery.contact", name=requester.name, telegram_id=requester.telegram_id, agency=requester.agency)
+        await context.reply(
+            update, "gallery.contact", name=requester.name, telegram_id=requester.telegram_id, agency=requester.agency, start=False
+        )
     else:
         await context.reply(update, "gallery.not_now")
+
+
+async def _may_replace_plan(context: EcoachContext, person: Person) -> bool:
+    """An alumna whose PAP is not begun yet: a replication may become her PAP."""
+    pap = await current_pap(session=context.session, telegram_id=person.telegram_id)
+    return pap is not None and not await has_begun(session=context.session, pap=pap)
+
+
+@requires_person
+async def on_start_replica(update: Update, context: EcoachContext, person: Person) -> None:
+    """Her draft PAP, pre-filled from the project she agreed with its author to replicate."""
+    assert update.callback_query is not None
+    pressed = StartReplica.parse(update.callback_query.data)
+    replication = (
+        await replication_to_start(session=context.session, replication_id=pressed.replication_id, requester=person) if pressed else None
+    )
+    if replication is None:
+        await answer_button(update, context.text("gallery.gone"), alert=True)
+        return
+    await answer_button(update)
+    pap = await current_pap(session=context.session, telegram_id=person.telegram_id)
+    if pap is None:  # a coach asked to replicate: she holds no PAP
+        await context.reply(update, "replica.alumnae_only")
+    elif await has_begun(session=context.session, pap=pap):
+        await context.reply(update, "replica.begun", title=pap.title)
+    else:
+        await replica.begin(context, update, replication, pap)

@@ -5,7 +5,12 @@ community group counted for the alumna who agreed, with nothing of what she wrot
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -74,6 +79,21 @@ def test_publish_find_replicate_and_count_activity_over_http(live_bot: BotProces
     assert "terhubung dengan Wulan" in tap(ratna, "Ya, bersedia dihubungi").text
     assert "terhubung dengan Ratna" in wulan.next_message(timeout=20).text
     assert query(database_url, select(Replication.status, Replication.cross_cohort)) == [(ReplicationStatus.AGREED, True)]
+
+    # Her PAP has not begun: the replication becomes her draft, pre-filled, and survives a kill -9.
+    draft = tap(wulan, "Jadikan PAP saya")
+    assert "Terisi dari Arsip Surat Digital karya Ratna" in draft.text and "kami mendigitalkan arsip disposisi" in draft.text
+    live_bot.kill()
+    live_bot.start(fake_time="2026-12-01 02:10:00")
+    assert "replikasi dari Arsip Surat Digital" in tap(wulan, "Simpan sebagai PAP saya").text
+    [(linked,)] = query(database_url, select(Replication.pap_id))
+    assert query(database_url, select(Pap.title).where(Pap.id == linked)) == [("Arsip Surat Digital",)]
+    report = subprocess.run(
+        [str(Path(sys.executable).parent / "ecoach"), "report", "--cohort", "Angkatan II 2026", "--format", "json"],
+        env={**os.environ, "DATABASE_URL": database_url}, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    network = json.loads(report.stdout)["indicators"]["network"]
+    assert (network["replications"], network["replications_started"]) == (1, 1)
 
     organizer = double.user(900001, "Penyelenggara")
     community = double.group(COMMUNITY, "Komunitas Alumni")

@@ -9,13 +9,27 @@ from datetime import UTC, datetime
 
 from openpyxl import load_workbook
 from sqlalchemy import select, text
+from sqlalchemy.orm import selectinload
 
 from bot.kernel.settings import Settings
 from db.enrolment import enrol_coach
 from db.gallery import search, withdraw
-from db.models import Cohort, Evidence, EvidenceKind, GalleryEntry, LogEntry, MilestoneStatus, Pap, Person, Replication, ReplicationStatus
+from db.models import (
+    Cohort,
+    Draft,
+    Evidence,
+    EvidenceKind,
+    GalleryEntry,
+    LogEntry,
+    MilestoneStatus,
+    Pap,
+    Person,
+    Replication,
+    ReplicationStatus,
+)
 from db.privacy import delete_personal_data
 from db.report import cohort_report
+from devtools.double import Sent
 from handlers.report import CohortReport, to_xlsx
 from tests.support import factories
 from tests.support.bots import InProcessBot
@@ -171,7 +185,8 @@ async def test_saya_ingin_mereplikasi_reaches_the_author_and_her_yes_introduces_
     theirs = wulan.messages()[-1]
     assert "terhubung dengan Wulan" in mine.text and f"tg://user?id={WULAN}" in str(mine.message["entities"])
     assert "terhubung dengan Ratna" in theirs.text and f"tg://user?id={RATNA}" in str(theirs.message["entities"])
-    wulan.press("Saya ingin mereplikasi", wulan.last_with_buttons())
+    entry = next(m for m in reversed(wulan.messages()) if "🤝 Saya ingin mereplikasi" in m.button_texts)
+    wulan.press("Saya ingin mereplikasi", entry)
     await bot.run_pending()
     assert "sudah menyampaikan permintaan" in bot.double.answered_callbacks[-1]["text"]  # once per PAP
     async with bot.app.runtime.open_session() as session:
@@ -179,7 +194,8 @@ async def test_saya_ingin_mereplikasi_reaches_the_author_and_her_yes_introduces_
     assert (status, cross) == (ReplicationStatus.AGREED, True)  # two cohorts: a contact across them
 
 
-async def test_the_network_indicators_with_their_definitions_in_report_summary_and_dashboard(bot: InProcessBot, settings: Settings) -> None:
+async def agreed(bot: InProcessBot) -> Sent:
+    """Ratna's PAP in the library, Wulan's request, Ratna's yes: the introduction Wulan receives."""
     await seed(bot)
     await publish(bot)
     ratna, wulan = bot.double.user(RATNA, "Ratna"), bot.double.user(WULAN, "Wulan")
@@ -188,6 +204,114 @@ async def test_the_network_indicators_with_their_definitions_in_report_summary_a
     await tap(bot, wulan, "1. Arsip Surat Digital")
     await tap(bot, wulan, "Saya ingin mereplikasi")
     await tap(bot, ratna, "Ya, bersedia dihubungi")
+    wulan.skip_read()
+    return wulan.messages()[-1]
+
+
+async def papers(bot: InProcessBot) -> dict[str, Pap]:
+    async with bot.app.runtime.open_session() as session:
+        rows = await session.scalars(select(Pap).options(selectinload(Pap.milestones), selectinload(Pap.person)))
+        return {pap.person.name: pap for pap in rows}
+
+
+async def test_her_yes_offers_a_draft_pre_filled_from_the_original_that_becomes_her_pap_linked_to_it(bot: InProcessBot) -> None:
+    introduced = await agreed(bot)
+    wulan = bot.double.user(WULAN, "Wulan")
+    wulan.skip_read()
+    assert "PAP Ibu belum dimulai" in introduced.text and introduced.button_texts == ["📝 Jadikan PAP saya"]
+    draft = await tap(bot, wulan, "Jadikan PAP saya")
+    for shown in ("Rancangan PAP replikasi", "Terisi dari Arsip Surat Digital karya Ratna", "PAP: Arsip Surat Digital", PROBLEM,
+                  "Surat hilang per bulan: 12 → 0", "1. Tahap 1 — 15 Maret 2026", "2. Tahap 2 — 15 Mei 2026",
+                  "menggantikan rencana Ibu yang belum dimulai: PAP Wulan"):  # fmt: skip
+        assert shown in draft.text, shown
+    assert draft.button_texts == ["💾 Simpan sebagai PAP saya", "✏️ Ubah satu bagian"]
+
+    await tap(bot, wulan, "Ubah satu bagian")
+    asked = await tap(bot, wulan, "Kondisi awal")
+    assert "Kondisi awal saat ini:\n12" in asked.text
+    for bad in ("x" * 201, "   "):
+        refused = await say(bot, wulan, bad)
+        assert "Kondisi awal saat ini:\n12" in refused.text and refused.text != asked.text  # a reason, then the same question
+    wulan.send_sticker()
+    await bot.run_pending()
+    assert "Kondisi awal saat ini:\n12" in wulan.next_message().text
+    assert "Surat hilang per bulan: 30 <i>per bulan</i> → 0" in (await say(bot, wulan, "30 <i>per bulan</i>")).text
+    await tap(bot, wulan, "Ubah satu bagian")
+    await tap(bot, wulan, "Tahapan")
+    await say(bot, wulan, "Pindai arsip 2025 🗂️")
+    await say(bot, wulan, "1 April 2026")
+    await say(bot, wulan, "Latih petugas")
+    await say(bot, wulan, "1 Juni 2026")
+    again = await tap(bot, wulan, "Selesai")
+    assert "1. Pindai arsip 2025 🗂️ — 1 April 2026\n2. Latih petugas — 1 Juni 2026" in again.text
+    async with bot.app.runtime.open_session() as session:  # nothing saved before she saves
+        assert (await session.scalar(select(Replication.pap_id))) is None
+    assert (await papers(bot))["Wulan"].title == "PAP Wulan"
+
+    saved = await tap(bot, wulan, "Simpan sebagai PAP saya")
+    assert "PAP Ibu kini Arsip Surat Digital, replikasi dari Arsip Surat Digital" in saved.text
+    mine, original = (await papers(bot))["Wulan"], (await papers(bot))["Ratna"]
+    assert (mine.title, mine.problem, mine.baseline, mine.target) == ("Arsip Surat Digital", PROBLEM, "30 <i>per bulan</i>", "0")
+    assert [m.title for m in mine.milestones] == ["Pindai arsip 2025 🗂️", "Latih petugas"]
+    assert original.baseline == "12" and [m.title for m in original.milestones] == ["Tahap 1", "Tahap 2"]  # the original is untouched
+    async with bot.app.runtime.open_session() as session:
+        [(linked, started)] = list(await session.execute(select(Replication.pap_id, Replication.started_at)))
+    assert (linked, started) == (mine.id, NOW)
+    assert "🔁 Replikasi dari Arsip Surat Digital" in (await say(bot, wulan, "/pap")).text
+    async with bot.app.runtime.open_session() as session:
+        for name in ("Angkatan I 2026", "Angkatan II 2026"):  # counted for the cohort of either side
+            cohort = await session.scalar(select(Cohort).where(Cohort.name == name))
+            assert cohort is not None
+            indicators, _ = await cohort_report(session=session, cohort=cohort, now=NOW)
+            assert (indicators.network.replications, indicators.network.replications_started) == (1, 1)
+
+
+async def test_a_plan_already_begun_is_never_replaced(bot: InProcessBot) -> None:
+    introduced = await agreed(bot)
+    wulan = bot.double.user(WULAN, "Wulan")
+    wulan.skip_read()
+    await tap(bot, wulan, "Jadikan PAP saya")
+    async with bot.app.runtime.open_session() as session:  # while the draft waits, she logs her first activity
+        pap = await session.scalar(select(Pap).join(Person).where(Person.telegram_id == WULAN))
+        assert pap is not None
+        session.add(LogEntry(person_id=pap.person_id, pap_id=pap.id, text="Rapat awal", created_at=NOW, updated_at=NOW))
+        await session.commit()
+    refused = await tap(bot, wulan, "Simpan sebagai PAP saya")
+    assert "PAP Ibu, PAP Wulan, sudah berjalan, jadi tidak dapat digantikan" in refused.text
+    assert (await papers(bot))["Wulan"].title == "PAP Wulan"
+    async with bot.app.runtime.open_session() as session:
+        assert (await session.scalar(select(Replication.pap_id))) is None
+    wulan.press("Jadikan PAP saya", introduced)  # the button of before
+    await bot.run_pending()
+    assert "sudah berjalan" in wulan.next_message().text
+    await say(bot, wulan, "/galeri arsip")
+    await tap(bot, wulan, "1. Arsip Surat Digital")
+    assert wulan.messages()[-1].button_texts == ["🤝 Saya ingin mereplikasi"]  # no offer she cannot take
+
+
+async def test_only_she_starts_her_replication_and_only_while_the_original_is_in_the_library(bot: InProcessBot) -> None:
+    introduced = await agreed(bot)
+    ratna, wulan = bot.double.user(RATNA, "Ratna"), bot.double.user(WULAN, "Wulan")
+    ratna.skip_read()
+    wulan.skip_read()
+    ratna.press_data(introduced.buttons[0][0]["callback_data"], introduced)  # a copied button, pressed by another
+    await bot.run_pending()
+    assert bot.double.answered_callbacks[-1]["text"] == "PAP ini sudah tidak ada di Galeri."  # not hers: as if it were gone
+    async with bot.app.runtime.open_session() as session:
+        assert list(await session.scalars(select(Draft).where(Draft.telegram_id == RATNA))) == []
+    await tap(bot, wulan, "Jadikan PAP saya")
+    ratna.skip_read()
+    await say(bot, ratna, "/galeri")
+    await tap(bot, ratna, "Tarik PAP saya")  # the author withdraws while the draft waits
+    assert "sudah tidak ada di Galeri" in (await tap(bot, wulan, "Simpan sebagai PAP saya")).text
+    assert (await papers(bot))["Wulan"].title == "PAP Wulan"
+    wulan.press("Jadikan PAP saya", introduced)
+    await bot.run_pending()
+    assert bot.double.answered_callbacks[-1]["show_alert"] is True
+
+
+async def test_the_network_indicators_with_their_definitions_in_report_summary_and_dashboard(bot: InProcessBot, settings: Settings) -> None:
+    await agreed(bot)
     async with bot.app.runtime.open_session() as session:
         cohort = await session.scalar(select(Cohort).where(Cohort.name == "Angkatan I 2026"))
         assert cohort is not None
@@ -200,11 +324,14 @@ async def test_the_network_indicators_with_their_definitions_in_report_summary_a
     assert ["Jejaring alumni", "Nilai", "Definisi"] in lines
     [replications] = [line for line in lines if line and line[0] == "Replikasi PAP yang disepakati"]
     assert replications[1] == 1 and "disetujui penyusunnya" in replications[2]
+    [started] = [line for line in lines if line and line[0] == "Replikasi yang dimulai sebagai PAP"]
+    assert started[1] == 0 and "disimpan sebagai PAP baru" in started[2]  # agreed, not (yet) begun as her PAP
     summary = await say(bot, bot.double.user(9100, "Ayu"), "/ringkasan")
     assert "🌐 Jejaring: 0% aktif di grup komunitas (30 hari, yang setuju dihitung)" in summary.text
-    assert "· 0 pasangan mentoring · 1 replikasi PAP disepakati · 1 kontak lintas angkatan" in summary.text
+    assert "· 0 pasangan mentoring · 1 replikasi PAP disepakati, 0 dimulai sebagai PAP · 1 kontak lintas angkatan" in summary.text
     cohort_page, _ = await cohort_and_alumna_pages(bot, settings, RATNA)
     assert '<span class="num" data-fact="replications">1</span>' in cohort_page and "disetujui penyusunnya" in cohort_page
+    assert '<span class="num" data-fact="replications-started">0</span>' in cohort_page and "disimpan sebagai PAP baru" in cohort_page
 
 
 async def test_a_coach_suggests_her_finished_pap_and_only_she_publishes(bot: InProcessBot) -> None:

@@ -50,7 +50,7 @@ def test_lists_put_each_item_on_its_own_line() -> None:
         {"title": "Satu", "due": date(2026, 3, 1), "state": "done", "icon": "☑️", "word": "selesai", "progress": 100},
         {"title": "Dua", "due": date(2026, 4, 1), "state": "overdue", "icon": "⚠️", "word": "lewat tenggat", "progress": 0},
     ]
-    view = texts.render("id", "plan.view", pap=pap, milestones=milestones, status="✅", cohort="A")
+    view = texts.render("id", "plan.view", pap=pap, milestones=milestones, status="✅", cohort="A", origin=None)
     assert "<b>🪜 Tahapan</b>\n1. ☑️ Satu — 1 Maret 2026 (selesai)\n2. ⚠️ Dua — 1 April 2026 (lewat tenggat, 0%)" in view
     help_text = texts.render(
         "en", "help.text", commands=[{"name": "a", "description": "A"}, {"name": "b", "description": "B"}], alias_example="bantuan"

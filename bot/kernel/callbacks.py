@@ -266,6 +266,12 @@ class ReplicationAnswer(Button, prefix="ra"):
     agreed: int
 
 
+class StartReplica(Button, prefix="rs"):
+    """Under the author's yes, and under the entry for her: begin her PAP as this replication."""
+
+    replication_id: int
+
+
 class MentoringMenu(Button, prefix="mm"):
     """Under /mentoring: find a mentor, offer to mentor, or withdraw the offer."""
 
