@@ -8,9 +8,11 @@ from typing import TypeVar
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from bot.kernel.clock import SystemClock
 from db.enrolment import enrol_coach
+from db.gallery import answer_replication, ask_to_replicate, publish
 from db.models import (
     Booking,
     CheckIn,
@@ -18,6 +20,7 @@ from db.models import (
     CoachingSlot,
     Evidence,
     FeedbackRound,
+    GalleryTheme,
     LogEntry,
     MentorLink,
     Milestone,
@@ -28,6 +31,7 @@ from db.models import (
     RaterResponse,
     RaterRole,
     Reflection,
+    Replication,
     SendStatus,
 )
 from devtools.double import BotApiDouble, FakeUser
@@ -241,3 +245,40 @@ def test_kill_at_every_step_of_publishing_booking_moving_and_mentor_consent(
     pending = query(database_url, select(Notice.due_at).where(Notice.status == SendStatus.PENDING, Notice.topic.is_not(None)))
     assert len(pending) == 5  # 24 h and 1 h before, to each side, and the coach's prompt for notes: of the new time only
     assert query(database_url, select(MentorLink.mentor_telegram_id)) == [(9105,)]
+
+
+def test_kill_at_every_step_of_a_replication_begun_as_her_pap(live_bot: BotProcess, double: BotApiDouble, database_url: str) -> None:
+    """Her draft from a library PAP survives a kill at every step; it is saved once, with her change, and linked."""
+
+    async def make(session: AsyncSession) -> object:
+        now = SystemClock().now()
+        first, later = await factories.cohort(session, now), await factories.cohort(session, now, name="Angkatan II 2026")
+        ratna = await factories.alumna(session, now, first, 9106, name="Ratna", reminders=False)
+        wulan = await factories.alumna(session, now, later, 9107, name="Wulan", reminders=False)
+        pap = await session.scalar(select(Pap).where(Pap.person_id == ratna.id).options(selectinload(Pap.milestones)))
+        assert pap is not None
+        pap.title = "Arsip Surat Digital"
+        entry = await publish(
+            session=session, person=ratna, pap=pap, theme=GalleryTheme.DIGITAL_PROCESS, result="Nol surat hilang", evidence_ids=[], now=now
+        )
+        replication = await ask_to_replicate(session=session, entry=entry, requester=wulan, now=now)
+        assert replication is not None
+        await answer_replication(session=session, replication_id=replication.id, author=ratna, agreed=True, now=now)
+        return pap.id
+
+    original = run(database_url, make)
+    wulan = double.user(9107, "Wulan")
+    steps: list[Step] = [
+        ("say", "/galeri arsip", "Arsip Surat Digital"),
+        ("tap", "1. Arsip Surat Digital", "Arsip Surat Digital"),
+        ("tap", "Jadikan PAP saya", "Rancangan PAP replikasi"),
+        ("tap", "Ubah satu bagian", "Bagian mana"),
+        ("tap", "Target", "Target saat ini"),
+        ("say", "Tiga surat per bulan", "Rancangan PAP replikasi"),
+        ("tap", "Simpan sebagai PAP saya", "replikasi dari Arsip Surat Digital"),
+    ]
+    assert walk_with_kills(live_bot, wulan, steps) == len(steps)
+    [(pap_id, title, target)] = query(database_url, select(Pap.id, Pap.title, Pap.target).join(Person).where(Person.telegram_id == 9107))
+    assert (title, target) == ("Arsip Surat Digital", "Tiga surat per bulan")
+    assert query(database_url, select(Replication.original_pap_id, Replication.pap_id)) == [(original, pap_id)]
+    assert len([m for m in wulan.messages() if "replikasi dari Arsip Surat Digital" in m.text]) == 1  # saved once, said once
