@@ -200,8 +200,9 @@ async def start_replica(
 ) -> None:  # fmt: skip
     """Her plan not yet begun becomes the replication she checked, and the two projects stay linked."""
     await replace_plan(session=session, pap=pap, fields=fields, end_date=end_date, milestones=milestones, now=now)
-    # Replicating another project instead: her PAP replicates only the latest
-    await session.execute(update(Replication).where(Replication.pap_id == pap.id).values(pap_id=None, started_at=None))
+    # Begun again from another project: her PAP replicates only the latest
+    others = update(Replication).where(Replication.pap_id == pap.id, Replication.id != replication.id)
+    await session.execute(others.values(pap_id=None, started_at=None))
     replication.pap_id, replication.started_at = pap.id, now
     await session.flush()
 

@@ -264,6 +264,13 @@ async def test_her_yes_offers_a_draft_pre_filled_from_the_original_that_becomes_
             assert cohort is not None
             indicators, _ = await cohort_report(session=session, cohort=cohort, now=NOW)
             assert (indicators.network.replications, indicators.network.replications_started) == (1, 1)
+    await say(bot, wulan, "/galeri arsip")  # her PAP has still not begun: she may draft it again, and it stays one link
+    await tap(bot, wulan, "1. Arsip Surat Digital")
+    wulan.skip_read()  # the entry, after its photos
+    assert "Rancangan PAP replikasi" in (await tap(bot, wulan, "Jadikan PAP saya")).text
+    assert "replikasi dari Arsip Surat Digital" in (await tap(bot, wulan, "Simpan sebagai PAP saya")).text
+    async with bot.app.runtime.open_session() as session:
+        assert list(await session.execute(select(Replication.pap_id))) == [(mine.id,)]
 
 
 async def test_a_plan_already_begun_is_never_replaced(bot: InProcessBot) -> None:
