@@ -46,6 +46,14 @@ def pap_end(turn: Turn) -> date:
     return date.fromisoformat(turn.data["end_date"])
 
 
+def check_milestones_within(turn: Turn, key: str) -> None:
+    """Before saving: every milestone between the training's end and the PAP's (a changed end date may
+    leave one behind); `key` says so, naming the first outside."""
+    late = [m for m in turn.data.get("milestones", []) if not training_end(turn) <= date.fromisoformat(m["due"]) <= pap_end(turn)]
+    if late:
+        raise Invalid(key, title=late[0]["title"], latest=pap_end(turn))
+
+
 class ConsentStep(Step):
     name = "consent"
 
@@ -210,9 +218,7 @@ class SummaryStep(Step):
 
     async def on_choice(self, turn: Turn, value: str) -> str | None:
         if value == "save":
-            late = [m for m in turn.data.get("milestones", []) if not training_end(turn) <= date.fromisoformat(m["due"]) <= pap_end(turn)]
-            if late:
-                raise Invalid("onboarding.milestones_outside", title=late[0]["title"], latest=pap_end(turn))
+            check_milestones_within(turn, "onboarding.milestones_outside")
             return engine.DONE
         section = value.removeprefix("edit_")
         if section not in SECTIONS:

@@ -12,7 +12,7 @@ from bot.kernel.context import EcoachContext
 from bot.kernel.parsing import Invalid, clean_text, read_date
 from conversations import engine
 from conversations.engine import ChoiceStep, Flow, Prompt, Step, Turn
-from conversations.onboarding import LIMITS, EndDateStep, MilestonesStep, pap_end, training_end
+from conversations.onboarding import LIMITS, EndDateStep, MilestonesStep, check_milestones_within, pap_end
 from db.gallery import replication_to_start, start_replica
 from db.models import Pap, Replication
 from db.people import person_by_telegram_id
@@ -46,9 +46,7 @@ class ReplicaSummaryStep(Step):
             return "part"
         if value != "save":
             raise Invalid("input.use_buttons")
-        late = [m for m in turn.data["milestones"] if not training_end(turn) <= date.fromisoformat(m["due"]) <= pap_end(turn)]
-        if late:
-            raise Invalid("replica.milestones_outside", title=late[0]["title"], latest=pap_end(turn))
+        check_milestones_within(turn, "replica.milestones_outside")
         return engine.DONE
 
 

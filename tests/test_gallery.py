@@ -244,6 +244,14 @@ async def test_her_yes_offers_a_draft_pre_filled_from_the_original_that_becomes_
     await say(bot, wulan, "1 Juni 2026")
     again = await tap(bot, wulan, "Selesai")
     assert "1. Pindai arsip 2025 🗂️ — 1 April 2026\n2. Latih petugas — 1 Juni 2026" in again.text
+    await tap(bot, wulan, "Ubah satu bagian")
+    await tap(bot, wulan, "Tanggal selesai (T)")
+    await say(bot, wulan, "1 Mei 2026")  # before her second milestone: refused at saving, and nothing saved
+    refused = await tap(bot, wulan, "Simpan sebagai PAP saya")
+    assert "Tahapan Latih petugas jatuh setelah tanggal selesai PAP (1 Mei 2026)" in refused.text
+    await tap(bot, wulan, "Ubah satu bagian")
+    await tap(bot, wulan, "Tanggal selesai (T)")
+    assert "T — selesai 20 Agustus 2026" in (await say(bot, wulan, "20-08-2026")).text
     async with bot.app.runtime.open_session() as session:  # nothing saved before she saves
         assert (await session.scalar(select(Replication.pap_id))) is None
     assert (await papers(bot))["Wulan"].title == "PAP Wulan"
