@@ -46,7 +46,6 @@ class EcoachApplication(Application[ExtBot[None], EcoachContext, dict[Any, Any],
         worker marks the inbox row done there), and is not called when the update is dropped or fails."""
         if not await self._admitted(update):
             return
-        scope: UpdateScope | None = None
         try:
             async with self.runtime.open_session() as session:
                 claim = await self._claim(session, update)
@@ -63,11 +62,19 @@ class EcoachApplication(Application[ExtBot[None], EcoachContext, dict[Any, Any],
                     if before_commit is not None:
                         await before_commit(session)
                     await session.commit()
+                    await self._after_commit(scope)
                 finally:
                     current_scope.reset(token)
         except Exception as exc:  # noqa: BLE001 - a failure outside any handler (the database is down) goes to the error handler
             await self.process_error(update, exc)
-        if scope is not None and scope.notices:
+
+    async def _after_commit(self, scope: UpdateScope) -> None:
+        """What waited for the update's commit: the edits showing her choices, then the notices it queued.
+        Still in her scope, so they go in the lane of replies: queued behind a broadcast's sends, they
+        would hold every update after hers for as long."""
+        for touch in scope.cosmetic:
+            await touch()
+        if scope.notices:
             await self._send_notices(scope.notices)
 
     async def _claim(self, session: AsyncSession, update: object) -> Claim:

@@ -20,7 +20,6 @@ from bot.kernel.callbacks import FlowChoice
 from bot.kernel.context import EcoachContext
 from bot.kernel.guards import answer_button
 from bot.kernel.parsing import Invalid, clean_text
-from bot.kernel.telegram import mark_chosen
 from db.drafts import active_draft, open_draft
 from db.models import Draft
 
@@ -193,7 +192,7 @@ async def on_callback(update: Update, context: EcoachContext) -> None:
     # crash, the redelivered press finds the update unfinished and asks that step again.
     await context.session.commit()
     await answer_button(update)
-    await mark_chosen(query.message, query.data)
+    context.mark_chosen(update)
     await _arrive(turn, target)
 
 

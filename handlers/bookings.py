@@ -13,7 +13,7 @@ from bot.kernel.context import EcoachContext
 from bot.kernel.guards import answer_button, in_private, requires_alumna, requires_person
 from bot.kernel.ics import invitation
 from bot.kernel.notices import notify
-from bot.kernel.telegram import html_to_plain, mark_chosen
+from bot.kernel.telegram import html_to_plain
 from conversations import grow, slots
 from db.bookings import (
     REMINDERS,
@@ -154,7 +154,7 @@ async def on_book(update: Update, context: EcoachContext, alumna: Person) -> Non
     await _tell_booked(context, outcome, "booked")
     await context.session.commit()  # stored before she is told
     await answer_button(update, context.text("sessions.booked_short"))
-    await mark_chosen(update.callback_query.message, update.callback_query.data)
+    context.mark_chosen(update)
 
 
 async def _tell_booked(context: EcoachContext, booking: Booking, kind: str) -> None:
@@ -231,7 +231,7 @@ async def on_booking_button(update: Update, context: EcoachContext, person: Pers
         return
     if pressed.action == "keep":
         await answer_button(update, context.text("sessions.kept"))
-        await mark_chosen(update.callback_query.message, update.callback_query.data)
+        context.mark_chosen(update)
         return
     if pressed.action == "move":
         await answer_button(update)
@@ -261,7 +261,7 @@ async def on_booking_button(update: Update, context: EcoachContext, person: Pers
         await notify(context, other.telegram_id, body, about=booking.person_id)
     await context.session.commit()  # stored before either side is told
     await answer_button(update)
-    await mark_chosen(update.callback_query.message, update.callback_query.data)
+    context.mark_chosen(update)
     key = "sessions.cancelled" if pressed.action == "cancel_ok" else "sessions.absent_marked"
     await context.reply(update, key, other=other.name, slot=booking.slot, zone=person.timezone, coach=coach_side)
 
@@ -299,7 +299,7 @@ async def on_move(update: Update, context: EcoachContext, person: Person) -> Non
     await _tell_booked(context, booking, "moved")
     await context.session.commit()  # stored before she is told
     await answer_button(update, context.text("sessions.moved_short"))
-    await mark_chosen(update.callback_query.message, update.callback_query.data)
+    context.mark_chosen(update)
 
 
 # ----- the follow-ups of agreed actions -----------------------------------------------------------
@@ -327,5 +327,5 @@ async def on_follow_up(update: Update, context: EcoachContext, alumna: Person) -
         await grow.schedule_follow_up(context, action, alumna, on=again)
     await context.session.commit()  # stored before she is told
     await answer_button(update)
-    await mark_chosen(update.callback_query.message, update.callback_query.data)
+    context.mark_chosen(update)
     await context.reply(update, "grow.done" if pressed.action == "done" else "grow.later", action=action.text, day=again)

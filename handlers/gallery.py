@@ -9,7 +9,6 @@ from bot.kernel.callbacks import GalleryAction, GalleryFilter, GalleryOpen, Repl
 from bot.kernel.context import EcoachContext
 from bot.kernel.guards import answer_button, not_enrolled, requires_person
 from bot.kernel.notices import notify
-from bot.kernel.telegram import mark_chosen
 from conversations import gallery, replica
 from conversations.evidence import send_evidence
 from db.enrolment import membership
@@ -198,7 +197,7 @@ async def on_replicate(update: Update, context: EcoachContext, person: Person) -
     await notify(context, author.telegram_id, body, markup, about=author.id)
     await context.session.commit()
     await answer_button(update)
-    await mark_chosen(update.callback_query.message, update.callback_query.data)
+    context.mark_chosen(update)
     await context.reply(update, "gallery.asked", title=entry.pap.title)
 
 
@@ -227,7 +226,7 @@ async def on_replication_answer(update: Update, context: EcoachContext, author: 
     await notify(context, requester.telegram_id, body, markup, about=requester.id)
     await context.session.commit()
     await answer_button(update)
-    await mark_chosen(update.callback_query.message, update.callback_query.data)
+    context.mark_chosen(update)
     if pressed.agreed:
         await context.reply(
             update, "gallery.contact", name=requester.name, telegram_id=requester.telegram_id, agency=requester.agency, start=False

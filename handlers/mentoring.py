@@ -12,7 +12,6 @@ from bot.kernel.callbacks import MentoringAsk, MentoringCheck, MentoringMenu, Me
 from bot.kernel.context import EcoachContext
 from bot.kernel.guards import answer_button, requires_alumna
 from bot.kernel.notices import notify
-from bot.kernel.telegram import mark_chosen
 from conversations import mentoring
 from db.mentoring import ask, may_offer, offer_of, pair_of, pairs_of, withdraw_offer
 from db.models import MentoringPair, PairStatus, Person
@@ -86,7 +85,7 @@ async def on_ask(update: Update, context: EcoachContext, mentee: Person) -> None
     await notify(context, mentor.telegram_id, body, markup, about=mentor.id)
     await context.session.commit()
     await answer_button(update)
-    await mark_chosen(update.callback_query.message, update.callback_query.data)
+    context.mark_chosen(update)
     await context.reply(update, "mentoring.asked", name=mentor.name)
 
 
@@ -130,7 +129,7 @@ async def on_pair_action(update: Update, context: EcoachContext) -> None:
         key = "mentoring.declined" if pressed.action == "decline" else "mentoring.ended"
     await context.session.commit()
     await answer_button(update)
-    await mark_chosen(update.callback_query.message, update.callback_query.data)
+    context.mark_chosen(update)
     if key:
         await context.reply(update, key, name=other.name)
 
@@ -153,5 +152,5 @@ async def on_check(update: Update, context: EcoachContext) -> None:
     setattr(pair, f"checkin_{pressed.week}w", pressed.answer)
     await context.session.commit()
     await answer_button(update)
-    await mark_chosen(update.callback_query.message, update.callback_query.data)
+    context.mark_chosen(update)
     await context.reply(update, "mentoring.check_thanks")

@@ -13,7 +13,6 @@ from bot.kernel.guards import answer_button, in_private
 from bot.kernel.i18n import Texts
 from bot.kernel.notices import notify, send_notices
 from bot.kernel.standing import milestone_lines
-from bot.kernel.telegram import mark_chosen
 from conversations import mentor
 from db.cohorts import invite_link
 from db.enrolment import membership
@@ -119,7 +118,7 @@ async def on_mentor_button(update: Update, context: EcoachContext) -> None:
             await _tell_mentor_ended(context, replaced, member.person)
     await context.session.commit()  # stored before she is told
     await answer_button(update)
-    await mark_chosen(update.callback_query.message, update.callback_query.data)
+    context.mark_chosen(update)
     if pressed.action == "end":
         markup = InlineKeyboardMarkup(
             [[MentorAction("end_ok", pressed.link_id).key(context.text("mentor.button_end_confirm")),

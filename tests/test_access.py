@@ -3,13 +3,18 @@ announcements within a coach's own cohort, and the audit log; in-process."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 
 from sqlalchemy import select
 
+from bot.app import build_application, post_init, post_shutdown
+from bot.kernel.clock import FrozenClock
+from bot.kernel.lanes import Lanes
+from bot.kernel.settings import Settings
 from db.models import AuditEvent, Cohort, Delivery, Membership, Person, Role
-from devtools.double import FakeUser, Sent
+from devtools.double import BotApiDouble, DoubleRequest, FakeUser, Sent
 from handlers.community import sweep_broadcasts
 from tests.support.bots import InProcessBot
 from tests.support.inprocess import say, tap
@@ -46,6 +51,37 @@ async def coach_roles(bot: InProcessBot, telegram_id: int) -> list[int]:
 async def request_as_coach(bot: InProcessBot, user: FakeUser, code: str, name: str) -> Sent:
     assert "nama lengkap" in (await say(bot, user, f"/start {code}")).text
     return await say(bot, user, name)
+
+
+async def test_the_notice_an_update_queues_does_not_wait_behind_a_broadcast(
+    settings: Settings, double: BotApiDouble, clock: FrozenClock
+) -> None:
+    """At Telegram's pace, with two seconds of a broadcast's sends queued: the organizer's notice of a
+    coach request goes in the lane of replies. Behind the broadcast it held her update, and every
+    update after hers, until the queue was through."""
+    app = build_application(settings.model_copy(update={"send_rate": 30}), clock=clock, request=DoubleRequest(double))
+    await app.initialize()
+    await post_init(app)
+    try:
+        bot = InProcessBot(app, double, clock)
+        ids, admin = await seed(bot)
+        lanes = app.bot.rate_limiter
+        assert isinstance(lanes, Lanes)
+        delivered: list[int] = []
+
+        async def deliver(n: int) -> None:
+            async with lanes.turn(urgent=False):
+                delivered.append(n)
+
+        backlog = [asyncio.create_task(deliver(n)) for n in range(60)]
+        reply = await request_as_coach(bot, double.user(7000, "Ani"), ids["cohort_code"], "Ani Coach")
+        assert "diteruskan ke penyelenggara" in reply.text
+        [notice] = admin.messages()
+        assert "Ani Coach" in notice.text and len(delivered) < 30  # the update was done with most of the queue still waiting
+        await asyncio.gather(*backlog)
+    finally:
+        await post_shutdown(app)
+        await app.shutdown()
 
 
 async def test_the_coach_link_grants_nothing_until_an_organizer_approves(bot: InProcessBot) -> None:

@@ -235,7 +235,8 @@ def test_kill_at_every_step_of_publishing_booking_moving_and_mentor_consent(
         ("tap", "Undang atasan", "start="),
     ]
     walk_with_kills(live_bot, wulan, booking)
-    code = next(word for word in wulan.messages()[-1].text.split() if "start=" in word).split("start=")[1]
+    invitation = next(sent for sent in reversed(wulan.messages()) if "start=" in sent.text)  # the edit marking her tap follows it
+    code = next(word for word in invitation.text.split() if "start=" in word).split("start=")[1]
     boss = double.user(9105, "Bos")
     walk_with_kills(live_bot, boss, [("say", f"/start {code}", "Bersedia menjadi mentor"), ("tap", "Saya bersedia", "kini mentor PAP")])
     assert len(query(database_url, select(CoachingSlot.id))) == 2

@@ -69,7 +69,9 @@ async def test_complete_reflection_then_edit_the_same_week(bot: InProcessBot) ->
 
 async def test_a_button_answer_and_the_step_it_leads_to_are_stored_in_one_commit(bot: InProcessBot) -> None:
     """One commit before her next question is shown (her answer and the step it leads to), one after
-    it (the update finished): a crash between the two asks that step again (tests/test_kill_matrix.py)."""
+    it (the update finished): a crash between the two asks that step again (tests/test_kill_matrix.py).
+    The edit showing her choice comes after both: her question does not wait for it, and a crash
+    before it costs only the mark."""
     bot.clock.set(FRIDAY)
     await seed_alumnae(bot, {"telegram_id": 7002})
     sari = bot.double.user(7002, "Sari")
@@ -89,7 +91,11 @@ async def test_a_button_answer_and_the_step_it_leads_to_are_stored_in_one_commit
     finally:
         event.remove(engine, "commit", on_commit)
     assert "pelajari" in reply.text
-    assert questions_at_commit == [0, 2]  # the edit showing her choice and the question came between
+    assert questions_at_commit == [0, 1]  # the question came between
+    [*_, question, mark] = sari.messages()
+    assert "pelajari" in question.text
+    assert (mark.method, mark.message_id, mark.text) == ("editMessageText", 2, "2/7 · Apa tantangan terbesar minggu ini?\n\n✅ ⏭️ Lewati")
+    assert question.message_id == 3 and not mark.buttons  # her choice shown, its buttons gone
     async with bot.app.runtime.open_session() as session:
         draft = await session.scalar(select(Draft))
     assert draft is not None and draft.step == "learned" and draft.data.get("challenge") is None

@@ -4,6 +4,8 @@ handler receives."""
 from __future__ import annotations
 
 import asyncio
+import functools
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,7 +18,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.kernel.clock import Clock
 from bot.kernel.i18n import Texts
 from bot.kernel.settings import Settings
-from bot.kernel.telegram import send_html
+from bot.kernel.telegram import mark_chosen, send_html
 from bot.kernel.throttle import STRANGER_REPLIES, Throttle
 
 
@@ -59,12 +61,14 @@ def runtime_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Runtim
 
 @dataclass
 class UpdateScope:
-    """What one update shares across its handlers: one session, the user's locale, and the notices it
-    queued (sent once its transaction is committed)."""
+    """What one update shares across its handlers: one session, the user's locale, and what waits for
+    its transaction to be committed: the notices it queued, and the cosmetic edits (her tapped choice
+    shown) that come after her answer rather than before it."""
 
     session: AsyncSession
     locale: str
     notices: list[int] = field(default_factory=list)
+    cosmetic: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
 # Set by EcoachApplication.process_update for the task that handles one update.
@@ -99,6 +103,13 @@ class EcoachContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
 
     def text(self, key: str, **values: Any) -> str:
         return self.runtime.texts.render(self.locale, key, **values)
+
+    def mark_chosen(self, update: Update) -> None:
+        """Once the update is answered and finished, drop the buttons of the question she answered and
+        show her choice: her next question does not wait for this edit."""
+        query = update.callback_query
+        if query is not None:
+            self.scope.cosmetic.append(functools.partial(mark_chosen, query.message, query.data))
 
     async def reply(self, update: Update, key: str, *, reply_markup: InlineKeyboardMarkup | None = None, **values: Any) -> Message | None:
         """Render `key` for her, commit, then answer in the update's chat."""
