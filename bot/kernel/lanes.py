@@ -41,7 +41,7 @@ def interactive() -> bool:
 
 
 class Lanes(BaseRateLimiter[int]):
-    """One call every 1/rate seconds, the interactive lane first; 20 a minute per group in both."""
+    """At most `rate` calls in any second Telegram counts, the interactive lane first; 20 a minute per group in both."""
 
     def __init__(self, rate: float) -> None:
         self.rate = rate
