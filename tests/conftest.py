@@ -14,15 +14,14 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import build_application, post_init, post_shutdown
 from bot.kernel.clock import FrozenClock
 from bot.kernel.settings import Settings
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
 from db.models import Cohort
-from devtools.double import BotApiDouble, DoubleRequest, DoubleServer
+from devtools.double import BotApiDouble, DoubleServer
 from devtools.process import BotProcess
-from tests.support.bots import PG_URL, TOKEN, InProcessBot
+from tests.support.bots import PG_URL, TOKEN, InProcessBot, running
 from tests.support.live import bot_env, new_cohort
 
 
@@ -104,14 +103,8 @@ def double() -> BotApiDouble:
 
 @pytest.fixture
 async def bot(settings: Settings, double: BotApiDouble, clock: FrozenClock) -> AsyncIterator[InProcessBot]:
-    app = build_application(settings, clock=clock, request=DoubleRequest(double))
-    await app.initialize()
-    await post_init(app)
-    try:
-        yield InProcessBot(app, double, clock)
-    finally:
-        await post_shutdown(app)
-        await app.shutdown()
+    async with running(settings, double, clock) as bot:
+        yield bot
 
 
 @pytest.fixture

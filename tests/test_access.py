@@ -9,14 +9,13 @@ import io
 
 from sqlalchemy import select
 
-from bot.app import build_application, post_init, post_shutdown
 from bot.kernel.clock import FrozenClock
 from bot.kernel.lanes import Lanes
 from bot.kernel.settings import Settings
 from db.models import AuditEvent, Cohort, Delivery, Membership, Person, Role
-from devtools.double import BotApiDouble, DoubleRequest, FakeUser, Sent
+from devtools.double import BotApiDouble, FakeUser, Sent
 from handlers.community import sweep_broadcasts
-from tests.support.bots import InProcessBot
+from tests.support.bots import InProcessBot, running
 from tests.support.inprocess import say, tap
 from tests.support.seeds import COACHING_NOW, GROUP, coaching_cohort
 
@@ -59,13 +58,9 @@ async def test_the_notice_an_update_queues_does_not_wait_behind_a_broadcast(
     """At Telegram's pace, with two seconds of a broadcast's sends queued: the organizer's notice of a
     coach request goes in the lane of replies. Behind the broadcast it held her update, and every
     update after hers, until the queue was through."""
-    app = build_application(settings.model_copy(update={"send_rate": 30}), clock=clock, request=DoubleRequest(double))
-    await app.initialize()
-    await post_init(app)
-    try:
-        bot = InProcessBot(app, double, clock)
+    async with running(settings.model_copy(update={"send_rate": 30}), double, clock) as bot:
         ids, admin = await seed(bot)
-        lanes = app.bot.rate_limiter
+        lanes = bot.app.bot.rate_limiter
         assert isinstance(lanes, Lanes)
         delivered: list[int] = []
 
@@ -79,9 +74,6 @@ async def test_the_notice_an_update_queues_does_not_wait_behind_a_broadcast(
         [notice] = admin.messages()
         assert "Ani Coach" in notice.text and len(delivered) < 30  # the update was done with most of the queue still waiting
         await asyncio.gather(*backlog)
-    finally:
-        await post_shutdown(app)
-        await app.shutdown()
 
 
 async def test_the_coach_link_grants_nothing_until_an_organizer_approves(bot: InProcessBot) -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from telegram import Update
 
-from bot.app import EcoachApplication
+from bot.app import EcoachApplication, build_application, post_init, post_shutdown
 from bot.kernel.clock import FrozenClock
-from devtools.double import BotApiDouble
+from bot.kernel.settings import Settings
+from devtools.double import BotApiDouble, DoubleRequest
 
 PG_URL = os.environ.get("ECOACH_TEST_DATABASE_URL")
 TOKEN = "7000001:TEST-" + "x" * 30  # fixed so a test can search logs for it
@@ -32,3 +35,16 @@ class InProcessBot:
             await self.app.process_update(Update.de_json(data, self.app.bot))
             self._offset = data["update_id"] + 1
         return len(body["result"])
+
+
+@asynccontextmanager
+async def running(settings: Settings, double: BotApiDouble, clock: FrozenClock) -> AsyncIterator[InProcessBot]:
+    """The real Application with `settings`, started as `ecoach run` starts it, and shut down after."""
+    app = build_application(settings, clock=clock, request=DoubleRequest(double))
+    await app.initialize()
+    await post_init(app)
+    try:
+        yield InProcessBot(app, double, clock)
+    finally:
+        await post_shutdown(app)
+        await app.shutdown()
