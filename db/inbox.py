@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,6 +19,9 @@ from db.models import InboxStatus, InboxUpdate
 
 MAX_ATTEMPTS = 3  # an update that took its worker down this often is a dead letter, not a retry
 CHANNEL = "ecoach_inbox"  # PostgreSQL's NOTIFY channel: an update was stored, workers in any process wake
+RELISTEN_FIRST, RELISTEN_MOST = 1.0, 30.0  # seconds before listening again after a dropped connection, doubling
+
+log = logging.getLogger(__name__)
 
 
 def chat_key(payload: dict[str, Any]) -> int:
@@ -50,16 +55,69 @@ async def store(*, session: AsyncSession, bot_id: int, payload: dict[str, Any], 
     return cast("CursorResult[Any]", result).rowcount == 1
 
 
-async def listen(engine: AsyncEngine, on_arrival: Callable[[], None]) -> AsyncConnection | None:
-    """Call `on_arrival` whenever any process stores an update (PostgreSQL's LISTEN, on a connection
-    of its own, held until it is closed); None on SQLite, where only this process stores."""
+class Listener:
+    """PostgreSQL's LISTEN on a connection of its own, kept up: when the server drops it (a restart, a
+    failover, an idle-session timeout) it listens again on a new one, and rings once on its return for
+    what was stored while nobody listened. In the gap the workers still look every idle wait."""
+
+    def __init__(self, engine: AsyncEngine, on_arrival: Callable[[], None]) -> None:
+        self._engine, self._on_arrival = engine, on_arrival
+        self._connection: AsyncConnection | None = None
+        self._keeping: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        lost = await self._connect()
+        self._keeping = asyncio.create_task(self._keep(lost))
+
+    async def close(self) -> None:
+        if self._keeping is not None:
+            self._keeping.cancel()
+            await asyncio.gather(self._keeping, return_exceptions=True)
+        if self._connection is not None:
+            await self._connection.invalidate()  # closed, not pooled: it would keep listening
+
+    async def _connect(self) -> asyncio.Event:
+        """Listen on a new connection; the event is set when the server drops it."""
+        connection = await self._engine.connect()
+        try:
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert driver is not None
+            lost = asyncio.Event()
+            driver.add_termination_listener(lambda *_: lost.set())
+            await driver.add_listener(CHANNEL, lambda *_: self._on_arrival())
+        except BaseException:
+            await connection.invalidate()
+            raise
+        self._connection = connection
+        return lost
+
+    async def _keep(self, lost: asyncio.Event) -> None:
+        while True:
+            await lost.wait()
+            log.warning("inbox: the LISTEN connection was dropped; listening again")
+            if self._connection is not None:
+                await self._connection.invalidate()  # not back into the pool: it is gone
+                self._connection = None
+            delay = RELISTEN_FIRST
+            while True:
+                await asyncio.sleep(delay)
+                try:
+                    lost = await self._connect()
+                    break
+                except Exception as exc:  # noqa: BLE001 - whatever kept it from listening, try again later
+                    delay = min(delay * 2, RELISTEN_MOST)
+                    log.warning("inbox: LISTEN failed again (%s); next try in %.0f s", type(exc).__name__, delay)
+            self._on_arrival()
+
+
+async def listen(engine: AsyncEngine, on_arrival: Callable[[], None]) -> Listener | None:
+    """Call `on_arrival` whenever any process stores an update, until the listener is closed; None
+    on SQLite, where only this process stores."""
     if engine.dialect.name != "postgresql":
         return None
-    connection = await engine.connect()
-    driver = (await connection.get_raw_connection()).driver_connection
-    assert driver is not None
-    await driver.add_listener(CHANNEL, lambda *_: on_arrival())
-    return connection
+    listener = Listener(engine, on_arrival)
+    await listener.start()
+    return listener
 
 
 @dataclass(frozen=True)
