@@ -257,7 +257,7 @@ class Playground:
 
     def _print_sent(self, chat_id: int, sent: Sent) -> None:
         where = " [grup]" if chat_id < 0 else ""
-        if sent.method.startswith("edit"):
+        if sent.is_edit:
             self.print(f"  (edited){where} {sent.text.splitlines()[-1] if sent.text else ''}")
             return
         label = {"sendPhoto": "🖼", "sendDocument": "📄", "sendPoll": "📊 quiz"}.get(sent.method)

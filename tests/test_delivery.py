@@ -38,7 +38,7 @@ async def run(bot: InProcessBot, statement: Any) -> None:
 
 
 def texts(bot: InProcessBot, chat_id: int) -> list[str]:
-    return [sent.text for sent in bot.double.sent(chat_id) if not sent.method.startswith("edit")]
+    return [sent.text for sent in bot.double.sent(chat_id) if not sent.is_edit]
 
 
 # ----- leases: a dead process's claim comes back, a live one's does not ------------------------------

@@ -67,5 +67,5 @@ async def test_a_batch_finishes_each_alumnas_reflection(bot: InProcessBot) -> No
     async with bot.app.runtime.open_session() as session:
         rows = (await session.execute(select(Reflection.went_well, Reflection.next_step, Reflection.confidence))).all()
     assert sorted(rows) == sorted((f"Rapat {user.id}", f"Langkah {user.id}", 4) for user in users)
-    latest = [[sent for sent in user.messages() if not sent.method.startswith("edit")][-1] for user in users]
+    latest = [user.messages(include_edits=False)[-1] for user in users]
     assert all("tersimpan" in sent.text for sent in latest)  # then the edit marking her last tap

@@ -78,6 +78,11 @@ class Sent:
         return int(self.message["message_id"])
 
     @property
+    def is_edit(self) -> bool:
+        """A change to a message shown earlier, not a new one."""
+        return self.method.startswith("edit")
+
+    @property
     def text(self) -> str:
         """What the user reads: text or caption after Telegram parsed the markup."""
         return self.message.get("text") or self.message.get("caption") or ""
@@ -837,11 +842,12 @@ class FakeUser:
         while True:
             sent = self.double.wait_sent(self.id, self._read, max(0.0, deadline - time.monotonic()))
             self._read += 1
-            if include_edits or not sent.method.startswith("edit"):
+            if include_edits or not sent.is_edit:
                 return sent
 
-    def messages(self) -> list[Sent]:
-        return self.double.sent(self.id)
+    def messages(self, *, include_edits: bool = True) -> list[Sent]:
+        """Everything the bot sent to this chat, in order; only the new messages unless `include_edits`."""
+        return [sent for sent in self.double.sent(self.id) if include_edits or not sent.is_edit]
 
     def last_with_buttons(self) -> Sent:
         for sent in reversed(self.messages()):
