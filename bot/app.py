@@ -19,7 +19,7 @@ from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.commands import COACH_MENU, MENU
 from bot.kernel.context import EcoachContext, Runtime, UpdateScope, current_scope, runtime_of
 from bot.kernel.i18n import Texts
-from bot.kernel.lanes import Lanes
+from bot.kernel.lanes import GROUP_RATE, Lanes
 from bot.kernel.notices import send_notices
 from bot.kernel.settings import Settings
 from bot.kernel.telegram import send_html
@@ -209,8 +209,9 @@ def build_application(settings: Settings, *, clock: Clock | None = None, request
         .post_shutdown(post_shutdown)
     )
     if settings.send_rate:
-        # Telegram's pace, this process's share of it; replies before bulk sends
-        builder = builder.rate_limiter(Lanes(settings.send_rate / settings.sending_processes))
+        # Telegram's pace, this process's share of it, in all chats and in each group; replies before bulk sends
+        share = settings.sending_processes
+        builder = builder.rate_limiter(Lanes(settings.send_rate / share, group_rate=GROUP_RATE / share))
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()

@@ -131,3 +131,22 @@ def test_processes_that_send_share_the_rate(tmp_path: Path) -> None:
     assert isinstance(limiter, Lanes) and limiter.rate == 15
     alone = build_application(Settings(_env_file=None, TELEGRAM_BOT_TOKEN=TOKEN, ECOACH_DATA_DIR=str(tmp_path))).bot.rate_limiter
     assert isinstance(alone, Lanes) and alone.rate == 30
+
+
+async def test_two_workers_replying_in_one_group_keep_its_twenty_a_minute_between_them(tmp_path: Path) -> None:
+    """Each worker paces a group on its own: at 20 a minute each, two would send Telegram 40."""
+    settings = Settings(_env_file=None, TELEGRAM_BOT_TOKEN=TOKEN, ECOACH_DATA_DIR=str(tmp_path), ECOACH_SENDING_PROCESSES=2)
+    workers = [build_application(settings).bot.rate_limiter for _ in range(2)]
+    order: list[str] = []
+    calls = [
+        asyncio.create_task(_send(cast("Lanes", limiter), order, f"worker {w} reply {n}", chat_id=-100123, while_handling=True))
+        for w, limiter in enumerate(workers)
+        for n in range(12)
+    ]
+    await asyncio.sleep(0.5)  # ten from each, all a group may have at once; the next waits six seconds
+    assert len(order) == 20
+    for call in calls:
+        call.cancel()
+    await asyncio.gather(*calls, return_exceptions=True)
+    for limiter in workers:
+        await cast("Lanes", limiter).shutdown()

@@ -41,10 +41,10 @@ def interactive() -> bool:
 
 
 class Lanes(BaseRateLimiter[int]):
-    """At most `rate` calls in any second Telegram counts, the interactive lane first; 20 a minute per group in both."""
+    """At most `rate` calls in any second Telegram counts, the interactive lane first; `group_rate` a minute per group in both."""
 
-    def __init__(self, rate: float) -> None:
-        self.rate = rate
+    def __init__(self, rate: float, group_rate: float = GROUP_RATE) -> None:
+        self.rate, self.group_rate = rate, group_rate
         self.bulk_interval = 1 / max(rate - HEADROOM, rate * 0.9)
         self._urgent: deque[asyncio.Future[None]] = deque()
         self._bulk: deque[asyncio.Future[None]] = deque()
@@ -84,7 +84,7 @@ class Lanes(BaseRateLimiter[int]):
 
     def _group(self, chat_id: int | str) -> AsyncLimiter:
         if chat_id not in self._groups:
-            self._groups[chat_id] = AsyncLimiter(GROUP_RATE, 60)  # as PTB's: a coach's few replies in a row go at once
+            self._groups[chat_id] = AsyncLimiter(self.group_rate, 60)  # as PTB's: a coach's few replies in a row go at once
         return self._groups[chat_id]
 
     @contextlib.asynccontextmanager
