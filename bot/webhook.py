@@ -124,20 +124,39 @@ class Doorbell:
 
 
 async def work(application: EcoachApplication, stop: asyncio.Event, bell: Doorbell) -> None:
-    """One worker: take the next update the inbox allows, handle it, mark it; until `stop`."""
-    runtime, bot = application.runtime, application.bot
+    """One worker: take the next update the inbox allows, handle it, mark it; until `stop`. While
+    the database is away (a restart, a failover) it looks again every idle wait: a worker that
+    stopped here would leave its process up and taking nothing."""
+    away = False
     while not stop.is_set():
+        try:
+            await _take_one(application, bell)
+        except Exception as exc:  # noqa: BLE001 - an update it held comes back by its lease
+            if not away:
+                log.warning("inbox: could not take the next update (%s); looking again every %.0f s", type(exc).__name__, IDLE_WAIT)
+            away = True
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), IDLE_WAIT)
+        else:
+            if away:
+                log.info("inbox: taking updates again")
+            away = False
+
+
+async def _take_one(application: EcoachApplication, bell: Doorbell) -> None:
+    """Take the next update the inbox allows, handle it and mark it; or wait for the bell."""
+    runtime, bot = application.runtime, application.bot
+    async with runtime.open_session() as session:
+        row = await claim_next(session=session, bot_id=bot.id, now=runtime.clock.now(), lease=runtime.settings.lease)
+        await session.commit()
+    if row is None:
+        await bell.wait()
+        return
+    status = await _handle(application, row)
+    if status is not None:
         async with runtime.open_session() as session:
-            row = await claim_next(session=session, bot_id=bot.id, now=runtime.clock.now(), lease=runtime.settings.lease)
+            await finish(session=session, row_id=row.id, status=status, now=runtime.clock.now())
             await session.commit()
-        if row is None:
-            await bell.wait()
-            continue
-        status = await _handle(application, row)
-        if status is not None:
-            async with runtime.open_session() as session:
-                await finish(session=session, row_id=row.id, status=status, now=runtime.clock.now())
-                await session.commit()
 
 
 async def _handle(application: EcoachApplication, row: Taken) -> InboxStatus | None:

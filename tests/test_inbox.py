@@ -1,22 +1,36 @@
-"""The inbox's doorbell on PostgreSQL: the workers are rung when any process stores an update, and
-still rung after the server dropped the connection that listens (a restart, a failover)."""
+"""The workers on PostgreSQL through a restart or a failover: still rung when any process stores an
+update after the server dropped the connection that listens, and still taking updates once the
+database is back."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
 
+import asyncpg
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.webhook import Doorbell, work
 from db import inbox
 from db.engine import create_engine, session_factory
-from tests.support.bots import PG_URL
+from tests.support.bots import PG_URL, InProcessBot
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="LISTEN and NOTIFY are PostgreSQL's; on SQLite only this process stores")
 
 LISTENING = text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()")
+
+
+async def admin(sql: str) -> None:
+    """As the server's operator, from outside the test's database."""
+    assert PG_URL is not None
+    connection = await asyncpg.connect(make_url(PG_URL).set(drivername="postgresql").render_as_string(hide_password=False))
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
 
 
 async def store(engine: AsyncEngine, update_id: int) -> None:
@@ -57,3 +71,35 @@ async def test_the_workers_are_rung_again_after_the_server_drops_the_listening_c
     finally:
         await listener.close()
         await engine.dispose()
+
+
+async def test_a_worker_takes_updates_again_once_the_database_is_back(
+    bot: InProcessBot, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A restart of PostgreSQL must not leave a worker process up but taking nothing, which no
+    service manager would notice."""
+    name = make_url(database_url).database
+    stop = asyncio.Event()
+    worker = asyncio.create_task(work(bot.app, stop, Doorbell(1)))
+    try:
+        await admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        await admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+        for _ in range(100):  # its next look for work, within a second, finds the database away
+            if any("could not take" in record.getMessage() for record in caplog.records):
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1.5)  # and it looked again, at least once
+        assert [r.getMessage() for r in caplog.records if "could not take" in r.getMessage()] == [
+            "inbox: could not take the next update (DBAPIError); looking again every 1 s"
+        ]  # said once, not once a second
+        assert not worker.done()
+        await admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        user = bot.double.user(4242, "Sari")
+        async with bot.app.runtime.open_session() as session:
+            await inbox.store(session=session, bot_id=bot.app.bot.id, payload=user.send("/bantuan"), now=bot.clock.now())
+            await session.commit()
+        reply = await asyncio.to_thread(user.next_message, 10)
+        assert "Bantuan" in reply.text
+    finally:
+        stop.set()
+        await asyncio.wait_for(worker, 5)
