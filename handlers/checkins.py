@@ -11,10 +11,10 @@ from telegram import Bot, InlineKeyboardMarkup, Update
 from bot.kernel.callbacks import CheckInNow
 from bot.kernel.context import EcoachContext, Runtime
 from bot.kernel.guards import answer_button, requires_alumna
-from bot.kernel.sending import Verdict, attempt, retry_at, send_claimed
+from bot.kernel.sending import Verdict, attempt, one_by_one, retry_at, send_claimed
 from bot.kernel.telegram import send_html
 from conversations import checkin as checkin_flow
-from db.checkins import REMIND_AFTER, deliverable, next_due, next_planned, next_to_miss, next_to_remind, open_checkin, release
+from db.checkins import REMIND_AFTER, deliverable, due_invitations, due_reminders, hold, next_planned, next_to_miss, open_checkin, release
 from db.claims import claim
 from db.models import CheckIn, CheckInStatus, Cohort, Person
 from db.schedule import local
@@ -47,13 +47,13 @@ async def sweep_checkins(runtime: Runtime, bot: Bot) -> int:
     now = runtime.clock.now()
     invited: set[int] = set()
     sent = await send_claimed(
-        lambda: _claim_invitation(runtime, now, invited),
+        one_by_one(lambda: _claim_invitations(runtime, now, invited)),
         lambda checkin: _send_invitation(runtime, bot, checkin, now),
         lambda: runtime.stopping,
     )
     reminded: set[int] = set()
     await send_claimed(
-        lambda: _claim_reminder(runtime, now, reminded),
+        one_by_one(lambda: _claim_reminders(runtime, now, reminded)),
         lambda checkin: _send_reminder(runtime, bot, checkin, now),
         lambda: runtime.stopping,
     )
@@ -66,38 +66,32 @@ async def sweep_checkins(runtime: Runtime, bot: Bot) -> int:
             await session.commit()
 
 
-async def _claim_invitation(runtime: Runtime, now: datetime, passed_over: set[int]) -> CheckIn | None:
-    """The next invitation this sweep holds (SENDING, under a lease), or None when none is due."""
+async def _claim_invitations(runtime: Runtime, now: datetime, passed_over: set[int]) -> list[CheckIn]:
+    """The next invitations this sweep holds (SENDING, under a lease), a batch in one transaction;
+    [] when none is due. Those that cannot go now are settled or passed over on the way."""
     while True:
         async with runtime.open_session() as session:
-            checkin = await next_due(session=session, now=now, passed_over=passed_over)
-            if checkin is None:
-                return None
-            person = checkin.person
-            if not (person.active and person.consent_at is not None):
-                await claim(session=session, model=CheckIn, row_id=checkin.id, from_status=checkin.status, to_status=CheckInStatus.SKIPPED)
-                await session.commit()
-                continue
-            if deliverable(person, now) > now:  # her night: try again in the morning
-                if checkin.status == CheckInStatus.PLANNED:
-                    checkin.due_at = deliverable(person, now)
-                    await session.commit()
+            candidates = await due_invitations(session=session, now=now, passed_over=passed_over)
+            if not candidates:
+                return []
+            ready = []
+            for checkin in candidates:
+                person = checkin.person
+                if not (person.active and person.consent_at is not None):
+                    await claim(
+                        session=session, model=CheckIn, row_id=checkin.id, from_status=checkin.status, to_status=CheckInStatus.SKIPPED
+                    )
+                elif deliverable(person, now) > now:  # her night: try again in the morning
+                    if checkin.status == CheckInStatus.PLANNED:
+                        checkin.due_at = deliverable(person, now)
+                    else:
+                        passed_over.add(checkin.id)  # still selectable: not again in this sweep
                 else:
-                    passed_over.add(checkin.id)  # still selectable: not again in this sweep
-                continue
-            held = await claim(
-                session=session,
-                model=CheckIn,
-                row_id=checkin.id,
-                from_status=checkin.status,
-                to_status=CheckInStatus.SENDING,
-                expired_at=now,
-                attempts=checkin.attempts + 1,
-                lease_until=now + runtime.settings.lease,
-            )
+                    ready.append(checkin)
+            held = await hold(session=session, rows=ready, to=CheckInStatus.SENDING, now=now, lease=runtime.settings.lease)
             await session.commit()
-            if held:
-                return checkin
+        if held:
+            return held
 
 
 async def _send_invitation(runtime: Runtime, bot: Bot, checkin: CheckIn, now: datetime) -> int:
@@ -127,28 +121,23 @@ async def _send_invitation(runtime: Runtime, bot: Bot, checkin: CheckIn, now: da
     return int(failure is None or failure.may_have_arrived)
 
 
-async def _claim_reminder(runtime: Runtime, now: datetime, passed_over: set[int]) -> CheckIn | None:
+async def _claim_reminders(runtime: Runtime, now: datetime, passed_over: set[int]) -> list[CheckIn]:
+    """The next reminders this sweep holds (REMINDING, under a lease), a batch in one transaction."""
     while True:
         async with runtime.open_session() as session:
-            checkin = await next_to_remind(session=session, now=now, passed_over=passed_over)
-            if checkin is None:
-                return None
-            if deliverable(checkin.person, now) > now or not checkin.person.active:
-                passed_over.add(checkin.id)  # still selectable: not again in this sweep
-                continue
-            held = await claim(
-                session=session,
-                model=CheckIn,
-                row_id=checkin.id,
-                from_status=checkin.status,
-                to_status=CheckInStatus.REMINDING,
-                expired_at=now,
-                attempts=checkin.attempts + 1,
-                lease_until=now + runtime.settings.lease,
-            )
+            candidates = await due_reminders(session=session, now=now, passed_over=passed_over)
+            if not candidates:
+                return []
+            ready = []
+            for checkin in candidates:
+                if deliverable(checkin.person, now) > now or not checkin.person.active:
+                    passed_over.add(checkin.id)  # still selectable: not again in this sweep
+                else:
+                    ready.append(checkin)
+            held = await hold(session=session, rows=ready, to=CheckInStatus.REMINDING, now=now, lease=runtime.settings.lease)
             await session.commit()
-            if held:
-                return checkin
+        if held:
+            return held
 
 
 async def _send_reminder(runtime: Runtime, bot: Bot, checkin: CheckIn, now: datetime) -> int:

@@ -17,7 +17,8 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -100,6 +101,20 @@ def retry_at(failure: Failure, attempts: int, now: datetime) -> datetime | None:
     if failure.wait is not None:
         return now + failure.wait
     return now + FIRST_BACKOFF * (1 << max(attempts - 1, 0))
+
+
+def one_by_one(claim_batch: Callable[[], Awaitable[Sequence[T]]]) -> Callable[[], Awaitable[T | None]]:
+    """A claim of one row at a time for `send_claimed`, from claims of a batch at a time: the next
+    batch is claimed when the last one's rows are all handed out; None when a claim finds none.
+    Rows of a batch not handed out when the sweep stops wait for their lease, as rows in flight do."""
+    claimed: deque[T] = deque()
+
+    async def claim_next() -> T | None:
+        if not claimed:
+            claimed.extend(await claim_batch())
+        return claimed.popleft() if claimed else None
+
+    return claim_next
 
 
 async def send_claimed(
