@@ -7,12 +7,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
-from db.claims import claim, lease_expired
+from db.claims import CLAIM_BATCH, claim, hold_all, lease_expired
 from db.models import CareerEvent, CareerEventKind, CheckIn, CheckInKind, CheckInStatus, Cohort, ObstacleCategory, PapStatus, Person
 from db.schedule import add_months, local, outside_quiet_hours
 from db.status import mark_activity
@@ -94,9 +93,6 @@ async def plan_checkins(*, session: AsyncSession, person: Person, cohort: Cohort
     return rows
 
 
-CLAIM_BATCH = 10  # check-ins claimed in one statement: a third of a second at Telegram's pace
-
-
 def _candidates(condition: ColumnElement[bool], passed_over: set[int], limit: int = 1) -> Select[CheckIn]:
     query = (
         select(CheckIn)
@@ -142,27 +138,11 @@ async def due_reminders(*, session: AsyncSession, now: datetime, passed_over: se
 
 
 async def hold(*, session: AsyncSession, rows: list[CheckIn], to: CheckInStatus, now: datetime, lease: timedelta) -> list[CheckIn]:
-    """Claim `rows` for this sweep's sends in one statement: `to` (SENDING or REMINDING) under a
-    lease, one more attempt. Only rows still due are taken, so two sweeps that saw the same rows
-    cannot both hold one; the rows held are returned, up to date."""
-    if not rows:
-        return []
-    due = _invitation_due(now) if to == CheckInStatus.SENDING else _reminder_due(now)
-    lease_until = now + lease
-    taken = await session.execute(
-        update(CheckIn)
-        .where(CheckIn.id.in_([row.id for row in rows]), due)
-        .values(status=to, attempts=CheckIn.attempts + 1, lease_until=lease_until)
-        .returning(CheckIn.id, CheckIn.attempts)
-        .execution_options(synchronize_session=False)
-    )
-    attempts = {row.id: row.attempts for row in taken}
-    held = [row for row in rows if row.id in attempts]
-    for row in held:  # as stored: the loaded rows would otherwise be written again at the commit
-        set_committed_value(row, "status", to)
-        set_committed_value(row, "attempts", attempts[row.id])
-        set_committed_value(row, "lease_until", lease_until)
-    return held
+    """Claim a batch for this sweep's sends in one statement: `to` (SENDING or REMINDING) under a
+    lease, one more attempt; the rows held are returned."""
+    still_due = _invitation_due(now) if to == CheckInStatus.SENDING else _reminder_due(now)
+    attempts = CheckIn.attempts + 1
+    return await hold_all(session=session, rows=rows, still_due=still_due, to_status=to, now=now, lease=lease, attempts=attempts)
 
 
 async def next_to_miss(*, session: AsyncSession, now: datetime) -> CheckIn | None:

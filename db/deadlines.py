@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
-from db.claims import lease_expired
+from db.claims import CLAIM_BATCH, due_or_held_by_the_dead
 from db.engine import dialect_insert
 from db.models import Milestone, MilestoneNotice, MilestoneReminder, MilestoneStatus, Pap, Person, SendStatus
 from db.schedule import local, outside_quiet_hours
@@ -64,18 +64,18 @@ async def plan_deadline_reminders(*, session: AsyncSession, now: datetime, limit
     return count
 
 
-async def next_due(*, session: AsyncSession, now: datetime) -> MilestoneReminder | None:
-    """The oldest due row, or one a dead process left in SENDING (lease run out)."""
-    due = and_(MilestoneReminder.status == SendStatus.PENDING, MilestoneReminder.due_at <= now)
-    held_by_the_dead = and_(MilestoneReminder.status == SendStatus.SENDING, lease_expired(MilestoneReminder, now))
-    return await session.scalar(
+async def due_reminders(*, session: AsyncSession, now: datetime, limit: int = CLAIM_BATCH) -> list[MilestoneReminder]:
+    """The oldest due rows, or ones a dead process left in SENDING (lease run out); locked so no
+    other process takes them (PostgreSQL)."""
+    rows = await session.scalars(
         select(MilestoneReminder)
-        .where(or_(due, held_by_the_dead))
+        .where(due_or_held_by_the_dead(MilestoneReminder, now))
         .order_by(MilestoneReminder.due_at, MilestoneReminder.id)
-        .limit(1)
+        .limit(limit)
         .with_for_update(skip_locked=True, of=MilestoneReminder)
         .options(selectinload(MilestoneReminder.person), selectinload(MilestoneReminder.milestone).selectinload(Milestone.pap))
     )
+    return list(rows)
 
 
 @dataclass(frozen=True)

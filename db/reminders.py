@@ -9,7 +9,7 @@ from sqlalchemy import Exists, and_, delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from db.claims import lease_expired
+from db.claims import CLAIM_BATCH, due_or_held_by_the_dead
 from db.models import Membership, Person, Reflection, Reminder, ReminderKind, Role, SendStatus
 from db.schedule import iso_week, next_slot, outside_quiet_hours, week_closes_at, week_opened_at
 
@@ -75,19 +75,18 @@ async def plan_missing_reminders(*, session: AsyncSession, now: datetime, limit:
     return planned
 
 
-async def next_due(*, session: AsyncSession, now: datetime) -> Reminder | None:
-    """The oldest due reminder, or one a dead process left in SENDING (lease run out); locked so no
-    other process takes it (PostgreSQL)."""
-    due = and_(Reminder.status == SendStatus.PENDING, Reminder.due_at <= now)
-    held_by_the_dead = and_(Reminder.status == SendStatus.SENDING, lease_expired(Reminder, now))
-    return await session.scalar(
+async def due_reminders(*, session: AsyncSession, now: datetime, limit: int = CLAIM_BATCH) -> list[Reminder]:
+    """The oldest due reminders, or ones a dead process left in SENDING (lease run out), with their
+    alumnae; locked so no other process takes them (PostgreSQL)."""
+    rows = await session.scalars(
         select(Reminder)
-        .where(or_(due, held_by_the_dead))
+        .where(due_or_held_by_the_dead(Reminder, now))
         .order_by(Reminder.due_at, Reminder.id)
-        .limit(1)
+        .limit(limit)
         .with_for_update(skip_locked=True, of=Reminder)
         .options(selectinload(Reminder.person))
     )
+    return list(rows)
 
 
 class Decision(enum.Enum):

@@ -5,17 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardMarkup, Update
 
 from bot.kernel.callbacks import DeadlineAction, PlanAction
 from bot.kernel.context import EcoachContext, Runtime
 from bot.kernel.guards import answer_button, not_enrolled, requires_alumna
-from bot.kernel.sending import Verdict, attempt, retry_at, send_claimed
+from bot.kernel.sending import Verdict, attempt, one_by_one, retry_at, send_claimed
 from bot.kernel.telegram import send_html
 from conversations import logbook, plan
-from db.claims import hold_for_sending
-from db.deadlines import Deadline, decide, next_due, plan_deadline_reminders, settle
-from db.models import MilestoneNotice, MilestoneStatus, Person
+from db.claims import hold_due
+from db.deadlines import Deadline, decide, due_reminders, plan_deadline_reminders, settle
+from db.models import MilestoneNotice, MilestoneReminder, MilestoneStatus, Person
 from db.plans import current_pap, milestone_of
 
 
@@ -65,7 +66,7 @@ async def sweep_deadline_reminders(runtime: Runtime, bot: Bot) -> int:
         await plan_deadline_reminders(session=session, now=now)
         await session.commit()
     return await send_claimed(
-        lambda: _claim_deadline_reminder(runtime, now),
+        one_by_one(lambda: hold_due(runtime.open_session, now, runtime.settings.lease, due_reminders, _settle)),
         lambda due: _send_deadline_reminder(runtime, bot, due, now),
         lambda: runtime.stopping,
     )
@@ -82,20 +83,10 @@ class _Due:
     deadline: Deadline
 
 
-async def _claim_deadline_reminder(runtime: Runtime, now: datetime) -> _Due | None:
-    """The next milestone reminder to send, held (SENDING, under a lease); those not needed are settled on the way."""
-    while True:
-        async with runtime.open_session() as session:
-            reminder = await next_due(session=session, now=now)
-            if reminder is None:
-                return None
-            if not await hold_for_sending(session=session, row=reminder, now=now, lease=runtime.settings.lease):
-                continue  # another process took it
-            deadline = await decide(session=session, reminder=reminder, now=now)
-            due = _Due(reminder.id, reminder.kind, reminder.attempts, reminder.person, deadline) if deadline else None
-            await session.commit()
-        if due is not None:
-            return due
+async def _settle(session: AsyncSession, reminder: MilestoneReminder, now: datetime) -> _Due | None:
+    """What a held milestone reminder sends, or None when it is not needed (settled here)."""
+    deadline = await decide(session=session, reminder=reminder, now=now)
+    return _Due(reminder.id, reminder.kind, reminder.attempts, reminder.person, deadline) if deadline else None
 
 
 async def _send_deadline_reminder(runtime: Runtime, bot: Bot, due: _Due, now: datetime) -> int:

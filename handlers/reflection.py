@@ -7,19 +7,20 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardMarkup, Update
 
 from bot.kernel.callbacks import ReflectNow, ReminderAction
 from bot.kernel.charts import confidence_chart
 from bot.kernel.context import EcoachContext, Runtime
 from bot.kernel.guards import answer_button, requires_alumna
-from bot.kernel.sending import Verdict, attempt, retry_at, send_claimed
+from bot.kernel.sending import Verdict, attempt, one_by_one, retry_at, send_claimed
 from bot.kernel.telegram import send_html
 from conversations import reflection
-from db.claims import hold_for_sending
-from db.models import Person, ReminderKind
+from db.claims import hold_due
+from db.models import Person, Reminder, ReminderKind
 from db.reflections import recent_reflections
-from db.reminders import Decision, decide, mark_failed, mark_sent, next_due, plan_missing_reminders, replan_reflection_reminders
+from db.reminders import Decision, decide, due_reminders, mark_failed, mark_sent, plan_missing_reminders, replan_reflection_reminders
 
 
 @requires_alumna
@@ -98,7 +99,9 @@ async def sweep_reminders(runtime: Runtime, bot: Bot) -> int:
         await plan_missing_reminders(session=session, now=now)
         await session.commit()
     return await send_claimed(
-        lambda: _claim_reminder(runtime, now), lambda due: _send_reminder(runtime, bot, due, now), lambda: runtime.stopping
+        one_by_one(lambda: hold_due(runtime.open_session, now, runtime.settings.lease, due_reminders, _settle)),
+        lambda due: _send_reminder(runtime, bot, due, now),
+        lambda: runtime.stopping,
     )
 
 
@@ -112,20 +115,11 @@ class _Due:
     person: Person
 
 
-async def _claim_reminder(runtime: Runtime, now: datetime) -> _Due | None:
-    """The next reminder to send, held (SENDING, under a lease); those that need no send are settled on the way."""
-    while True:
-        async with runtime.open_session() as session:
-            reminder = await next_due(session=session, now=now)
-            if reminder is None:
-                return None
-            if not await hold_for_sending(session=session, row=reminder, now=now, lease=runtime.settings.lease):
-                continue  # another process took it
-            decision = await decide(session=session, reminder=reminder, now=now)
-            due = _Due(reminder.id, reminder.kind, reminder.attempts, reminder.person)
-            await session.commit()
-        if decision is Decision.SEND:
-            return due
+async def _settle(session: AsyncSession, reminder: Reminder, now: datetime) -> _Due | None:
+    """What a held reminder sends, or None when it needs no send (settled here)."""
+    if await decide(session=session, reminder=reminder, now=now) is not Decision.SEND:
+        return None
+    return _Due(reminder.id, reminder.kind, reminder.attempts, reminder.person)  # the attempt decide counted
 
 
 async def _send_reminder(runtime: Runtime, bot: Bot, due: _Due, now: datetime) -> int:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, func, select
 
 from db.models import CompetencyDomain, Person, Reminder, ReminderKind, SendStatus
 from db.reflections import ReflectionAnswers, save_reflection
@@ -183,3 +184,38 @@ async def test_rate_limited_send_is_retried_not_lost(bot: InProcessBot) -> None:
     assert await sweep_at(bot, friday) == 0
     assert await sweep_at(bot, friday + timedelta(seconds=5)) == 1
     assert len(bot.double.user(6012, "Sari").messages()) == 1
+
+
+async def test_a_friday_sweep_claims_a_batch_at_a_time_and_settles_each_in_it(bot: InProcessBot) -> None:
+    """25 reminders due at once: claimed ten at a time, one statement finding each batch (not a
+    select, an update and a commit per reminder); in a batch each is still decided on its own."""
+    bot.clock.set(WED)
+    people = await seed_alumnae(bot, *({"telegram_id": 6100 + n, "name": f"Alumna {n}"} for n in range(25)))
+    await reflect(bot, people[3].id)  # she wrote this week's already: hers is dropped, in the middle of a batch
+    engine = bot.app.runtime.engine
+    assert engine is not None
+    looks: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        if statement.lstrip().startswith("SELECT") and "FROM reminders" in statement and "ORDER BY reminders.due_at" in statement:
+            looks.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        assert await sweep_at(bot, datetime(2026, 3, 6, 8, 0, tzinfo=UTC)) == 24  # Friday 15:00 WIB
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert len(looks) == 3 + 1  # three batches (10, 10, 5), then a look that finds none
+    received = [len(bot.double.user(6100 + n, f"Alumna {n}").messages()) for n in range(25)]
+    assert received == [0 if n == 3 else 1 for n in range(25)]
+    async with bot.app.runtime.open_session() as session:
+        rows = (
+            await session.execute(
+                select(Reminder.status, func.count())
+                .where(Reminder.kind == ReminderKind.REFLECTION, Reminder.week == 10)
+                .group_by(Reminder.status)
+            )
+        ).all()
+        followups = await session.scalar(select(func.count()).where(Reminder.kind == ReminderKind.REFLECTION_FOLLOWUP))
+    assert dict(rows) == {SendStatus.SENT: 24, SendStatus.SKIPPED: 1}
+    assert followups == 24  # each one sent planned her follow-up, in the batch's one commit
