@@ -14,7 +14,6 @@ import unicodedata
 from pathlib import Path
 
 from arabic_reshaper import ArabicReshaper
-from fontTools.ttLib import TTFont
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from PIL import Image
 from telegram import InlineKeyboardMarkup, Update
@@ -93,6 +92,7 @@ def render_portfolio(
     texts: Texts, locale: str, data: PersonalData, data_dir: Path, workdir: Path, *, private: bool = False, coaches: list[str] | None = None
 ) -> bytes:
     """Build the PDF. `workdir` takes the chart image for the time of rendering."""
+    from fontTools.ttLib import TTFont
     from fpdf import FPDF
 
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # else 149 INFO lines per portfolio in the bot's log

@@ -12,13 +12,8 @@ import io
 import json
 from dataclasses import asdict, dataclass, fields
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 from telegram import Update
 
 from bot.kernel.context import EcoachContext
@@ -30,6 +25,10 @@ from db.cohorts import find_invite
 from db.models import Cohort
 from db.report import LABELLED, AlumnaRow, Indicators, cohort_report, report_dict
 from db.schedule import add_months, local
+
+if TYPE_CHECKING:  # openpyxl (with numpy) costs every process ~29 MiB and a quarter of a second: imported when a workbook is made
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.worksheet.worksheet import Worksheet
 
 SHARES = ("promoted_or_assigned", "pap_implementation", "checkin_response", "forum_participation", "cop_engagement", "active_30_days")
 COLUMNS = [f.name for f in fields(AlumnaRow)]
@@ -86,6 +85,8 @@ def to_csv(texts: Texts, locale: str, reports: list[CohortReport]) -> bytes:
 
 def to_xlsx(texts: Texts, locale: str, reports: list[CohortReport], today: date) -> bytes:
     """One cohort: its summary and its alumnae. Several: a summary comparing them, and a sheet per cohort."""
+    from openpyxl import Workbook
+
     book = Workbook()
     summary = book.active
     assert summary is not None
@@ -108,13 +109,13 @@ def to_xlsx(texts: Texts, locale: str, reports: list[CohortReport], today: date)
 
 def _heading(texts: Texts, locale: str, sheet: Worksheet, title: str, today: date, period: str | None) -> None:
     sheet.append([title])
-    sheet["A1"].font = Font(bold=True, size=13)
+    sheet["A1"].font = _bold(size=13)
     sheet.append([texts.render(locale, "report.programme"), texts.render(locale, "report.programme_name")])
     if period:
         sheet.append([texts.render(locale, "report.period"), period])
     sheet.append([texts.render(locale, "report.report_date"), today])
     sheet.cell(sheet.max_row, 2).number_format = DATE_FORMAT
-    sheet.cell(sheet.max_row, 2).alignment = Alignment(horizontal="left")
+    sheet.cell(sheet.max_row, 2).alignment = _left()
 
 
 def _period(texts: Texts, locale: str, cohort: Cohort) -> str:
@@ -136,7 +137,7 @@ def _summary(texts: Texts, locale: str, sheet: Worksheet, report: CohortReport, 
     sheet.append([texts.render(locale, "report.indicator"), texts.render(locale, "report.value"), texts.render(locale, "report.target")])
     header = sheet.max_row
     for cell in sheet[header]:
-        cell.font = Font(bold=True)
+        cell.font = _bold()
     for name in SHARES:
         sheet.append([texts.render(locale, f"report.{name}"), getattr(indicators, name), _target(texts, locale, indicators, name)])
         sheet.cell(sheet.max_row, 2).number_format = "0.0%"
@@ -151,6 +152,8 @@ def _summary(texts: Texts, locale: str, sheet: Worksheet, report: CohortReport, 
     sheet.column_dimensions["A"].width = 52
     sheet.column_dimensions["B"].width = 34
     sheet.column_dimensions["C"].width = 30
+    from openpyxl.chart import BarChart, Reference
+
     chart = BarChart()
     chart.type = "bar"
     chart.title = texts.render(locale, "report.chart_title")
@@ -167,13 +170,13 @@ def _coaching(texts: Texts, locale: str, sheet: Worksheet, indicators: Indicator
     """1-on-1 sessions, agreed actions and mentors; the obstacles mentors reported, one per line."""
     sheet.append([])
     sheet.append([texts.render(locale, "report.coaching_heading")])
-    sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+    sheet.cell(sheet.max_row, 1).font = _bold()
     for name in ("coaching_sessions", "sessions_per_alumna", "no_shows", "actions_on_time", "mentors_linked", "mentors_answering"):
         sheet.append([texts.render(locale, f"report.{name}"), getattr(indicators, name)])
     sheet.cell(sheet.max_row - 2, 2).number_format = "0.0%"  # actions on time is a share
     sheet.append([])
     sheet.append([texts.render(locale, "report.mentor_obstacles")])
-    sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+    sheet.cell(sheet.max_row, 1).font = _bold()
     for name, obstacle in indicators.mentor_obstacles or [(str(texts.render(locale, "report.none_reported")), "")]:
         sheet.append([name, obstacle])
 
@@ -185,7 +188,7 @@ def _network(texts: Texts, locale: str, sheet: Worksheet, indicators: Indicators
         [texts.render(locale, "report.network_heading"), texts.render(locale, "report.value"), texts.render(locale, "report.definition")]
     )
     for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
+        cell.font = _bold()
     for name, value in asdict(indicators.network).items():
         sheet.append([texts.render(locale, f"report.{name}"), value, texts.render(locale, f"report.def_{name}")])
         if isinstance(value, float):
@@ -197,7 +200,7 @@ def _comparison(texts: Texts, locale: str, sheet: Worksheet, reports: list[Cohor
     sheet.append([])
     sheet.append([texts.render(locale, "report.indicator"), *(r.cohort.name for r in reports), texts.render(locale, "report.target")])
     for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
+        cell.font = _bold()
     sheet.append([texts.render(locale, "report.period"), *(_period(texts, locale, r.cohort) for r in reports)])
     sheet.append([texts.render(locale, "report.alumnae"), *(r.indicators.alumnae for r in reports)])
     for name in SHARES:
@@ -207,23 +210,41 @@ def _comparison(texts: Texts, locale: str, sheet: Worksheet, reports: list[Cohor
             sheet.cell(sheet.max_row, column).number_format = "0.0%"
     sheet.column_dimensions["A"].width = 52
     for column in range(2, len(reports) + 3):
-        sheet.column_dimensions[get_column_letter(column)].width = 26
+        sheet.column_dimensions[_letter(column)].width = 26
 
 
 def _alumnae(texts: Texts, locale: str, sheet: Worksheet, rows: list[AlumnaRow]) -> None:
     """One row per alumna: headers frozen with filters, widths that fit, words for codes, real dates."""
     sheet.append([texts.render(locale, f"report.column_{c}") for c in COLUMNS])
     for cell in sheet[1]:
-        cell.font = Font(bold=True)
+        cell.font = _bold()
     for row in rows:
         values = labelled(texts, locale, row)
         sheet.append([values[c] for c in COLUMNS])
         sheet.cell(sheet.max_row, COLUMNS.index("last_activity") + 1).number_format = DATE_FORMAT
     sheet.freeze_panes = "B2"  # her name and the headers stay in view
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(sheet.max_row, 1)}"
+    sheet.auto_filter.ref = f"A1:{_letter(len(COLUMNS))}{max(sheet.max_row, 1)}"
     for index, column in enumerate(sheet.iter_cols(), 1):
         longest = max((len(DATE_FORMAT) if c.is_date else len(str(c.value)) for c in column if c.value is not None), default=8)
-        sheet.column_dimensions[get_column_letter(index)].width = min(max(longest + 2, 10), MAX_WIDTH)
+        sheet.column_dimensions[_letter(index)].width = min(max(longest + 2, 10), MAX_WIDTH)
+
+
+def _bold(size: int | None = None) -> Font:
+    from openpyxl.styles import Font
+
+    return Font(bold=True, size=size)
+
+
+def _left() -> Alignment:
+    from openpyxl.styles import Alignment
+
+    return Alignment(horizontal="left")
+
+
+def _letter(column: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return str(get_column_letter(column))
 
 
 def _sheet_name(name: str, used: set[str]) -> str:

@@ -11,12 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import matplotlib
 import segno
-from fpdf import FPDF
-from openpyxl import Workbook, load_workbook
-from openpyxl.drawing.image import Image as SheetImage
-from openpyxl.styles import Font
 
 from bot.kernel.i18n import Texts
 from bot.kernel.parsing import Invalid, read_nip
@@ -64,6 +59,8 @@ def read_table(filename: str, data: bytes) -> list[list[object]]:
     if len(data) > MAX_UPLOAD:
         raise RosterUnreadable("web.roster_too_big")
     if filename.lower().endswith(".xlsx"):
+        from openpyxl import load_workbook  # on first use, as for the files it writes (below)
+
         try:
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception:  # noqa: BLE001  # openpyxl raises many kinds for a file that is not a workbook
@@ -141,6 +138,10 @@ def qr_svg(url: str) -> str:
 
 def roster_xlsx(texts: Texts, locale: str, cohort_name: str, lines: list[RosterLine], username: str) -> bytes:
     """One row per participant: her details, her personal link, whether she joined, and the link's QR."""
+    from openpyxl import Workbook  # on first use: openpyxl and fpdf2 cost every process ~60 MiB at start-up
+    from openpyxl.drawing.image import Image as SheetImage
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -168,6 +169,9 @@ def roster_xlsx(texts: Texts, locale: str, cohort_name: str, lines: list[RosterL
 
 def roster_pdf(texts: Texts, locale: str, cohort_name: str, lines: list[RosterLine], username: str, today: date) -> bytes:
     """A4, six participants a page: name, NIP, agency, her link and its QR code, to hand out in class."""
+    import matplotlib  # on first use, as for the workbook
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(False)
     fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"  # DejaVu: every name's letters, as in the e-portfolio
