@@ -37,6 +37,7 @@ TOKEN = "7000013:SWEEP-" + "s" * 30
 NOW = datetime(2026, 3, 6, 2, 0, tzinfo=UTC)  # Friday 09:00 in Jakarta
 BASE_ID, COACH, GROUP = 20_000_000, 19_999_999, -1_009_999_999
 ENTRIES = 50
+INVITATION = "check-in monitoring"  # in the invitation's text: her PAP's milestone reminders also fall due
 
 
 async def seed(url: str, alumnae: int) -> str:
@@ -119,8 +120,9 @@ def run(label: str, url: str, alumnae: int, folder: Path) -> None:
             deadline = time.monotonic() + alumnae / 20 + 120
             while count_sent(url) < alumnae and time.monotonic() < deadline:
                 time.sleep(2)
-            sends = sorted(s.at for i in range(alumnae) for s in double.sent(BASE_ID + i))
-            per_chat = [len(double.sent(BASE_ID + i)) for i in range(alumnae)]
+            invitations = [[s for s in double.sent(BASE_ID + i) if INVITATION in s.text] for i in range(alumnae)]
+            sends = sorted(s.at for chat in invitations for s in chat)
+            per_chat = [len(chat) for chat in invitations]
             replies = []
             for command in (f"/hubungkan {code}", "/mandek", "/ringkasan"):
                 before = len(double.sent(GROUP))
