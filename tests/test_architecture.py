@@ -109,3 +109,12 @@ def test_the_contracts_would_catch_an_upward_import(tmp_path: Path) -> None:
     done = lint_imports(tmp_path)
     assert done.returncode != 0
     assert "Dependencies point one way" in done.stdout and "BROKEN" in done.stdout
+
+
+def test_a_process_starts_without_the_libraries_only_files_need() -> None:
+    """Every `ecoach run`, `worker` and `web` pays at start for what it imports: openpyxl (with numpy),
+    fpdf2 and matplotlib cost ~44 MiB and half a second, and only a workbook, a PDF or a chart needs them."""
+    heavy = ("openpyxl", "numpy", "fpdf", "matplotlib")
+    probe = f"import sys, bot.cli; print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"
