@@ -27,28 +27,16 @@ def lease_expired(model: Any, now: datetime) -> ColumnElement[bool]:
     return or_(model.lease_until.is_(None), model.lease_until <= now)
 
 
-async def claim(
-    *,
-    session: AsyncSession,
-    model: Any,
-    row_id: int,
-    from_status: enum.Enum,
-    to_status: enum.Enum,
-    expired_at: datetime | None = None,
-    **values: Any,
-) -> bool:
+async def claim(*, session: AsyncSession, model: Any, row_id: int, from_status: enum.Enum, to_status: enum.Enum, **values: Any) -> bool:
     """Move one row from `from_status` to `to_status`; False when another sweep got there first.
 
-    With `expired_at`, only a row whose lease has run out by then is taken: two sweeps that both saw
-    an expired lease cannot both renew it. The conditional UPDATE is the guarantee on both databases;
-    PostgreSQL's SKIP LOCKED in the candidate query only keeps sweeps from queueing behind one row.
+    The conditional UPDATE is the guarantee on both databases; PostgreSQL's SKIP LOCKED in the
+    candidate query only keeps sweeps from queueing behind one row. A sweep's batch is held with
+    `hold_all`, which also takes a row only while its lease has run out.
     """
-    condition = [model.id == row_id, model.status == from_status]
-    if expired_at is not None:
-        condition.append(lease_expired(model, expired_at))
     result = await session.execute(
         update(model)
-        .where(*condition)
+        .where(model.id == row_id, model.status == from_status)
         .values(status=to_status, **values)
         .execution_options(synchronize_session="evaluate")  # a loaded row sees its new status
     )
