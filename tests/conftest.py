@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,23 +20,8 @@ from db.migrate import upgrade
 from db.models import Cohort
 from devtools.double import BotApiDouble, DoubleServer
 from devtools.process import BotProcess
-from tests.support.bots import PG_URL, TOKEN, InProcessBot, running
+from tests.support.bots import PG_URL, TOKEN, InProcessBot, pg_admin, running
 from tests.support.live import bot_env, new_cohort
-
-
-def _admin_dsn(url: str, database: str | None = None) -> str:
-    parsed = make_url(url).set(drivername="postgresql")
-    if database:
-        parsed = parsed.set(database=database)
-    return parsed.render_as_string(hide_password=False)
-
-
-async def _pg_admin(sql: str) -> None:
-    connection = await asyncpg.connect(_admin_dsn(PG_URL))
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
 
 
 @pytest.fixture(scope="session")
@@ -45,11 +29,11 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     """Migrate once per run; each test then gets a copy of this template."""
     if PG_URL:
         name = f"ecoach_tpl_{secrets.token_hex(4)}"
-        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+        asyncio.run(pg_admin(f'CREATE DATABASE "{name}"'))
         url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
         upgrade(url)
         yield name
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     else:
         path = tmp_path_factory.mktemp("template") / "template.sqlite3"
         upgrade(f"sqlite+aiosqlite:///{path}")
@@ -61,9 +45,9 @@ def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
     """A fresh, migrated database for one test: SQLite by default, PostgreSQL in CI."""
     if PG_URL:
         name = f"ecoach_t_{secrets.token_hex(6)}"
-        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{database_template}"'))
+        asyncio.run(pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{database_template}"'))
         yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     else:
         path = tmp_path / "ecoach.sqlite3"
         shutil.copyfile(database_template, path)

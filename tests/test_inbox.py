@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-import asyncpg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -16,21 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.webhook import Doorbell, work
 from db import inbox
 from db.engine import create_engine, session_factory
-from tests.support.bots import PG_URL, InProcessBot
+from tests.support.bots import PG_URL, InProcessBot, database_outage
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="LISTEN and NOTIFY are PostgreSQL's; on SQLite only this process stores")
 
 LISTENING = text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()")
-
-
-async def admin(sql: str) -> None:
-    """As the server's operator, from outside the test's database."""
-    assert PG_URL is not None
-    connection = await asyncpg.connect(make_url(PG_URL).set(drivername="postgresql").render_as_string(hide_password=False))
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
 
 
 async def store(engine: AsyncEngine, update_id: int) -> None:
@@ -82,8 +71,7 @@ async def test_a_worker_takes_updates_again_once_the_database_is_back(
     stop = asyncio.Event()
     worker = asyncio.create_task(work(bot.app, stop, Doorbell(1)))
     try:
-        await admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-        await admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+        await database_outage(name, down=True)
         for _ in range(100):  # its next look for work, within a second, finds the database away
             if any("could not take" in record.getMessage() for record in caplog.records):
                 break
@@ -93,7 +81,7 @@ async def test_a_worker_takes_updates_again_once_the_database_is_back(
             "inbox: could not take the next update (DBAPIError); looking again every 1 s"
         ]  # said once, not once a second
         assert not worker.done()
-        await admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        await database_outage(name, down=False)
         user = bot.double.user(4242, "Sari")
         async with bot.app.runtime.open_session() as session:
             await inbox.store(session=session, bot_id=bot.app.bot.id, payload=user.send("/bantuan"), now=bot.clock.now())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -15,7 +16,7 @@ from bot.kernel.context import EcoachContext
 from db.models import ConsentRefusal, Draft, Person
 from devtools.double import BotApiDouble, DoubleServer
 from devtools.process import BotProcess
-from tests.support.bots import PG_URL, TOKEN, InProcessBot
+from tests.support.bots import PG_URL, TOKEN, InProcessBot, database_outage
 from tests.support.live import new_cohort_code, query, say, tap
 
 
@@ -42,27 +43,6 @@ async def test_errors_reach_admins_once_a_minute_without_token_or_private_text(b
     assert len(admin.messages()) == 2
 
 
-async def _pg_admin(sql: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(make_url(PG_URL).set(drivername="postgresql").render_as_string(hide_password=False))
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
-def database_outage(database: str, *, down: bool) -> None:
-    """Take this test's database away (refuse new connections, end the open ones), or give it back."""
-    import asyncio
-
-    if down:
-        asyncio.run(_pg_admin(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false'))
-        asyncio.run(_pg_admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'"))
-    else:
-        asyncio.run(_pg_admin(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true'))
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(not PG_URL, reason="a database outage is played on PostgreSQL (runs in CI's PostgreSQL pass)")
 def test_a_ten_second_database_outage(database_url: str, double: BotApiDouble, api_server: DoubleServer, tmp_path: Path) -> None:
@@ -79,13 +59,13 @@ def test_a_ten_second_database_outage(database_url: str, double: BotApiDouble, a
         sari = double.user(3401, "Sari")
         assert "UU 27/2022" in say(sari, f"/start {code}").text
         tap(sari, "Saya setuju")  # committed before the outage
-        database_outage(database, down=True)
+        asyncio.run(database_outage(database, down=True))
         started = time.monotonic()
         reply = say(sari, "Sari Wulandari")
         assert "coba lagi dalam beberapa saat" in reply.text
         assert process.process is not None and process.process.poll() is None  # still running
         time.sleep(max(0.0, 10 - (time.monotonic() - started)))
-        database_outage(database, down=False)
+        asyncio.run(database_outage(database, down=False))
         deadline = time.monotonic() + 30
         while True:  # the first try after the outage may still meet a dead pooled connection
             reply = say(sari, "Sari Wulandari")
@@ -97,7 +77,7 @@ def test_a_ten_second_database_outage(database_url: str, double: BotApiDouble, a
         assert data["name"] == "Sari Wulandari"
         assert query(database_url, select(func.count()).select_from(Person).where(Person.consent_at.is_not(None))) == [(1,)]
     finally:
-        database_outage(database, down=False)
+        asyncio.run(database_outage(database, down=False))
         process.stop()
 
 

@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import asyncpg
+from sqlalchemy.engine import make_url
 from telegram import Update
 
 from bot.app import EcoachApplication, build_application, post_init, post_shutdown
@@ -16,6 +18,25 @@ from devtools.double import BotApiDouble, DoubleRequest
 
 PG_URL = os.environ.get("ECOACH_TEST_DATABASE_URL")
 TOKEN = "7000001:TEST-" + "x" * 30  # fixed so a test can search logs for it
+
+
+async def pg_admin(sql: str) -> None:
+    """Run `sql` as the PostgreSQL server's operator, from outside any test's database."""
+    assert PG_URL is not None
+    connection = await asyncpg.connect(make_url(PG_URL).set(drivername="postgresql").render_as_string(hide_password=False))
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+async def database_outage(database: str, *, down: bool) -> None:
+    """Take a test's PostgreSQL database away (refuse new connections, end the open ones), or give it back."""
+    if down:
+        await pg_admin(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
+        await pg_admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'")
+    else:
+        await pg_admin(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
 
 
 @dataclass
