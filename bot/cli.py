@@ -165,7 +165,7 @@ def _cap_malloc_arenas() -> None:
     each new thread an arena of its own (up to eight per core) and keeps what is freed in it; on SQLite
     every pooled connection is an aiosqlite thread, and 20,000 alumnae's sweep and summary peaked at
     192 MiB, 173 with four and 170 with two (bench/sweep_memory.py). Two cost /pap ~5 % more CPU, four
-    nothing measurable. Called before any thread starts: glibc fixes the limit at its second arena."""
+    nothing measurable. Called first, so that no thread has an arena of its own before the limit."""
     if "MALLOC_ARENA_MAX" in os.environ:
         return
     try:
