@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -117,3 +119,26 @@ def test_a_redelivered_button_press_carries_the_message_as_it_was_pressed(api: h
     [first] = api.post("/getUpdates", data={"timeout": "0"}).json()["result"]
     [again] = api.post("/getUpdates", data={"timeout": "0"}).json()["result"]  # not confirmed: given again
     assert first == again and again["callback_query"]["message"]["text"] == "Pilih"
+
+
+def test_flood_limits_answer_429_in_a_private_chat_past_its_burst_and_in_a_group_past_twenty_a_minute() -> None:
+    """Telegram's limits per chat, on when the double keeps the bot's 30 a second: three new messages at
+    once in a private chat, then one a second (edits not counted); twenty in a group, then one every 3 s."""
+    double = BotApiDouble(TOKEN, rate_limit_per_second=30)
+    double.user(9, "Sari")
+    double.user(10, "Maya")
+    double.group(-100200, "Coach group")
+
+    def send(chat: int, text: str = "hi") -> tuple[int, dict[str, Any]]:
+        return double.call(TOKEN, "sendMessage", {"chat_id": str(chat), "text": text})
+
+    answers = [send(9, f"m{n}") for n in range(3)]
+    assert [status for status, _ in answers] == [200, 200, 200]
+    first = answers[0][1]["result"]["message_id"]
+    assert double.call(TOKEN, "editMessageText", {"chat_id": "9", "message_id": str(first), "text": "x"})[0] == 200
+    status, body = send(9)
+    assert status == 429 and body["parameters"] == {"retry_after": 1}
+    assert send(10)[0] == 200  # another chat is not held up
+    group = [send(-100200)[0] for _ in range(21)]
+    assert group[:20] == [200] * 20 and group[20] == 429
+    assert double.rate_limited() == 2

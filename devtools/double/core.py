@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import math
 import secrets
 import threading
 import time
@@ -24,6 +25,12 @@ Uploads = dict[str, tuple[str, bytes, str]]  # multipart files: name -> (file na
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_DOWNLOAD = 20 * 1024 * 1024
+# Telegram's flood limits, answered 429 when `rate_limit_per_second` is set. Telegram publishes figures, not
+# an algorithm: 20 messages a minute in a group, read as PTB's AIORateLimiter reads it (20 at once, then one
+# every 3 s); in a private chat "avoid sending more than one message per second", short bursts allowed, read
+# as three at once, then one a second. Both count new messages, not edits.
+GROUP_PER_MINUTE = 20
+PRIVATE_BURST = 3
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current "
     "content and reply markup of the message"
@@ -167,6 +174,7 @@ class BotApiDouble:
         self._faults: list[Fault] = []
         self._blocked: set[int] = set()
         self._recent_sends: list[float] = []
+        self._chat_levels: dict[str, tuple[float, float]] = {}  # per chat: its leaky bucket's level, and when
         self._limited = 0
         self._confirmed = 0  # the highest update id the bot has confirmed by asking past it
         self._last_update_id = 0
@@ -476,14 +484,30 @@ class BotApiDouble:
                 if fault.error is None:
                     return True
                 raise fault.error
-        if chat_id is not None and self.rate_limit_per_second and method.lower().startswith(("send", "edit")):
-            now = time.monotonic()
-            self._recent_sends = [t for t in self._recent_sends if now - t < 1.0]
-            if len(self._recent_sends) >= self.rate_limit_per_second:
-                self._limited += 1
-                raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
-            self._recent_sends.append(now)
+        if chat_id is not None and self.rate_limit_per_second and method.lower().startswith(("send", "edit", "copy", "forward")):
+            self._count_against_limits(method.lower(), str(chat_id))
         return False
+
+    def _count_against_limits(self, method: str, chat: str) -> None:
+        """Answer 429 past the bot's 30 a second, a group's 20 a minute or a private chat's one a second; else count the call."""
+        now = time.monotonic()
+        self._recent_sends = [t for t in self._recent_sends if now - t < 1.0]
+        wait = 1 if len(self._recent_sends) >= (self.rate_limit_per_second or 0) else 0
+        new_message = method.startswith(("send", "copy", "forward")) and method != "sendchataction"
+        level = 0.0
+        if new_message:
+            group = not chat.lstrip("-").isdigit() or int(chat) < 0
+            burst, rate = (GROUP_PER_MINUTE, GROUP_PER_MINUTE / 60) if group else (PRIVATE_BURST, 1.0)
+            last, at = self._chat_levels.get(chat, (0.0, now))
+            level = max(0.0, last - (now - at) * rate)
+            if level + 1 > burst:
+                wait = max(wait, math.ceil((level + 1 - burst) / rate))
+        if wait:
+            self._limited += 1
+            raise ApiError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
+        self._recent_sends.append(now)
+        if new_message:
+            self._chat_levels[chat] = (level + 1, now)
 
     def _chat(self, chat_id: Any) -> Chat:
         try:
@@ -679,7 +703,7 @@ class BotApiDouble:
             return True
 
     def rate_limited(self) -> int:
-        """How many calls were answered 429 by the emulated rate limit."""
+        """How many calls were answered 429 by the emulated flood limits (the bot's second, a group's minute, a private chat's burst)."""
         with self._cond:
             return self._limited
 
