@@ -209,9 +209,9 @@ def build_application(settings: Settings, *, clock: Clock | None = None, request
         .post_shutdown(post_shutdown)
     )
     if settings.send_rate:
-        # Telegram's pace, this process's share of it, in all chats and in each group; replies before bulk sends
+        # Telegram's pace, this process's share of it, in all chats and in each group, and each private chat's; replies before bulk sends
         share = settings.sending_processes
-        builder = builder.rate_limiter(Lanes(settings.send_rate / share, group_rate=GROUP_RATE / share))
+        builder = builder.rate_limiter(Lanes(settings.send_rate / share, group_rate=GROUP_RATE / share, chat_burst=settings.chat_burst))
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()

@@ -50,8 +50,10 @@ class BotProcess:
         `fake_time` ("2026-03-06 09:00:00", UTC) starts its clock there through libfaketime, as a
         person would check with faketime that something due days ahead really arrives.
         """
-        # Scripted users type faster than any person: the per-person throttle is off unless a test sets it.
-        env = {**os.environ, "ECOACH_UPDATES_PER_MINUTE": "0", **self.env}
+        # Scripted users type faster than any person: the per-person throttle is off unless a test sets it,
+        # and so is a private chat's pace, unless the double keeps Telegram's flood limits.
+        quick = {"ECOACH_UPDATES_PER_MINUTE": "0"} | ({} if self.double.rate_limit_per_second else {"ECOACH_CHAT_BURST": "0"})
+        env = {**os.environ, **quick, **self.env}
         env.update({"TELEGRAM_BOT_TOKEN": self.double.token, "TELEGRAM_API_URL": self.api_url})
         if fake_time is not None:
             import libfaketime  # a test extra

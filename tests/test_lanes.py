@@ -8,16 +8,22 @@ import random
 from pathlib import Path
 from typing import Any, cast
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import build_application
 from bot.kernel.context import UpdateScope, current_scope
 from bot.kernel.lanes import Lanes
 from bot.kernel.settings import Settings
+from devtools.double import BotApiDouble, DoubleServer
+from devtools.process import BotProcess
 from tests.support.bots import TOKEN
+from tests.support.live import answer_until_milestones, bot_env, new_cohort_code
 
 
-async def _send(lanes: Lanes, order: list[str], name: str, *, chat_id: int | None, while_handling: bool) -> None:
+async def _send(
+    lanes: Lanes, order: list[str], name: str, *, chat_id: int | None, while_handling: bool, endpoint: str = "sendMessage"
+) -> None:
     async def call(*_: Any) -> bool:
         order.append(name)
         return True
@@ -25,7 +31,7 @@ async def _send(lanes: Lanes, order: list[str], name: str, *, chat_id: int | Non
     if while_handling:  # as EcoachApplication.process_update sets it for the update's task
         current_scope.set(UpdateScope(session=cast("AsyncSession", None), locale="id"))  # the lane reads only its presence
     data = {"chat_id": chat_id} if chat_id is not None else {}
-    await lanes.process_request(call, (), {}, "sendMessage", data, None)
+    await lanes.process_request(call, (), {}, endpoint, data, None)
 
 
 async def test_a_reply_goes_at_once_while_bulk_sends_are_paced() -> None:
@@ -119,6 +125,63 @@ async def test_a_bulk_send_cancelled_while_waiting_gives_its_slot_away() -> None
     doomed.cancel()  # a sweep stopped at shutdown
     await asyncio.gather(first, last)
     assert order == ["bulk 0", "bulk 2"]
+    await lanes.shutdown()
+
+
+async def test_a_private_chat_gets_three_new_messages_at_once_then_one_a_second_in_both_lanes() -> None:
+    """Telegram: about one message a second in one chat, short bursts allowed. Her reply's messages and a
+    reminder due for her share her chat's three at once, then one a second; edits are not counted, and
+    another chat is not held up."""
+    lanes = Lanes(rate=30)
+    loop = asyncio.get_running_loop()
+    order: list[str] = []
+    sent_at: dict[str, float] = {}
+
+    async def send(name: str, chat_id: int, *, urgent: bool, endpoint: str = "sendMessage") -> None:
+        await _send(lanes, order, name, chat_id=chat_id, while_handling=urgent, endpoint=endpoint)
+        sent_at[name] = loop.time()
+
+    start = loop.time()
+    calls = [
+        asyncio.create_task(send("reply 1", 42, urgent=True)),
+        asyncio.create_task(send("reminder", 42, urgent=False)),
+        asyncio.create_task(send("reply 2", 42, urgent=True)),
+        asyncio.create_task(send("reply 3", 42, urgent=True)),
+        asyncio.create_task(send("reminder 2", 42, urgent=False)),
+    ]
+    await asyncio.sleep(0.2)
+    await send("edit marking her choice", 42, urgent=True, endpoint="editMessageText")
+    await send("someone else", 43, urgent=True)
+    assert sorted(order) == sorted(["reply 1", "reminder", "reply 2", "edit marking her choice", "someone else"])
+    await asyncio.gather(*calls)
+    assert order[-2:] == ["reply 3", "reminder 2"]  # her chat's calls in the order they came
+    assert sent_at["reply 3"] - start >= 1 and sent_at["reminder 2"] - start >= 2  # a second apart, from the first answers
+    await lanes.shutdown()
+
+
+@pytest.mark.slow
+def test_an_alumna_answering_faster_than_her_chat_may_be_sent_to_gets_every_question_and_no_429(database_url: str, tmp_path: Path) -> None:
+    """The real process against a double that keeps Telegram's flood limits: she answers each question
+    the moment it comes, eighteen in a row, and the bot keeps her chat to three at once, then one a second."""
+    double = BotApiDouble(TOKEN, rate_limit_per_second=30)
+    with DoubleServer(double) as server:
+        process = BotProcess(double, server.url, bot_env(database_url, tmp_path), tmp_path / "bot.log").start()
+        try:
+            sari = double.user(4101, "Sari")
+            answer_until_milestones(sari, new_cohort_code(database_url, "Angkatan Cepat"))
+        finally:
+            process.stop()
+    assert double.rate_limited() == 0
+    assert len(sari.messages(include_edits=False)) >= 18
+
+
+async def test_a_broadcast_leaves_no_bucket_behind_for_each_recipient() -> None:
+    lanes = Lanes(rate=10_000)
+    order: list[str] = []
+    await asyncio.gather(*(_send(lanes, order, "delivery", chat_id=1000 + n, while_handling=False) for n in range(1_000)))
+    await asyncio.sleep(1.1)  # every recipient's bucket is empty again
+    await _send(lanes, order, "next delivery", chat_id=5000, while_handling=False)
+    assert len(order) == 1_001 and len(lanes._chats) == 1  # what the process keeps is the promise
     await lanes.shutdown()
 
 

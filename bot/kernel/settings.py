@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # processes that send (`ecoach worker`s, or the one `ecoach run`) share it equally.
     send_rate: float = Field(default=30, ge=0, alias="ECOACH_SEND_RATE")
     sending_processes: int = Field(default=1, ge=1, le=64, alias="ECOACH_SENDING_PROCESSES")
+    # New messages one private chat gets at once, then one a second (Telegram: about one a second, short
+    # bursts allowed); 0 leaves private chats unpaced (the tests that type faster than anyone do).
+    chat_burst: int = Field(default=3, ge=0, alias="ECOACH_CHAT_BURST")
     # Updates from different people handled at once in polling mode; one person's stay in order.
     # Unset: 8 on PostgreSQL, 1 on SQLite, whose single writer makes the others sleep and retry.
     concurrent_updates_override: int | None = Field(default=None, ge=1, le=64, alias="ECOACH_CONCURRENT_UPDATES")
