@@ -225,18 +225,32 @@ def run_pass(alumnae: int, in_flight: int, url: str | None, folder: Path, worklo
         command = None
     else:
         env, command = {}, [sys.executable, str(ROOT / "bench" / "echo_bot.py")]
+    result = timed(double, users, scripts, in_flight, env, command, folder / ("bot.log" if url else "echo.log"))
+    if url is not None:
+        result.stored = stored(url, alumnae, data_dir, workload)
+    return result
+
+
+def timed(
+    double: ObservedDouble,
+    users: list[FakeUser],
+    scripts: list[list[tuple[str, str | None]]],
+    in_flight: int,
+    env: dict[str, str],
+    command: list[str] | None,
+    log_path: Path,
+) -> Pass:
+    """Start the bot (`ecoach run`, or `command`), drive the alumnae through it, and measure its CPU too."""
     with DoubleServer(double) as server:
-        process = BotProcess(double, server.url, env, folder / ("bot.log" if url else "echo.log"), command=command).start()
+        process = BotProcess(double, server.url, env, log_path, command=command).start()
         try:
             before = cpu_seconds(process)
-            result = drive(double, users, scripts, in_flight, echo=url is None)
+            result = drive(double, users, scripts, in_flight, echo=command is not None)
             result.cpu_seconds = cpu_seconds(process) - before
             result.peak_rss_mib = process.peak_rss_mib()
             result.api_calls = sum(1 for method, _ in double.calls if method.lower() != "getupdates")
         finally:
             process.stop()
-    if url is not None:
-        result.stored = stored(url, alumnae, data_dir, workload)
     return result
 
 
@@ -252,7 +266,7 @@ def report(name: str, result: Pass, echo: Pass | None = None) -> None:
         line += f"   ({result.extra_answers} answers beyond one per update)"
     print(line, flush=True)
     if echo is not None:
-        print(f"{'':20} ratio ecoach / echo = {result.rate / echo.rate:.2f} (target >= 0.5); {result.stored}", flush=True)
+        print(f"{'':20} ratio to the echo bot = {result.rate / echo.rate:.2f} (target >= 0.5); {result.stored}", flush=True)
 
 
 def main() -> None:
