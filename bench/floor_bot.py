@@ -71,8 +71,10 @@ async def through_asyncpg(update_id: int, user_id: int) -> None:
             await connection.fetch("SELECT value FROM floor_rows WHERE id = $1", (user_id + n) % ROWS)
 
 
+record = through_sqlalchemy if not RAW else through_aiosqlite if SQLITE else through_asyncpg
+
+
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    record = through_sqlalchemy if not RAW else through_aiosqlite if SQLITE else through_asyncpg
     assert update.effective_user is not None
     await record(update.update_id, update.effective_user.id)
     if update.callback_query:

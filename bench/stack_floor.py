@@ -29,10 +29,9 @@ READS = (0, 1, 6)
 DRIVERS = ("sqlalchemy", "raw")
 
 
-def one_pass(alumnae: int, folder: Path, command: str, env: dict[str, str]) -> Pass:
+def one_pass(alumnae: int, folder: Path, command: str, env: dict[str, str], name: str) -> Pass:
     double = ObservedDouble(TOKEN)
     users = [double.user(BASE_ID + n, f"Alumna {n}") for n in range(alumnae)]
-    name = "-".join(env.get(key, "") for key in ("FLOOR_DRIVER", "FLOOR_READS")).strip("-") or "echo"
     return timed(double, users, [PAP] * alumnae, alumnae, env, [sys.executable, str(ROOT / "bench" / command)], folder / f"{name}.log")
 
 
@@ -53,10 +52,10 @@ def main() -> None:
         with sqlite_file(folder) if server is None else throwaway_postgres(server) as url:
             for reads in READS:
                 for driver in DRIVERS:
-                    echo = one_pass(args.alumnae, folder, "echo_bot.py", {})  # right before, as the machine drifts
+                    echo = one_pass(args.alumnae, folder, "echo_bot.py", {}, "echo")  # right before, as the machine drifts
                     report("echo bot (PTB)", echo)
                     env = {"FLOOR_URL": url, "FLOOR_READS": str(reads), "FLOOR_DRIVER": driver}
-                    result = one_pass(args.alumnae, folder, "floor_bot.py", env)
+                    result = one_pass(args.alumnae, folder, "floor_bot.py", env, f"{driver}-{reads}")
                     report(f"{label}, {driver}, claim + {reads} reads", result, echo)
 
 
